@@ -1,0 +1,19 @@
+// The trusted side of the renderer contract, without Electron: app/ (ipcMain) and dev/ (the
+// loopback bridge of the Chromium fallback) both forward raw, untrusted payloads here.
+import type { AuthSnapshot, BastionApi } from '../../preload/api';
+
+/** Names of the request/response calls of `BastionApi` (events are separate). */
+export type BackendCall = Exclude<keyof BastionApi, 'onAuthSnapshot'>;
+
+export interface GreeterBackend {
+  /**
+   * Validates `payload` for `call` (schema per call) and runs it. Rejects with an
+   * `IpcValidationError` for an unknown call or a payload of the wrong shape, and changes
+   * nothing in that case.
+   */
+  handle(call: string, payload: unknown): Promise<unknown>;
+  /** Subscribes to auth snapshots; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: AuthSnapshot) => void): () => void;
+  /** Cancels any running attempt and releases resources. */
+  close(): Promise<void>;
+}

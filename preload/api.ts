@@ -1,0 +1,145 @@
+// The one contract between the renderer and the trusted side.
+//
+// The renderer sees exactly `BastionApi` on `window.bastion` (put there by preload/index.ts
+// in Electron, or by dev/bridge-client.ts in the Chromium fallback). Main validates every
+// payload against `main/ipc/validate.ts` before acting; nothing here is trusted on arrival.
+// This file holds only types and constant names: it has no imports and no side effects, so
+// every layer (renderer, preload, app, main, dev) may import it.
+
+/** Which screen the greeter shows. */
+export type GreeterMode = 'login' | 'unlock';
+
+/** Locales the screens are translated into. */
+export type Locale = 'en' | 'fr';
+
+/** Open Bastion's OBCRED01 result names, by their numeric code (REFERENCES.md). */
+export type OfflineErrorName =
+  | 'OK'
+  | 'NOMEM'
+  | 'IO'
+  | 'CRYPTO'
+  | 'NOTFOUND'
+  | 'EXPIRED'
+  | 'LOCKED'
+  | 'INVALID'
+  | 'PASSWORD'
+  | 'UNKNOWN';
+
+/** A message relayed from the PAM conversation, already interpreted by main/auth. */
+export type AuthMessage =
+  /** Plain PAM_TEXT_INFO text, shown verbatim. */
+  | { kind: 'info'; text: string }
+  /** Plain PAM_ERROR_MSG text, shown verbatim. */
+  | { kind: 'error'; text: string }
+  /** "Touch your security key" cue (pam_u2f cue text or a `[FIDO_TOUCH]` prefix). */
+  | { kind: 'touch'; text: string }
+  /** `OFFLINE_ERROR:<code>[:<secs>]` from the offline cache. */
+  | { kind: 'offline-error'; code: number; name: OfflineErrorName; lockSeconds: number | null }
+  /** `OFFLINE_OK:<expires_at>`: cached login succeeded, valid until (Unix seconds). */
+  | { kind: 'offline-ok'; expiresAt: number };
+
+export type AuthPhase =
+  | 'idle'
+  | 'authenticating'
+  | 'prompting'
+  | 'success'
+  | 'failure'
+  | 'locked';
+
+/** A question from the PAM stack. `secret` prompts are masked (PAM_PROMPT_ECHO_OFF). */
+export interface AuthPrompt {
+  secret: boolean;
+  text: string;
+}
+
+/** Why an attempt ended without success. Each maps to a sentence and an action on screen. */
+export type AuthFailureReason =
+  | 'credentials' // PAM_AUTH_ERR and friends: wrong password or unknown user (never told apart)
+  | 'account' // pam_acct_mgmt refused: expired account, not allowed here
+  | 'new-password-required' // PAM_NEW_AUTHTOK_REQD
+  | 'locked' // offline cache lockout or PAM_MAXTRIES
+  | 'throttled' // too many attempts: the helper or main is slowing us down
+  | 'offline-cache' // the offline cache answered with an OFFLINE_ERROR other than LOCKED/PASSWORD
+  | 'cancelled'
+  | 'timeout'
+  | 'unavailable' // the helper could not run (not installed, not setuid, crashed)
+  | 'refused' // the helper refused the caller, service or a changed PAM_USER
+  | 'internal'; // protocol violation or anything unexpected: never a success
+
+export interface AuthFailure {
+  reason: AuthFailureReason;
+  /** PAM result code and name when the PAM stack answered. */
+  pamCode: number | null;
+  pamName: string | null;
+}
+
+/** Everything the screens render about the current attempt; main pushes a new one on change. */
+export interface AuthSnapshot {
+  phase: AuthPhase;
+  user: string | null;
+  prompt: AuthPrompt | null;
+  /** Messages of the current attempt, in the order the PAM stack sent them. */
+  messages: AuthMessage[];
+  failure: AuthFailure | null;
+  /** Epoch ms until which the account is locked (the countdown is derived from it). */
+  lockedUntil: number | null;
+  /** Epoch ms before which main will not start another attempt (retry throttling). */
+  throttledUntil: number | null;
+  /** Unix seconds until which cached (offline) login stays valid, after an offline success. */
+  offlineValidUntil: number | null;
+}
+
+/** What the screens need to know once, at start. */
+export interface GreeterInfo {
+  mode: GreeterMode;
+  hostname: string;
+  /** The locked session's user on the unlock screen; null on the login screen. */
+  currentUser: string | null;
+  locale: Locale;
+  /** Whether main currently believes the SSO portal is unreachable (offline mode). */
+  offline: boolean;
+  /** How the renderer is hosted: Electron, or the development fallback in system Chromium. */
+  host: 'electron' | 'dev-chromium';
+}
+
+export interface StartAuthRequest {
+  user: string;
+}
+
+export interface AnswerRequest {
+  text: string;
+}
+
+/** The API exposed on `window.bastion`. Every call validates its payload in main. */
+export interface BastionApi {
+  getInfo(): Promise<GreeterInfo>;
+  getAuthSnapshot(): Promise<AuthSnapshot>;
+  startAuth(request: StartAuthRequest): Promise<void>;
+  answer(request: AnswerRequest): Promise<void>;
+  cancelAuth(): Promise<void>;
+  /** Subscribes to snapshots; returns the unsubscribe function. */
+  onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void;
+}
+
+/** Named IPC channels; there is no generic passthrough. */
+export const IPC = {
+  getInfo: 'bastion:get-info',
+  getAuthSnapshot: 'bastion:get-auth-snapshot',
+  startAuth: 'bastion:start-auth',
+  answer: 'bastion:answer',
+  cancelAuth: 'bastion:cancel-auth',
+  authSnapshot: 'bastion:auth-snapshot',
+} as const;
+
+export type InvokeChannel = Exclude<(typeof IPC)[keyof typeof IPC], typeof IPC.authSnapshot>;
+
+/** Largest answer accepted from the renderer, in UTF-8 bytes (PAM_MAX_RESP_SIZE). */
+export const MAX_ANSWER_BYTES = 512;
+/** Largest user name accepted (LOGIN_NAME_MAX-ish; POSIX portable names are far shorter). */
+export const MAX_USER_BYTES = 256;
+
+declare global {
+  interface Window {
+    bastion: BastionApi;
+  }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Builds everything into build/: the renderer (browser bundle), preload (CJS for Electron's
+// sandbox), the Electron entry, the CLIs, the development bridge, and the C parts (make).
+// Run by `npm install` (prepare), `npm start` and `npm test`.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'build');
+const only = process.argv.slice(2); // e.g. `node scripts/build.mjs renderer`
+const want = (part) => only.length === 0 || only.includes(part);
+
+// Native modules stay outside bundles: they are loaded from node_modules at run time.
+const nativeExternals = ['argon2', 'node-hid', 'cbor-extract', 'electron'];
+
+const parts = [
+  {
+    part: 'renderer',
+    entry: 'renderer/index.tsx',
+    options: {
+      outfile: join(out, 'renderer/app.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"' },
+      jsx: 'automatic',
+      legalComments: 'none',
+    },
+  },
+  {
+    part: 'preload',
+    entry: 'preload/index.ts',
+    options: { outfile: join(out, 'preload/index.cjs'), platform: 'node', format: 'cjs', external: ['electron'] },
+  },
+  {
+    part: 'app',
+    entry: 'app/main.ts',
+    options: { outfile: join(out, 'app/main.cjs'), platform: 'node', format: 'cjs', external: nativeExternals },
+  },
+  {
+    part: 'dev',
+    entry: 'dev/server.ts',
+    options: { outfile: join(out, 'dev/server.mjs'), platform: 'node', format: 'esm', external: nativeExternals, banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } },
+  },
+  {
+    part: 'dev',
+    entry: 'dev/bridge-client.ts',
+    options: { outfile: join(out, 'dev/bridge-client.js'), platform: 'browser', format: 'iife', target: 'chrome120', minify: true },
+  },
+  {
+    part: 'cli',
+    entry: 'main/cli/bastion-offline.ts',
+    options: { outfile: join(out, 'cli/bastion-offline.mjs'), platform: 'node', format: 'esm', external: nativeExternals, banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } },
+  },
+  {
+    part: 'cli',
+    entry: 'main/cli/bastion-keys.ts',
+    options: { outfile: join(out, 'cli/bastion-keys.mjs'), platform: 'node', format: 'esm', external: nativeExternals, banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } },
+  },
+];
+
+const started = Date.now();
+for (const { part, entry, options } of parts) {
+  if (!want(part)) continue;
+  if (!existsSync(join(root, entry))) {
+    console.log(`build: ${entry} not present yet, skipped`);
+    continue;
+  }
+  await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    sourcemap: false,
+    logLevel: 'warning',
+    target: options.target ?? 'node20',
+    ...options,
+  });
+}
+
+if (want('renderer') && existsSync(join(root, 'renderer/static'))) {
+  mkdirSync(join(out, 'renderer'), { recursive: true });
+  cpSync(join(root, 'renderer/static'), join(out, 'renderer'), { recursive: true });
+}
+
+if (want('native')) {
+  for (const dir of ['native-helper', 'native-helper/test/fake-hidraw']) {
+    if (existsSync(join(root, dir, 'Makefile'))) {
+      execFileSync('make', ['-s', '-C', join(root, dir)], { stdio: 'inherit' });
+    }
+  }
+}
+
+if (only.includes('clean')) rmSync(out, { recursive: true, force: true });
+console.log(`build: done in ${Date.now() - started} ms`);

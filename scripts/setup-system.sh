@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Bastion Greeter needs to run its demo and its tests.
+# Idempotent: only missing packages are installed; safe to run again.
+# Needs root (apt-get); as another user it prints the one command to run.
+set -euo pipefail
+
+PACKAGES=(
+  # build: the setuid helper, the fake-hidraw shim, the fuzz target
+  build-essential clang libclang-rt-14-dev libpam0g-dev libudev-dev pkg-config
+  # PAM test rig: pam_wrapper + its test modules, a reference client
+  libpam-wrapper pamtester libpam-modules
+  # browser and display for the renderer (e2e, demo)
+  chromium xvfb xauth fonts-dejavu-core
+  # node-hid runtime
+  libusb-1.0-0
+  # independent tools the tests cross-check against
+  argon2 openssl
+  # FIDO2 peers
+  python3-fido2 fido2-tools libpam-u2f pamu2fcfg
+  # misc
+  procps psmisc
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-system: all Debian packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-system: missing Debian packages: ${missing[*]}" >&2
+  echo "setup-system: run as root:  sudo bash scripts/setup-system.sh" >&2
+  exit 1
+fi
+
+echo "setup-system: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup-system: done"

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// `npm test`: system packages, a full build (JS and C), then every test file of the tree
+// (unit, helper, e2e, lint) under node:test. Ends with a plain "N passed, N failed" line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from './ensure-system.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+
+ensureSystemPackages();
+const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (built.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const TEST_ROOTS = ['app', 'main', 'preload', 'renderer', 'native-helper', 'dev', 'e2e', 'scripts', 'testkit'];
+function collect(dir, acc) {
+  if (!existsSync(dir)) return acc;
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) collect(path, acc);
+    else if (/\.test\.tsx?$/.test(name)) acc.push(relative(root, path));
+  }
+  return acc;
+}
+const filter = process.argv.slice(2);
+let files = TEST_ROOTS.flatMap((d) => collect(join(root, d), []));
+if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
+files.sort();
+
+const tap = join(mkdtempSync(join(tmpdir(), 'bastion-test-')), 'results.tap');
+const run = spawnSync(
+  process.execPath,
+  [
+    '--import', 'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
+  { stdio: 'inherit', env: { ...process.env, BASTION_REPO_ROOT: root } },
+);
+
+const report = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+const count = (key) => Number(report.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+const passed = count('pass');
+const failed = count('fail') + (run.status !== 0 && count('fail') === 0 ? 1 : 0);
+const skipped = count('skipped');
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(run.status === 0 && failed === 0 ? 0 : 1);

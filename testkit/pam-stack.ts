@@ -1,0 +1,68 @@
+// A throw-away PAM configuration for tests: service files in a temp dir, read by real libpam
+// through pam_wrapper (Debian libpam-wrapper), with pam_wrapper's test modules available.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileExists } from './require';
+
+export const PAM_WRAPPER_LIB = '/usr/lib/x86_64-linux-gnu/libpam_wrapper.so';
+export const PAM_WRAPPER_MODULES = '/usr/lib/x86_64-linux-gnu/pam_wrapper';
+/** Absolute paths of pam_wrapper's test modules, for service files. */
+export const PAM_MATRIX = `${PAM_WRAPPER_MODULES}/pam_matrix.so`;
+export const PAM_CHATTY = `${PAM_WRAPPER_MODULES}/pam_chatty.so`;
+export const PAM_SET_ITEMS = `${PAM_WRAPPER_MODULES}/pam_set_items.so`;
+export const PAM_GET_ITEMS = `${PAM_WRAPPER_MODULES}/pam_get_items.so`;
+
+export function hasPamWrapper(): boolean {
+  return fileExists(PAM_WRAPPER_LIB) && fileExists(PAM_MATRIX);
+}
+
+export interface PamMatrixUser {
+  user: string;
+  password: string;
+  /** Service the password is valid for (pam_matrix checks it). */
+  service: string;
+}
+
+export interface PamStackOptions {
+  /** Service name → service file body. Use `{passdb}` to refer to the pam_matrix file. */
+  services: Record<string, string>;
+  users?: PamMatrixUser[];
+}
+
+export interface PamStack {
+  dir: string;
+  passdb: string;
+  /** Environment that makes a process (and its children) use this stack via pam_wrapper. */
+  env: Record<string, string>;
+  cleanup(): void;
+}
+
+export function createPamStack(options: PamStackOptions): PamStack {
+  const dir = mkdtempSync(join(tmpdir(), 'bastion-pam-'));
+  const passdb = join(dir, 'passdb');
+  writeFileSync(
+    passdb,
+    (options.users ?? []).map((u) => `${u.user}:${u.password}:${u.service}\n`).join(''),
+    { mode: 0o600 },
+  );
+  for (const [service, body] of Object.entries(options.services)) {
+    writeFileSync(join(dir, service), body.replaceAll('{passdb}', passdb).trim() + '\n');
+  }
+  return {
+    dir,
+    passdb,
+    env: {
+      LD_PRELOAD: PAM_WRAPPER_LIB,
+      PAM_WRAPPER: '1',
+      PAM_WRAPPER_SERVICE_DIR: dir,
+      PAM_MATRIX_PASSWD: passdb,
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The usual test stack: pam_matrix for auth and account. */
+export function matrixService(): string {
+  return `auth required ${PAM_MATRIX} passdb={passdb}\naccount required ${PAM_MATRIX} passdb={passdb}\n`;
+}
