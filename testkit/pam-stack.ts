@@ -57,6 +57,8 @@ export function createPamStack(options: PamStackOptions): PamStack {
       PAM_WRAPPER: '1',
       PAM_WRAPPER_SERVICE_DIR: dir,
       PAM_MATRIX_PASSWD: passdb,
+      // The sanitized helper test build aborts on pam_wrapper's RTLD_DEEPBIND without this.
+      UID_WRAPPER_DISABLE_DEEPBIND: '1',
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

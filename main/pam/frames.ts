@@ -25,21 +25,28 @@ export interface Frame {
   payload: Buffer;
 }
 
-export type FrameErrorCode = 'FRAME_TOO_LARGE' | 'FRAME_EMPTY' | 'FRAME_UNKNOWN_TYPE' | 'FRAME_TRUNCATED';
+export type FrameErrorCode =
+  'FRAME_TOO_LARGE' | 'FRAME_EMPTY' | 'FRAME_UNKNOWN_TYPE' | 'FRAME_TRUNCATED';
 
 export class FrameError extends Error {
   readonly code: FrameErrorCode;
-  constructor(code: FrameErrorCode, message: string) {
+  /** Whole frames of the same `push` that preceded the bad bytes, so callers can tell what came first. */
+  readonly framesBefore: readonly Frame[];
+  constructor(code: FrameErrorCode, message: string, framesBefore: readonly Frame[] = []) {
     super(message);
     this.name = 'FrameError';
     this.code = code;
+    this.framesBefore = framesBefore;
   }
 }
 
 export function encodeFrame(type: FrameType, payload: Buffer | string = Buffer.alloc(0)): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   if (body.length > MAX_FRAME_PAYLOAD) {
-    throw new FrameError('FRAME_TOO_LARGE', `frame payload of ${body.length} bytes exceeds ${MAX_FRAME_PAYLOAD}`);
+    throw new FrameError(
+      'FRAME_TOO_LARGE',
+      `frame payload of ${body.length} bytes exceeds ${MAX_FRAME_PAYLOAD}`,
+    );
   }
   const frame = Buffer.allocUnsafe(5 + body.length);
   frame.writeUInt32BE(body.length + 1, 0);
@@ -62,16 +69,23 @@ export class FrameDecoder {
     const frames: Frame[] = [];
     while (this.buffered.length >= 4) {
       const length = this.buffered.readUInt32BE(0);
-      if (length === 0) return this.fail('FRAME_EMPTY', 'frame length 0 has no type byte');
+      if (length === 0) return this.fail('FRAME_EMPTY', 'frame length 0 has no type byte', frames);
       if (length > MAX_FRAME_PAYLOAD + 1) {
-        return this.fail('FRAME_TOO_LARGE', `frame length ${length} exceeds ${MAX_FRAME_PAYLOAD + 1}`);
+        return this.fail(
+          'FRAME_TOO_LARGE',
+          `frame length ${length} exceeds ${MAX_FRAME_PAYLOAD + 1}`,
+          frames,
+        );
       }
       if (this.buffered.length < 4 + length) break;
       const type = this.buffered.readUInt8(4);
       if (!KNOWN_TYPES.has(type)) {
-        return this.fail('FRAME_UNKNOWN_TYPE', `unknown frame type 0x${type.toString(16)}`);
+        return this.fail('FRAME_UNKNOWN_TYPE', `unknown frame type 0x${type.toString(16)}`, frames);
       }
-      frames.push({ type: type as FrameType, payload: Buffer.from(this.buffered.subarray(5, 4 + length)) });
+      frames.push({
+        type: type as FrameType,
+        payload: Buffer.from(this.buffered.subarray(5, 4 + length)),
+      });
       this.buffered = this.buffered.subarray(4 + length);
     }
     return frames;
@@ -81,12 +95,15 @@ export class FrameDecoder {
   end(): void {
     if (this.failed) throw this.failed;
     if (this.buffered.length > 0) {
-      this.fail('FRAME_TRUNCATED', `stream ended inside a frame (${this.buffered.length} bytes left)`);
+      this.fail(
+        'FRAME_TRUNCATED',
+        `stream ended inside a frame (${this.buffered.length} bytes left)`,
+      );
     }
   }
 
-  private fail(code: FrameErrorCode, message: string): never {
-    this.failed = new FrameError(code, message);
+  private fail(code: FrameErrorCode, message: string, framesBefore: Frame[] = []): never {
+    this.failed = new FrameError(code, message, framesBefore);
     this.buffered = Buffer.alloc(0);
     throw this.failed;
   }

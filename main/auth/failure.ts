@@ -1,0 +1,89 @@
+// Maps the end of a PAM transaction to the `AuthFailure` the screens explain.
+import type { AuthFailure, AuthFailureReason, AuthMessage } from '../../preload/api';
+import type { PamClientErrorCode, PamOutcome } from '../pam/helper-client';
+
+/** By result name (Linux-PAM names and the helper's BASTION_* refusals, PROTOCOL.md). */
+const REASON_BY_NAME: Readonly<Record<string, AuthFailureReason>> = {
+  PAM_AUTH_ERR: 'credentials',
+  PAM_USER_UNKNOWN: 'credentials', // never told apart from a wrong password
+  PAM_CRED_INSUFFICIENT: 'credentials',
+  PAM_CRED_ERR: 'credentials',
+  PAM_CRED_UNAVAIL: 'credentials',
+  PAM_AUTHTOK_ERR: 'credentials',
+  PAM_CRED_EXPIRED: 'account',
+  PAM_ACCT_EXPIRED: 'account',
+  PAM_PERM_DENIED: 'account',
+  PAM_NEW_AUTHTOK_REQD: 'new-password-required',
+  PAM_AUTHTOK_EXPIRED: 'new-password-required',
+  PAM_MAXTRIES: 'locked',
+  PAM_AUTHINFO_UNAVAIL: 'unavailable',
+  PAM_SYSTEM_ERR: 'unavailable',
+  PAM_SERVICE_ERR: 'unavailable',
+  PAM_OPEN_ERR: 'unavailable',
+  PAM_SYMBOL_ERR: 'unavailable',
+  PAM_MODULE_UNKNOWN: 'unavailable',
+  PAM_BUF_ERR: 'unavailable',
+  PAM_ABORT: 'internal',
+  PAM_CONV_ERR: 'internal',
+  BASTION_PROTOCOL: 'internal',
+  BASTION_SERVICE_NOT_ALLOWED: 'refused',
+  BASTION_CALLER_NOT_ALLOWED: 'refused',
+  BASTION_USER_CHANGED: 'refused',
+  BASTION_THROTTLED: 'throttled',
+  BASTION_CANCELLED: 'cancelled',
+  BASTION_TIMEOUT: 'timeout',
+  BASTION_NOT_PRIVILEGED: 'unavailable',
+  BASTION_SYSTEM: 'unavailable', // the helper's own state (rate limit) is unreadable: fails closed
+};
+
+const REASON_BY_CLIENT_ERROR: Readonly<Partial<Record<PamClientErrorCode, AuthFailureReason>>> = {
+  HELPER_NOT_FOUND: 'unavailable',
+  HELPER_NOT_EXECUTABLE: 'unavailable',
+  SPAWN_FAILED: 'unavailable',
+  KILLED: 'unavailable',
+  TIMEOUT: 'timeout',
+  CANCELLED: 'cancelled',
+};
+
+/** Offline-cache codes that keep their PAM meaning rather than becoming 'offline-cache'. */
+const OFFLINE_PASSWORD_CODE = -8;
+const OFFLINE_OK_CODE = 0;
+
+export function reasonForResultName(name: string): AuthFailureReason {
+  return REASON_BY_NAME[name] ?? 'internal';
+}
+
+/**
+ * The failure for a non-successful outcome. `messages` are the attempt's interpreted
+ * messages: an offline-cache error explains a plain PAM_AUTH_ERR better than PAM can.
+ * Returns null only for a success.
+ */
+export function failureFromOutcome(
+  outcome: PamOutcome,
+  messages: readonly AuthMessage[],
+): AuthFailure | null {
+  if (outcome.ok) return null;
+  if (outcome.kind === 'client-error') {
+    // PAM codes of a broken transaction are not shown: a "PAM_SUCCESS" next to a failure
+    // would only confuse.
+    return {
+      reason: REASON_BY_CLIENT_ERROR[outcome.error.code] ?? 'internal',
+      pamCode: null,
+      pamName: null,
+    };
+  }
+  let reason = reasonForResultName(outcome.result.name);
+  const offline = messages.filter((m) => m.kind === 'offline-error').at(-1);
+  if (offline && offline.kind === 'offline-error') {
+    // A lockout reported by the cache is the most useful thing to show, whatever PAM's code.
+    if (offline.name === 'LOCKED') reason = 'locked';
+    else if (
+      (reason === 'credentials' || reason === 'unavailable') &&
+      offline.code !== OFFLINE_PASSWORD_CODE &&
+      offline.code !== OFFLINE_OK_CODE
+    ) {
+      reason = 'offline-cache';
+    }
+  }
+  return { reason, pamCode: outcome.result.code, pamName: outcome.result.name };
+}

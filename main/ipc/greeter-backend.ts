@@ -1,0 +1,158 @@
+// The real GreeterBackend: validates each renderer call (./validate) and runs it on the auth
+// controller. app/ (Electron IPC) and dev/ (the loopback bridge) forward raw payloads here.
+import { homedir, hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import type { AuthSnapshot, GreeterInfo, GreeterMode, Locale } from '../../preload/api';
+import { AuthController } from '../auth/controller';
+import { LockoutStore, type Clock } from '../auth/lockout-store';
+import type { ThrottlePolicy } from '../auth/machine';
+import type { GreeterBackend } from './backend';
+import { IpcValidationError, validateCall, validateUserName } from './validate';
+
+/** The PAM service of login and unlock (resources/pam/, the helper's allowlist). */
+export const GREETER_PAM_SERVICE = 'bastion-greeter';
+
+export interface GreeterBackendOptions {
+  /** Login screen or unlock screen. */
+  mode: GreeterMode;
+  locale: Locale;
+  /** How the renderer is hosted. */
+  host: GreeterInfo['host'];
+  /** The locked session's user; required in 'unlock' mode, where only this user may start. */
+  currentUser: string | null;
+  /** Shown on the screen; defaults to os.hostname(). */
+  hostname?: string;
+  /** Whether the SSO portal is believed unreachable at start (see `setOffline`). */
+  offline?: boolean;
+  /**
+   * pam_openbastion site: while offline, secret answers are sent as `OFFLINE:<answer>`
+   * (REFERENCES.md). Other sites leave it false: their offline module reads the bare password.
+   */
+  offlineAnswerPrefix?: boolean;
+  /** Absolute path of bastion-pam-helper. */
+  helperPath: string;
+  /** PAM service name; defaults to `bastion-greeter`. */
+  service?: string;
+  /** The helper's whole environment (tests and the demo pass pam_wrapper's); empty by default. */
+  helperEnv?: Record<string, string>;
+  /** Deadline of one attempt in ms (default: the client's, 120 s). */
+  deadlineMs?: number;
+  /**
+   * The greeter account's state directory (0700), where lockout countdowns persist across
+   * restarts. Default `$XDG_STATE_HOME/bastion-greeter` or `~/.local/state/bastion-greeter`;
+   * null keeps them in memory only.
+   */
+  stateDir?: string | null;
+  /** pam_u2f `cue_prompt=` texts meaning "touch your key" (default: pam_u2f's own cue). */
+  touchCues?: readonly string[];
+  throttle?: ThrottlePolicy;
+  /** Injectable clock (epoch ms), for tests. */
+  clock?: Clock;
+  /** Diagnostic lines; never contain answers. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** The backend plus what the rest of main drives (the online/offline monitor). */
+export interface BastionGreeterBackend extends GreeterBackend {
+  /** The monitor's verdict: shown by getInfo and switching the `OFFLINE:` answer prefix. */
+  setOffline(offline: boolean): void;
+}
+
+export class GreeterBackendConfigError extends Error {
+  readonly code = 'BACKEND_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'GreeterBackendConfigError';
+  }
+}
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME?.startsWith('/')
+    ? env.XDG_STATE_HOME
+    : join(homedir(), '.local', 'state');
+  return join(base, 'bastion-greeter');
+}
+
+export function createGreeterBackend(options: GreeterBackendOptions): BastionGreeterBackend {
+  if (!options.helperPath.startsWith('/')) {
+    throw new GreeterBackendConfigError('helperPath must be absolute');
+  }
+  let currentUser: string | null = null;
+  if (options.currentUser !== null) {
+    try {
+      currentUser = validateUserName(options.currentUser);
+    } catch {
+      throw new GreeterBackendConfigError('currentUser is not a valid user name');
+    }
+  }
+  if (options.mode === 'unlock' && currentUser === null) {
+    throw new GreeterBackendConfigError('the unlock screen needs the current user');
+  }
+  const log = options.log ?? ((line: string) => console.error(`bastion auth: ${line}`));
+  const stateDir = options.stateDir === undefined ? defaultStateDir() : options.stateDir;
+  let offline = options.offline ?? false;
+  const usePrefix = (): boolean => offline && (options.offlineAnswerPrefix ?? false);
+
+  const controller = new AuthController({
+    helperPath: options.helperPath,
+    service: options.service ?? GREETER_PAM_SERVICE,
+    helperEnv: options.helperEnv ?? {},
+    ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+    ...(options.clock ? { clock: options.clock } : {}),
+    lockoutStore:
+      stateDir === null
+        ? null
+        : new LockoutStore({ stateDir, ...(options.clock ? { clock: options.clock } : {}) }),
+    offlineAnswerPrefix: usePrefix(),
+    ...(options.throttle ? { throttle: options.throttle } : {}),
+    ...(options.touchCues ? { touchCues: options.touchCues } : {}),
+    initialUser: options.mode === 'unlock' ? currentUser : null,
+    log,
+  });
+
+  const info = (): GreeterInfo => ({
+    mode: options.mode,
+    hostname: options.hostname ?? osHostname(),
+    currentUser: options.mode === 'unlock' ? currentUser : null,
+    locale: options.locale,
+    offline,
+    host: options.host,
+  });
+
+  return {
+    async handle(call: string, payload: unknown): Promise<unknown> {
+      const request = validateCall(call, payload);
+      switch (request.call) {
+        case 'getInfo':
+          return info();
+        case 'getAuthSnapshot':
+          return structuredClone(controller.snapshot());
+        case 'startAuth':
+          if (options.mode === 'unlock' && request.user !== currentUser) {
+            throw new IpcValidationError(
+              'NOT_CURRENT_USER',
+              'only the locked session user can unlock',
+            );
+          }
+          await controller.start(request.user);
+          return undefined;
+        case 'answer':
+          controller.answer(request.text);
+          return undefined;
+        case 'cancelAuth':
+          await controller.cancel();
+          return undefined;
+      }
+    },
+    subscribe(listener: (snapshot: AuthSnapshot) => void): () => void {
+      return controller.subscribe(listener);
+    },
+    async close(): Promise<void> {
+      await controller.close();
+    },
+    setOffline(value: boolean): void {
+      offline = value;
+      controller.setOfflineAnswerPrefix(usePrefix());
+    },
+  };
+}

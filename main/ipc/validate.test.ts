@@ -1,0 +1,143 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_ANSWER_BYTES, MAX_USER_BYTES } from '../../preload/api';
+import { IpcValidationError, validateCall, type IpcValidationErrorCode } from './validate';
+
+function showPayload(payload: unknown): string {
+  try {
+    return String(JSON.stringify(payload));
+  } catch {
+    return typeof payload;
+  }
+}
+
+function rejects(call: string, payload: unknown, code: IpcValidationErrorCode): void {
+  assert.throws(
+    () => validateCall(call, payload),
+    (error: unknown) => error instanceof IpcValidationError && error.code === code,
+    `${call} ${showPayload(payload)} should be ${code}`,
+  );
+}
+
+const WRONG_VALUES: unknown[] = [
+  null,
+  0,
+  1.5,
+  true,
+  [],
+  {},
+  ['alice'],
+  () => 'x',
+  Symbol('x'),
+  10n,
+];
+
+describe('validateCall', () => {
+  it('accepts the well-formed calls', () => {
+    assert.deepEqual(validateCall('getInfo', undefined), { call: 'getInfo' });
+    assert.deepEqual(validateCall('getAuthSnapshot', undefined), { call: 'getAuthSnapshot' });
+    assert.deepEqual(validateCall('cancelAuth', undefined), { call: 'cancelAuth' });
+    assert.deepEqual(validateCall('startAuth', { user: 'alice' }), {
+      call: 'startAuth',
+      user: 'alice',
+    });
+    assert.deepEqual(validateCall('startAuth', { user: 'svc_backup$' }), {
+      call: 'startAuth',
+      user: 'svc_backup$',
+    });
+    assert.deepEqual(validateCall('answer', { text: 'pässwörd 🔑' }), {
+      call: 'answer',
+      text: 'pässwörd 🔑',
+    });
+    assert.deepEqual(validateCall('answer', { text: '' }), { call: 'answer', text: '' });
+    assert.deepEqual(
+      validateCall('startAuth', Object.assign(Object.create(null), { user: 'bob' })),
+      {
+        call: 'startAuth',
+        user: 'bob',
+      },
+    );
+  });
+
+  it('rejects unknown calls', () => {
+    for (const call of [
+      '',
+      'onAuthSnapshot',
+      'invoke',
+      '__proto__',
+      'constructor',
+      'toString',
+      'GETINFO',
+    ]) {
+      rejects(call, undefined, 'UNKNOWN_CALL');
+    }
+  });
+
+  it('rejects any payload on calls that take none', () => {
+    for (const call of ['getInfo', 'getAuthSnapshot', 'cancelAuth']) {
+      for (const payload of [...WRONG_VALUES, 'x', { user: 'alice' }])
+        rejects(call, payload, 'UNEXPECTED_PAYLOAD');
+    }
+  });
+
+  for (const [call, key] of [
+    ['startAuth', 'user'],
+    ['answer', 'text'],
+  ] as const) {
+    it(`${call}: wrong shapes and types`, () => {
+      for (const payload of [
+        undefined,
+        null,
+        'alice',
+        42,
+        true,
+        [],
+        ['alice'],
+        new Map(),
+        new Date(),
+        10n,
+      ]) {
+        rejects(call, payload, 'NOT_AN_OBJECT');
+      }
+      rejects(call, {}, 'MISSING_KEY');
+      for (const value of WRONG_VALUES) rejects(call, { [key]: value }, 'WRONG_TYPE');
+      rejects(call, { [key]: new String('alice') }, 'WRONG_TYPE');
+      rejects(call, { [key]: 'alice', extra: 1 }, 'EXTRA_KEY');
+      rejects(call, { [key]: 'alice', [Symbol('s')]: 1 }, 'EXTRA_KEY');
+      rejects(call, { other: 'alice' }, 'EXTRA_KEY');
+      const getter = Object.defineProperty({}, key, { get: () => 'alice', enumerable: true });
+      rejects(call, getter, 'WRONG_TYPE');
+      const inherited = Object.create({ [key]: 'alice' }) as object;
+      rejects(call, inherited, 'NOT_AN_OBJECT');
+      rejects(call, { [key]: 'a\uD800b' }, 'NOT_WELL_FORMED');
+    });
+  }
+
+  it('startAuth: user name rules', () => {
+    for (const user of [
+      '',
+      'Alice',
+      '1alice',
+      '-alice',
+      'al ice',
+      'alice\0',
+      'ali$ce',
+      'alice$$',
+      '../root',
+      'élise',
+      'a\n',
+    ]) {
+      rejects('startAuth', { user }, 'USER_INVALID');
+    }
+    assert.doesNotThrow(() => validateCall('startAuth', { user: 'a'.repeat(MAX_USER_BYTES) }));
+    rejects('startAuth', { user: 'a'.repeat(MAX_USER_BYTES + 1) }, 'USER_TOO_LONG');
+  });
+
+  it('answer: size in UTF-8 bytes and NUL', () => {
+    assert.doesNotThrow(() => validateCall('answer', { text: 'x'.repeat(MAX_ANSWER_BYTES) }));
+    rejects('answer', { text: 'x'.repeat(MAX_ANSWER_BYTES + 1) }, 'ANSWER_TOO_LONG');
+    assert.doesNotThrow(() => validateCall('answer', { text: 'é'.repeat(MAX_ANSWER_BYTES / 2) }));
+    rejects('answer', { text: 'é'.repeat(MAX_ANSWER_BYTES / 2 + 1) }, 'ANSWER_TOO_LONG');
+    rejects('answer', { text: 'abc\0def' }, 'ANSWER_HAS_NUL');
+  });
+});

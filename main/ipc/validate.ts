@@ -1,0 +1,133 @@
+// Schema checks for every renderer call (preload/api.ts). Payloads arrive untrusted: the
+// renderer may be compromised. A payload is accepted only with exactly the expected keys
+// and types; anything else raises IpcValidationError and nothing runs.
+import { MAX_ANSWER_BYTES, MAX_USER_BYTES } from '../../preload/api';
+import type { BackendCall } from './backend';
+
+export type IpcValidationErrorCode =
+  | 'UNKNOWN_CALL'
+  | 'UNEXPECTED_PAYLOAD' // a call without payload received one
+  | 'NOT_AN_OBJECT'
+  | 'MISSING_KEY'
+  | 'EXTRA_KEY'
+  | 'WRONG_TYPE'
+  | 'USER_INVALID' // does not match the user name pattern
+  | 'USER_TOO_LONG'
+  | 'ANSWER_TOO_LONG'
+  | 'ANSWER_HAS_NUL'
+  | 'NOT_WELL_FORMED' // lone UTF-16 surrogates would be silently replaced when encoded
+  | 'NOT_CURRENT_USER'; // unlock screen: only the locked session's user
+
+export class IpcValidationError extends Error {
+  readonly code: IpcValidationErrorCode;
+  constructor(code: IpcValidationErrorCode, message: string) {
+    super(message);
+    this.name = 'IpcValidationError';
+    this.code = code;
+  }
+}
+
+/** The user name rule of useradd/adduser (NAME_REGEX without uppercase). */
+export const USER_NAME_PATTERN = /^[a-z_][a-z0-9_.-]*[$]?$/;
+
+export type ValidatedCall =
+  | { call: 'getInfo' }
+  | { call: 'getAuthSnapshot' }
+  | { call: 'startAuth'; user: string }
+  | { call: 'answer'; text: string }
+  | { call: 'cancelAuth' };
+
+const CALLS: ReadonlySet<string> = new Set<BackendCall>([
+  'getInfo',
+  'getAuthSnapshot',
+  'startAuth',
+  'answer',
+  'cancelAuth',
+]);
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function expectNoPayload(call: string, payload: unknown): void {
+  if (payload !== undefined) {
+    throw new IpcValidationError('UNEXPECTED_PAYLOAD', `${call} takes no payload`);
+  }
+}
+
+/** Returns the value of the only key of a plain object payload, checked as a string. */
+function expectSingleStringKey(call: string, payload: unknown, key: string): string {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new IpcValidationError('NOT_AN_OBJECT', `${call} takes an object`);
+  }
+  const prototype: unknown = Object.getPrototypeOf(payload);
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new IpcValidationError('NOT_AN_OBJECT', `${call} takes a plain object`);
+  }
+  const keys = Reflect.ownKeys(payload);
+  const extra = keys.find((k) => k !== key);
+  if (extra !== undefined) {
+    throw new IpcValidationError('EXTRA_KEY', `${call} has an unexpected key ${String(extra)}`);
+  }
+  const descriptor = Object.getOwnPropertyDescriptor(payload, key);
+  if (!descriptor) throw new IpcValidationError('MISSING_KEY', `${call} needs ${key}`);
+  if (!('value' in descriptor) || typeof descriptor.value !== 'string') {
+    throw new IpcValidationError('WRONG_TYPE', `${call}.${key} must be a string`);
+  }
+  const value = descriptor.value;
+  if (LONE_SURROGATE.test(value)) {
+    throw new IpcValidationError('NOT_WELL_FORMED', `${call}.${key} is not well-formed Unicode`);
+  }
+  return value;
+}
+
+export function validateUserName(user: string): string {
+  if (Buffer.byteLength(user, 'utf8') > MAX_USER_BYTES) {
+    throw new IpcValidationError(
+      'USER_TOO_LONG',
+      `user names are limited to ${MAX_USER_BYTES} bytes`,
+    );
+  }
+  if (!USER_NAME_PATTERN.test(user)) {
+    throw new IpcValidationError('USER_INVALID', 'not a valid user name');
+  }
+  return user;
+}
+
+export function validateAnswerText(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') > MAX_ANSWER_BYTES) {
+    throw new IpcValidationError(
+      'ANSWER_TOO_LONG',
+      `answers are limited to ${MAX_ANSWER_BYTES} bytes`,
+    );
+  }
+  if (text.includes('\0'))
+    throw new IpcValidationError('ANSWER_HAS_NUL', 'answers may not contain NUL');
+  return text;
+}
+
+/** Checks `payload` against the schema of `call`. Throws IpcValidationError. */
+export function validateCall(call: string, payload: unknown): ValidatedCall {
+  if (typeof call !== 'string' || !CALLS.has(call)) {
+    throw new IpcValidationError('UNKNOWN_CALL', 'unknown call');
+  }
+  switch (call as BackendCall) {
+    case 'getInfo':
+      expectNoPayload(call, payload);
+      return { call: 'getInfo' };
+    case 'getAuthSnapshot':
+      expectNoPayload(call, payload);
+      return { call: 'getAuthSnapshot' };
+    case 'cancelAuth':
+      expectNoPayload(call, payload);
+      return { call: 'cancelAuth' };
+    case 'startAuth':
+      return {
+        call: 'startAuth',
+        user: validateUserName(expectSingleStringKey(call, payload, 'user')),
+      };
+    case 'answer':
+      return {
+        call: 'answer',
+        text: validateAnswerText(expectSingleStringKey(call, payload, 'text')),
+      };
+  }
+}
