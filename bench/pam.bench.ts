@@ -1,0 +1,74 @@
+// PAM round trip: one whole transaction (spawn, START, password prompt, answer, authenticate,
+// acct_mgmt, RESULT) through our helper from main/pam, against `pamtester` doing the same
+// operations on the same pam_wrapper stack, both started from Node the same way.
+// The helper build measured is `bastion-pam-helper-bench`: the release compiler flags with the
+// test switch (so it reads the pam_wrapper stack), without the sanitizers of the test build.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runPamTransaction } from '../main/pam/helper-client';
+import { createPamStack, matrixService } from '../testkit/pam-stack';
+import { HELPER_OUT } from '../testkit/paths';
+import { median, round, timeRuns } from './stats';
+
+const RUNS = 30;
+const helperPath = join(HELPER_OUT, 'bastion-pam-helper-bench');
+if (!existsSync(helperPath)) throw new Error(`${helperPath} missing: run make -C native-helper`);
+
+const stack = createPamStack({
+  services: { 'bastion-greeter': matrixService() },
+  users: [{ user: 'alice', password: 'secret', service: 'bastion-greeter' }],
+});
+
+// The helper's rate-limit state lives on tmpfs (/run/bastion-pam-helper) when installed; the
+// bench points the test switch at a tmpfs dir of its own so nothing is left in /run.
+const stateRoot = mkdtempSync('/dev/shm/bastion-bench-');
+const helperEnv = { ...stack.env, BASTION_TEST_STATE_DIR: join(stateRoot, 'helper-state') };
+
+async function viaHelper(): Promise<void> {
+  const tx = runPamTransaction({ helperPath, service: 'bastion-greeter', user: 'alice', env: helperEnv });
+  for await (const event of tx.events()) {
+    if (event.type === 'prompt') tx.answer('secret');
+    if (event.type === 'result' && !event.outcome.ok) {
+      throw new Error(`helper round trip failed: ${JSON.stringify(event.outcome)}`);
+    }
+  }
+}
+
+function viaPamtester(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('pamtester', ['bastion-greeter', 'alice', 'authenticate', 'acct_mgmt'], {
+      env: { ...stack.env, PATH: '/usr/bin:/bin' },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    child.stdin.end('secret\n');
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pamtester exit ${code}`))));
+  });
+}
+
+try {
+  // Interleave the two so drift in machine load hits both alike.
+  const helperSamples: number[] = [];
+  const pamtesterSamples: number[] = [];
+  await timeRuns(viaHelper, 0, 3);
+  await timeRuns(viaPamtester, 0, 3);
+  for (let i = 0; i < RUNS; i++) {
+    helperSamples.push(...(await timeRuns(viaHelper, 1, 0)));
+    pamtesterSamples.push(...(await timeRuns(viaPamtester, 1, 0)));
+  }
+  const helperMs = median(helperSamples);
+  const pamtesterMs = median(pamtesterSamples);
+  console.log(
+    JSON.stringify({
+      runs: RUNS,
+      helper_round_trip_median_ms: round(helperMs),
+      pamtester_median_ms: round(pamtesterMs),
+      ratio_helper_vs_pamtester: round(helperMs / pamtesterMs),
+      goal_ratio: 1.1,
+    }),
+  );
+} finally {
+  stack.cleanup();
+  rmSync(stateRoot, { recursive: true, force: true });
+}

@@ -1,0 +1,483 @@
+/* bastion-pam-helper — the setuid-root PAM bridge of Bastion Greeter.
+ *
+ * One PAM transaction per process, spoken over length-prefixed frames on stdin/stdout
+ * (PROTOCOL.md). In order:
+ *   1. record the caller's uid and parent; harden the process (signals, rlimits, umask, cwd, fds,
+ *      not dumpable, environment scrubbed to PATH, receive buffer mlocked); arm the deadline;
+ *   2. read START (service NUL user); the service must be in the compiled-in allowlist;
+ *   3. caller rule (unix_chkpwd's): uid 0 or a member of group "bastion-greeter" may ask for any
+ *      user, anyone else only for their own user;
+ *   4. become fully root (gids, groups, uids); set the parent-death signal and check the parent
+ *      is still the one that started us (the signal is cleared by credential changes);
+ *   5. refuse if the (caller, user) pair is throttled; run pam_authenticate, check PAM_USER is
+ *      unchanged, run pam_acct_mgmt, check PAM_USER again; write RESULT and exit.
+ *
+ * Rate limiting, per (caller uid, target user), in STATE_DIR (root, 0700; files 0600, written
+ * temp + fsync + rename under flock on the directory, opened O_NOFOLLOW). An attempt is charged
+ * when its first ANSWER arrives, before PAM sees it, so parallel helpers cannot outrun the count;
+ * a transaction that never answers (cancelled, timed out) costs nothing. RL_MAX_FAILURES charges
+ * within RL_WINDOW lock the pair for RL_BACKOFF_FIRST seconds, doubling with each further lockout
+ * up to RL_BACKOFF_MAX; the lockout level is forgotten after RL_FORGET quiet seconds; a success
+ * deletes the record. While locked, START is answered BASTION_THROTTLED without running PAM.
+ * An unreadable state file or directory fails closed (BASTION_SYSTEM).
+ *
+ * Secrets: every inbound frame lands in one mlocked buffer, wiped after each frame and on exit.
+ * libpam requires answers as malloc'ed strings it frees itself (Linux-PAM overwrites them first);
+ * the copy we hand over is the only one outside the locked buffer. Nothing is logged.
+ *
+ * The test build (-DBASTION_TEST_BUILD) keeps pam_wrapper's variables (PAM_WRAPPER, PAM_WRAPPER_*,
+ * PAM_MATRIX_PASSWD, LD_PRELOAD, UID_WRAPPER_DISABLE_DEEPBIND) through the scrub and reads
+ * BASTION_TEST_STATE_DIR, BASTION_TEST_DEADLINE_MS and BASTION_TEST_GREETER_GID. The release
+ * build reads none of them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <security/pam_appl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+
+#define GREETER_GROUP "bastion-greeter"
+/* tmpfs, like pam_faillock's default tally dir: counters are written before every answer, and
+ * fsync on a disk would double the round trip; a reboot forgetting them is acceptable. */
+#define STATE_DIR "/run/bastion-pam-helper"
+#define DEADLINE_MS 120000L
+#define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
+#define RL_MAX_FAILURES 5
+#define RL_WINDOW 900L        /* 15 min */
+#define RL_BACKOFF_FIRST 60L  /* 1 min, then 2, 4, 8, 16, 32, capped at 60 */
+#define RL_BACKOFF_MAX 3600L
+#define RL_FORGET 86400L      /* a day without failures resets the lockout level */
+
+static const char *const allowed_services[] = {"bastion-greeter", "bastion-status"};
+
+enum refusal {
+  R_NONE, R_PROTOCOL, R_SERVICE, R_CALLER, R_THROTTLED, R_USER_CHANGED, R_CANCELLED, R_TIMEOUT,
+  R_NOT_PRIVILEGED, R_SYSTEM
+};
+/* Exit status: 0 success, 1 PAM said no, 2 refused, 3 protocol/cancel, 4 system, 5 deadline. */
+static const struct { int code; const char *name; int status; } refusals[] = {
+    [R_PROTOCOL] = {PAM_CONV_ERR, "BASTION_PROTOCOL", 3},
+    [R_SERVICE] = {PAM_PERM_DENIED, "BASTION_SERVICE_NOT_ALLOWED", 2},
+    [R_CALLER] = {PAM_PERM_DENIED, "BASTION_CALLER_NOT_ALLOWED", 2},
+    [R_THROTTLED] = {PAM_MAXTRIES, "BASTION_THROTTLED", 2},
+    [R_USER_CHANGED] = {PAM_PERM_DENIED, "BASTION_USER_CHANGED", 2},
+    [R_CANCELLED] = {PAM_ABORT, "BASTION_CANCELLED", 3},
+    [R_TIMEOUT] = {PAM_ABORT, "BASTION_TIMEOUT", 5},
+    [R_NOT_PRIVILEGED] = {PAM_SYSTEM_ERR, "BASTION_NOT_PRIVILEGED", 4},
+    [R_SYSTEM] = {PAM_SYSTEM_ERR, "BASTION_SYSTEM", 4},
+};
+
+#define N(x) [x] = #x
+static const char *const pam_names[] = {
+    N(PAM_SUCCESS), N(PAM_OPEN_ERR), N(PAM_SYMBOL_ERR), N(PAM_SERVICE_ERR), N(PAM_SYSTEM_ERR),
+    N(PAM_BUF_ERR), N(PAM_PERM_DENIED), N(PAM_AUTH_ERR), N(PAM_CRED_INSUFFICIENT),
+    N(PAM_AUTHINFO_UNAVAIL), N(PAM_USER_UNKNOWN), N(PAM_MAXTRIES), N(PAM_NEW_AUTHTOK_REQD),
+    N(PAM_ACCT_EXPIRED), N(PAM_SESSION_ERR), N(PAM_CRED_UNAVAIL), N(PAM_CRED_EXPIRED),
+    N(PAM_CRED_ERR), N(PAM_NO_MODULE_DATA), N(PAM_CONV_ERR), N(PAM_AUTHTOK_ERR),
+    N(PAM_AUTHTOK_RECOVERY_ERR), N(PAM_AUTHTOK_LOCK_BUSY), N(PAM_AUTHTOK_DISABLE_AGING),
+    N(PAM_TRY_AGAIN), N(PAM_IGNORE), N(PAM_ABORT), N(PAM_AUTHTOK_EXPIRED), N(PAM_MODULE_UNKNOWN),
+    N(PAM_BAD_ITEM), N(PAM_CONV_AGAIN), N(PAM_INCOMPLETE),
+};
+
+#define BUF_SIZE (FRAME_HEADER + 1 + FRAME_MAX_PAYLOAD)
+static unsigned char rx[BUF_SIZE] __attribute__((aligned(4096))); /* mlocked: inbound frames */
+static unsigned char tx[BUF_SIZE];                                /* outbound frame */
+static unsigned char timeout_frame[64];
+static size_t timeout_len;
+
+static uid_t caller;
+static char service[FRAME_MAX_SERVICE + 1], user[FRAME_MAX_USER + 1];
+static char rl_name[24 + 2 * FRAME_MAX_USER], rl_tmp[sizeof rl_name + 4];
+static pam_handle_t *pamh;
+static enum refusal conv_refusal;
+static int charged; /* this attempt was counted by the rate limit */
+
+static struct {
+  char state_dir[PATH_MAX];
+  long deadline_ms;
+  gid_t greeter_gid; /* (gid_t)-1: look GREETER_GROUP up */
+} cfg = {STATE_DIR, DEADLINE_MS, (gid_t)-1};
+
+static void wipe_rx(void) {
+  for (volatile unsigned char *p = rx; p < rx + sizeof rx; p++) *p = 0; /* async-signal-safe */
+}
+
+static void on_deadline(int sig) {
+  (void)sig;
+  wipe_rx();
+  if (write(STDOUT_FILENO, timeout_frame, timeout_len) < 0) { /* nothing more to do */ }
+  _exit(refusals[R_TIMEOUT].status);
+}
+
+static int write_all(const unsigned char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(STDOUT_FILENO, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Sends one frame; text longer than a frame is cut at a UTF-8 character boundary. The deadline
+ * signal is held meanwhile so its RESULT never lands inside another frame. */
+static int send_frame(unsigned type, const char *text, size_t len) {
+  if (len > FRAME_MAX_PAYLOAD) {
+    len = FRAME_MAX_PAYLOAD;
+    while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
+  }
+  size_t n = frame_encode(tx, type, text, len);
+  sigset_t alrm, old;
+  sigemptyset(&alrm);
+  sigaddset(&alrm, SIGALRM);
+  sigprocmask(SIG_BLOCK, &alrm, &old);
+  int rc = write_all(tx, n);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
+static size_t read_full(unsigned char *p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(STDIN_FILENO, p + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  return got;
+}
+
+/* Reads one frame into rx. End of stream between frames is R_CANCELLED; anything else that is
+ * not a whole, well-formed frame is R_PROTOCOL. */
+static enum refusal recv_frame(struct frame *f) {
+  size_t used = 0, got = read_full(rx, FRAME_HEADER);
+  if (got == 0) return R_CANCELLED;
+  if (got < FRAME_HEADER || frame_decode(rx, got, f, &used) != FRAME_NEED_MORE) return R_PROTOCOL;
+  got += read_full(rx + FRAME_HEADER, used - FRAME_HEADER);
+  return frame_decode(rx, got, f, &used) == FRAME_OK ? R_NONE : R_PROTOCOL;
+}
+
+static void finish(int code, const char *name, const char *stage, int status) {
+  char text[80];
+  int n = snprintf(text, sizeof text, "%d:%s:%s", code, name, stage);
+  if (pamh != NULL) pam_end(pamh, code);
+  send_frame(FT_RESULT, text, (size_t)n);
+  wipe_rx();
+  exit(status);
+}
+
+static void refuse(enum refusal r) {
+  finish(refusals[r].code, refusals[r].name, "helper", refusals[r].status);
+}
+
+/* ---- rate limit ---- */
+
+struct rl { long fails, first, last, level, until; };
+
+static int rl_open(int create) {
+  if (create && mkdir(cfg.state_dir, 0700) != 0 && errno != EEXIST) return -1;
+  int fd = open(cfg.state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0)) {
+    close(fd);
+    errno = EPERM;
+    return -1;
+  }
+  return fd;
+}
+
+static int rl_load(int dir, struct rl *s, long now) {
+  char buf[128];
+  memset(s, 0, sizeof *s);
+  int fd = openat(dir, rl_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  char nl = 0;
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  if (sscanf(buf, "%ld %ld %ld %ld %ld%c", &s->fails, &s->first, &s->last, &s->level, &s->until,
+             &nl) != 6 || nl != '\n' || s->fails < 0 || s->level < 0 || s->level > 64)
+    return -1;
+  if (s->until > now + RL_BACKOFF_MAX) s->until = now + RL_BACKOFF_MAX; /* clock went back */
+  return 0;
+}
+
+static int rl_save(int dir, const struct rl *s) {
+  int fd = openat(dir, rl_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  int ok = dprintf(fd, "%ld %ld %ld %ld %ld\n", s->fails, s->first, s->last, s->level, s->until) > 0
+           && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok && renameat(dir, rl_tmp, dir, rl_name) == 0 && fsync(dir) == 0;
+  return ok ? 0 : -1;
+}
+
+/* Read-only: is the pair locked now? A missing directory means no failures yet. */
+static enum refusal rl_check(void) {
+  int dir = rl_open(0);
+  if (dir < 0) return errno == ENOENT ? R_NONE : R_SYSTEM;
+  long now = (long)time(NULL);
+  struct rl s;
+  int rc = flock(dir, LOCK_SH) == 0 ? rl_load(dir, &s, now) : -1;
+  close(dir);
+  return rc != 0 ? R_SYSTEM : now < s.until ? R_THROTTLED : R_NONE;
+}
+
+/* Counts this attempt before its first answer reaches PAM. */
+static enum refusal rl_charge(void) {
+  int dir = rl_open(1);
+  if (dir < 0) return R_SYSTEM;
+  long now = (long)time(NULL);
+  struct rl s;
+  enum refusal r = R_SYSTEM;
+  if (flock(dir, LOCK_EX) == 0 && rl_load(dir, &s, now) == 0) {
+    r = R_THROTTLED;
+    if (now >= s.until) {
+      if (now - s.last > RL_FORGET) s.level = 0;
+      if (now - s.first > RL_WINDOW) s.fails = 0;
+      if (s.fails == 0) s.first = now;
+      s.fails++;
+      s.last = now;
+      if (s.fails >= RL_MAX_FAILURES) {
+        s.level = s.level < 16 ? s.level + 1 : 16;
+        long backoff = RL_BACKOFF_FIRST << (s.level > 7 ? 6 : s.level - 1);
+        s.until = now + (backoff < RL_BACKOFF_MAX ? backoff : RL_BACKOFF_MAX);
+        s.fails = 0;
+      }
+      r = rl_save(dir, &s) == 0 ? R_NONE : R_SYSTEM;
+    }
+  }
+  close(dir);
+  return r;
+}
+
+static void rl_reset(void) {
+  int dir = rl_open(0);
+  if (dir < 0) return;
+  if (flock(dir, LOCK_EX) == 0 && unlinkat(dir, rl_name, 0) == 0) fsync(dir);
+  close(dir);
+}
+
+/* ---- PAM conversation ---- */
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **out, void *data) {
+  (void)data;
+  *out = NULL;
+  if (n <= 0 || n > PAM_MAX_NUM_MSG || conv_refusal != R_NONE) return PAM_CONV_ERR;
+  struct pam_response *resp = calloc((size_t)n, sizeof *resp);
+  if (resp == NULL) return PAM_BUF_ERR;
+  for (int i = 0; i < n; i++) {
+    int style = msg[i]->msg_style;
+    const char *text = msg[i]->msg != NULL ? msg[i]->msg : "";
+    unsigned type = style == PAM_PROMPT_ECHO_OFF ? FT_ECHO_OFF
+                    : style == PAM_PROMPT_ECHO_ON ? FT_ECHO_ON
+                    : style == PAM_TEXT_INFO      ? FT_INFO
+                    : style == PAM_ERROR_MSG      ? FT_ERROR
+                                                  : 0;
+    if (type == 0) goto fail; /* binary prompts and unknown styles */
+    if (send_frame(type, text, strlen(text)) != 0) {
+      conv_refusal = R_CANCELLED; /* main is gone */
+      goto fail;
+    }
+    if (type == FT_INFO || type == FT_ERROR) continue;
+    struct frame f;
+    enum refusal r = recv_frame(&f);
+    if (r == R_NONE && f.type == FT_CANCEL) r = f.len == 0 ? R_CANCELLED : R_PROTOCOL;
+    else if (r == R_NONE && frame_answer(&f) != FRAME_OK) r = R_PROTOCOL;
+    if (r == R_NONE && !charged) r = rl_charge();
+    charged = charged || r == R_NONE;
+    if (r == R_NONE) resp[i].resp = strndup((const char *)f.payload, f.len);
+    wipe_rx();
+    if (r != R_NONE) conv_refusal = r;
+    if (resp[i].resp == NULL) goto fail;
+  }
+  *out = resp;
+  return PAM_SUCCESS;
+fail:
+  for (int i = 0; i < n; i++) {
+    if (resp[i].resp != NULL) explicit_bzero(resp[i].resp, strlen(resp[i].resp));
+    free(resp[i].resp);
+  }
+  free(resp);
+  return PAM_CONV_ERR;
+}
+
+/* ---- process set-up ---- */
+
+#ifdef BASTION_TEST_BUILD
+static int test_keep(const char *e) {
+  return strncmp(e, "PAM_WRAPPER=", 12) == 0 || strncmp(e, "PAM_WRAPPER_", 12) == 0 ||
+         strncmp(e, "PAM_MATRIX_PASSWD=", 18) == 0 || strncmp(e, "LD_PRELOAD=", 11) == 0 ||
+         strncmp(e, "UID_WRAPPER_DISABLE_DEEPBIND=", 29) == 0; /* pam_wrapper 1.1.4 reads it */
+}
+
+static void test_overrides(void) {
+  const char *v;
+  if ((v = getenv("BASTION_TEST_STATE_DIR")) != NULL && *v == '/')
+    snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", v);
+  if ((v = getenv("BASTION_TEST_DEADLINE_MS")) != NULL && atol(v) > 0) cfg.deadline_ms = atol(v);
+  if ((v = getenv("BASTION_TEST_GREETER_GID")) != NULL && *v != '\0')
+    cfg.greeter_gid = (gid_t)atol(v);
+}
+#endif
+
+static int scrub_env(void) {
+  char *keep[16];
+  size_t kept = 0;
+#ifdef BASTION_TEST_BUILD
+  test_overrides();
+  for (char **e = environ; e != NULL && *e != NULL && kept < 16; e++)
+    if (test_keep(*e) && (keep[kept] = strdup(*e)) != NULL) kept++;
+#endif
+  int rc = clearenv();
+  for (size_t i = 0; i < kept; i++) {
+    char *eq = strchr(keep[i], '=');
+    *eq = '\0';
+    rc |= setenv(keep[i], eq + 1, 1);
+    free(keep[i]);
+  }
+  return rc | setenv("PATH", SAFE_PATH, 1);
+}
+
+static int harden(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  for (int s = 1; s < NSIG; s++) /* undo ignores inherited from the caller (SIGCHLD, SIGALRM…) */
+    if (sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) signal(s, SIG_DFL);
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGPIPE, &sa, NULL);
+  sigaction(SIGXFSZ, &sa, NULL);
+  sa.sa_handler = on_deadline;
+  sigfillset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+
+  struct rlimit zero = {0, 0};
+  umask(077);
+  for (int fd = 0; fd <= 2; fd++) /* a closed 0-2 must not be reused by a later open */
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return -1;
+  if (close_range(3, ~0U, 0) != 0 || setrlimit(RLIMIT_CORE, &zero) != 0 ||
+      prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || chdir("/") != 0 || scrub_env() != 0 ||
+      mlock(rx, sizeof rx) != 0)
+    return -1;
+  return 0;
+}
+
+static int arm_deadline(long ms) {
+  struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+  int n = snprintf((char *)tx, sizeof tx, "%d:%s:helper", refusals[R_TIMEOUT].code,
+                   refusals[R_TIMEOUT].name);
+  timeout_len = frame_encode(timeout_frame, FT_RESULT, tx, (size_t)n);
+  return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int in_group(gid_t g) {
+  if (getgid() == g) return 1;
+  int n = getgroups(0, NULL), found = 0;
+  gid_t *groups = n > 0 ? calloc((size_t)n, sizeof *groups) : NULL;
+  if (groups != NULL && (n = getgroups(n, groups)) > 0)
+    for (int i = 0; i < n && !found; i++) found = groups[i] == g;
+  free(groups);
+  return found;
+}
+
+static enum refusal check_caller(void) {
+  if (caller == 0) return R_NONE;
+  gid_t greeter = cfg.greeter_gid;
+  if (greeter == (gid_t)-1) {
+    struct group *g = getgrnam(GREETER_GROUP);
+    greeter = g != NULL ? g->gr_gid : (gid_t)-1;
+  }
+  if (greeter != (gid_t)-1 && in_group(greeter)) return R_NONE;
+  struct passwd *pw = getpwuid(caller);
+  return pw != NULL && strcmp(pw->pw_name, user) == 0 ? R_NONE : R_CALLER;
+}
+
+static int become_root(void) {
+  uid_t ru, eu, su;
+  gid_t rg, eg, sg;
+  struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+  if (setresgid(0, 0, 0) != 0 || setgroups(0, NULL) != 0 || setresuid(0, 0, 0) != 0) return -1;
+  if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0) return -1;
+  if ((ru | eu | su | rg | eg | sg) != 0 || getgroups(0, NULL) != 0) return -1;
+  /* Best effort (needs CAP_SYS_RESOURCE): limits the caller chose should not cut root-side work
+   * short; our own state writes fail closed anyway (SIGXFSZ ignored, temp + rename). */
+  setrlimit(RLIMIT_CPU, &unlimited);
+  setrlimit(RLIMIT_FSIZE, &unlimited);
+  return 0;
+}
+
+static int user_unchanged(void) {
+  const void *item = NULL;
+  return pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item != NULL &&
+         strcmp((const char *)item, user) == 0;
+}
+
+static const char *pam_name(int rc) {
+  int known = rc >= 0 && rc < (int)(sizeof pam_names / sizeof *pam_names) && pam_names[rc];
+  return known ? pam_names[rc] : "PAM_UNKNOWN";
+}
+
+static void pam_outcome(int rc, const char *stage) {
+  if (conv_refusal != R_NONE) refuse(conv_refusal);
+  if (rc == PAM_SUCCESS && !user_unchanged()) refuse(R_USER_CHANGED);
+  if (rc != PAM_SUCCESS) finish(rc, pam_name(rc), stage, 1);
+}
+
+int main(void) {
+  caller = getuid(); /* first: whoever started us */
+  pid_t parent = getppid();
+  if (harden() != 0) refuse(R_SYSTEM);
+  if (arm_deadline(cfg.deadline_ms) != 0) refuse(R_SYSTEM);
+
+  struct frame f;
+  enum refusal r = recv_frame(&f);
+  if (r == R_NONE && frame_start(&f, service, user) != FRAME_OK) r = R_PROTOCOL;
+  wipe_rx();
+  if (r != R_NONE) refuse(R_PROTOCOL);
+  int allowed = 0;
+  for (size_t i = 0; i < sizeof allowed_services / sizeof *allowed_services; i++)
+    allowed |= strcmp(service, allowed_services[i]) == 0;
+  if (!allowed) refuse(R_SERVICE);
+  if ((r = check_caller()) != R_NONE) refuse(r);
+  if (become_root() != 0) refuse(R_NOT_PRIVILEGED);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) refuse(R_SYSTEM);
+
+  int n = snprintf(rl_name, sizeof rl_name, "%u-", (unsigned)caller);
+  for (const char *p = user; *p != '\0'; p++, n += 2)
+    snprintf(rl_name + n, sizeof rl_name - (size_t)n, "%02x", (unsigned char)*p);
+  snprintf(rl_tmp, sizeof rl_tmp, "%s.tmp", rl_name);
+  if ((r = rl_check()) != R_NONE) refuse(r);
+
+  struct pam_conv pc = {conv, NULL};
+  int rc = pam_start(service, user, &pc, &pamh);
+  if (rc != PAM_SUCCESS) {
+    pamh = NULL; /* pam_start frees what it allocated */
+    finish(rc, pam_name(rc), "helper", 4);
+  }
+  pam_outcome(pam_authenticate(pamh, 0), "authenticate");
+  pam_outcome(pam_acct_mgmt(pamh, 0), "acct_mgmt");
+  rl_reset();
+  finish(PAM_SUCCESS, "PAM_SUCCESS", "acct_mgmt", 0);
+}

@@ -1,0 +1,147 @@
+// Drives the real helper binary over its frames (main/pam/frames.ts) for the helper tests:
+// spawn (optionally through setpriv or a wrapper), script the conversation, collect everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { encodeFrame, FrameDecoder, FrameError, FrameType, type Frame } from '../../main/pam/frames';
+
+export const SUCCESS_RESULT = '0:PAM_SUCCESS:acct_mgmt';
+
+/** What the test does when a prompt arrives. */
+export type PromptAction =
+  | { answer: string | Buffer }
+  | { raw: Buffer } // bytes written as they are (malformed frames)
+  | { cancel: true }
+  | { closeStdin: true }
+  | { kill: NodeJS.Signals }
+  | { wait: true }; // do nothing: let the deadline or the test's own timer end it
+
+export interface RunOptions {
+  binary: string;
+  env: Record<string, string>;
+  service?: string;
+  user?: string;
+  /** Replaces the START frame with these bytes (null: send nothing). */
+  start?: Buffer | null;
+  /** Close stdin right after the first bytes. */
+  closeAfterStart?: boolean;
+  /** Called for each prompt, with how many prompts came before it. Default: cancel. */
+  onPrompt?: (prompt: Frame, index: number) => PromptAction;
+  /** Command prefix, e.g. ['setpriv', '--reuid=65534', ...]. */
+  wrapper?: string[];
+  /** The test's own bound on the run; the helper is SIGKILLed past it. */
+  limitMs?: number;
+  /** Called once the process is spawned. */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export interface HelperRun {
+  frames: Frame[];
+  /** Payload of the RESULT frame, if one arrived. */
+  result: string | null;
+  /** Frames that followed RESULT (there must be none). */
+  afterResult: number;
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  decodeError: FrameError | null;
+  ms: number;
+  /** PROTOCOL.md's success rule, applied strictly, as main must apply it. */
+  success: boolean;
+  texts(type: FrameType): string[];
+}
+
+export function startFrame(service: string, user: string): Buffer {
+  return encodeFrame(FrameType.START, Buffer.concat([Buffer.from(service), Buffer.from([0]), Buffer.from(user)]));
+}
+
+/** A frame header claiming `length`, followed by `body` (lengths that encodeFrame refuses). */
+export function rawFrame(length: number, type: number, body: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(length >>> 0, 0);
+  head.writeUInt8(type, 4);
+  return Buffer.concat([head, body]);
+}
+
+export function runHelper(options: RunOptions): Promise<HelperRun> {
+  const started = Date.now();
+  const command = [...(options.wrapper ?? []), options.binary];
+  const child = spawn(command[0]!, command.slice(1), {
+    env: options.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  options.onSpawn?.(child);
+  const frames: Frame[] = [];
+  const decoder = new FrameDecoder();
+  let decodeError: FrameError | null = null;
+  let stderr = '';
+  let prompts = 0;
+  child.stdin!.on('error', () => {}); // EPIPE once the helper is gone: the run result tells
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+
+  const start = options.start === undefined ? startFrame(options.service ?? 'bastion-greeter', options.user ?? 'alice') : options.start;
+  if (start !== null) child.stdin!.write(start);
+  if (options.closeAfterStart) child.stdin!.end();
+
+  const onPrompt = options.onPrompt ?? (() => ({ cancel: true }) as PromptAction);
+  const act = (prompt: Frame): void => {
+    const action = onPrompt(prompt, prompts++);
+    if ('answer' in action) child.stdin!.write(encodeFrame(FrameType.ANSWER, action.answer));
+    else if ('raw' in action) child.stdin!.write(action.raw);
+    else if ('cancel' in action) child.stdin!.write(encodeFrame(FrameType.CANCEL));
+    else if ('closeStdin' in action) child.stdin!.end();
+    else if ('kill' in action) child.kill(action.kill);
+  };
+
+  child.stdout!.on('data', (chunk: Buffer) => {
+    if (decodeError) return;
+    try {
+      for (const frame of decoder.push(chunk)) {
+        frames.push(frame);
+        if (frame.type === FrameType.PROMPT_ECHO_OFF || frame.type === FrameType.PROMPT_ECHO_ON) act(frame);
+      }
+    } catch (error) {
+      decodeError = error as FrameError;
+    }
+  });
+
+  const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 20_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearTimeout(limit);
+      try {
+        if (!decodeError) decoder.end();
+      } catch (error) {
+        decodeError = error as FrameError;
+      }
+      const at = frames.findIndex((f) => f.type === FrameType.RESULT);
+      const result = at >= 0 ? frames[at]!.payload.toString('utf8') : null;
+      const afterResult = at >= 0 ? frames.length - at - 1 : 0;
+      resolve({
+        frames,
+        result,
+        afterResult,
+        status,
+        signal,
+        stderr,
+        decodeError,
+        ms: Date.now() - started,
+        success: result === SUCCESS_RESULT && afterResult === 0 && status === 0 && signal === null && decodeError === null,
+        texts: (type) => frames.filter((f) => f.type === type).map((f) => f.payload.toString('utf8')),
+      });
+    });
+  });
+}
+
+/** Sanitizer reports that must never appear on the helper's stderr. */
+const SANITIZER_MARKERS = [
+  /ERROR: AddressSanitizer/,
+  /ERROR: LeakSanitizer/,
+  /runtime error:/,
+  /UndefinedBehaviorSanitizer/,
+  /SUMMARY: \w+Sanitizer/,
+  /==\d+==ERROR/,
+];
+
+export function sanitizerReport(stderr: string): string | null {
+  return SANITIZER_MARKERS.some((re) => re.test(stderr)) ? stderr : null;
+}

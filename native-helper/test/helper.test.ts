@@ -1,0 +1,551 @@
+// The setuid PAM helper, driven over its frames, on real libpam through pam_wrapper + pam_matrix.
+// The test build (ASan + UBSan, leak checks on) unless a test is about the release build.
+// Every run is checked for sanitizer reports; every negative case asserts it is not a success by
+// PROTOCOL.md's rule (exact RESULT, nothing after it, exit 0).
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeFrame, FrameType } from '../../main/pam/frames';
+import { HELPER_OUT } from '../../testkit/paths';
+import { createPamStack, hasPamWrapper, matrixService, PAM_CHATTY, PAM_MATRIX, PAM_SET_ITEMS } from '../../testkit/pam-stack';
+import { fileExists, findExecutable, requireOrSkip } from '../../testkit/require';
+import { rawFrame, runHelper, sanitizerReport, startFrame, SUCCESS_RESULT, type HelperRun, type PromptAction, type RunOptions } from './driver';
+
+const TEST_BIN = join(HELPER_OUT, 'bastion-pam-helper-test');
+const RELEASE_BIN = join(HELPER_OUT, 'bastion-pam-helper');
+const PAM_PROBE = join(HELPER_OUT, 'pam_probe.so');
+const PASSWORD = 'correct horse';
+const SANITIZERS = { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
+const NOBODY = ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534'];
+
+const R = {
+  protocol: '19:BASTION_PROTOCOL:helper',
+  service: '6:BASTION_SERVICE_NOT_ALLOWED:helper',
+  caller: '6:BASTION_CALLER_NOT_ALLOWED:helper',
+  throttled: '11:BASTION_THROTTLED:helper',
+  userChanged: '6:BASTION_USER_CHANGED:helper',
+  cancelled: '26:BASTION_CANCELLED:helper',
+  timeout: '26:BASTION_TIMEOUT:helper',
+  notPrivileged: '4:BASTION_NOT_PRIVILEGED:helper',
+  system: '4:BASTION_SYSTEM:helper',
+  authErr: '7:PAM_AUTH_ERR:authenticate',
+};
+
+function ready(t: TestContext): boolean {
+  return (
+    requireOrSkip(t, hasPamWrapper(), 'libpam-wrapper') &&
+    requireOrSkip(t, fileExists(TEST_BIN) && fileExists(RELEASE_BIN) && fileExists(PAM_PROBE), 'the helper build (make -C native-helper)') &&
+    requireOrSkip(t, process.getuid?.() === 0, 'root (the helper tests switch uids and need root-owned state)') &&
+    requireOrSkip(t, findExecutable('/usr/bin/setpriv') !== null, 'setpriv (util-linux)')
+  );
+}
+
+interface Fixture {
+  env: Record<string, string>;
+  stateDir: string;
+  scratch: string;
+  run(options: Partial<RunOptions>): Promise<HelperRun>;
+  /** The test binary's helpers and module, copied where uid 65534 can execute them. */
+  publicCopy(name: string): string;
+}
+
+/** A pam_wrapper stack (service → body; `{passdb}` is pam_matrix's file) and a state dir. */
+function fixture(t: TestContext, services: Record<string, string>, extraEnv: Record<string, string> = {}): Fixture {
+  const stack = createPamStack({
+    services,
+    users: ['bastion-greeter', 'bastion-status'].flatMap((service) => [
+      { user: 'alice', password: PASSWORD, service },
+      { user: 'bob', password: 'bobpass', service },
+    ]),
+  });
+  const scratch = mkdtempSync(join(tmpdir(), 'bastion-helper-test-'));
+  chmodSync(scratch, 0o755);
+  const stateDir = join(scratch, 'ratelimit');
+  t.after(() => {
+    stack.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  const env = {
+    ...stack.env,
+    UID_WRAPPER_DISABLE_DEEPBIND: '1', // pam_wrapper 1.1.4's switch; ASan refuses RTLD_DEEPBIND
+    BASTION_TEST_STATE_DIR: stateDir,
+    BASTION_TEST_DEADLINE_MS: '20000',
+    ...SANITIZERS,
+    ...extraEnv,
+  };
+  return {
+    env,
+    stateDir,
+    scratch,
+    run: (options) => runHelper({ binary: TEST_BIN, env, ...options }),
+    publicCopy(name) {
+      const path = join(scratch, name);
+      copyFileSync(join(HELPER_OUT, name), path);
+      chmodSync(path, 0o755);
+      return path;
+    },
+  };
+}
+
+/** The checks every run gets: its outcome, no sanitizer report, nothing after RESULT, and
+ *  success exactly when it is expected. */
+function expectRun(run: HelperRun, result: string | null, status: number | null): void {
+  assert.equal(sanitizerReport(run.stderr), null, `sanitizer report:\n${run.stderr}`);
+  assert.equal(run.result, result, `stderr:\n${run.stderr}`);
+  assert.equal(run.status, status);
+  assert.equal(run.afterResult, 0, 'frames after RESULT');
+  assert.equal(run.decodeError, null);
+  assert.equal(run.success, result === SUCCESS_RESULT);
+}
+
+const answer = (text: string | Buffer) => (): PromptAction => ({ answer: text });
+const prompts = (run: HelperRun) => run.frames.filter((f) => f.type === FrameType.PROMPT_ECHO_OFF || f.type === FrameType.PROMPT_ECHO_ON).length;
+const matrix = matrixService();
+
+describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
+  it('right password → 0:PAM_SUCCESS:acct_mgmt, exit 0', async (t) => {
+    if (!ready(t)) return;
+    const f = fixture(t, { 'bastion-greeter': matrix });
+    const run = await f.run({ onPrompt: answer(PASSWORD) });
+    expectRun(run, SUCCESS_RESULT, 0);
+    assert.deepEqual(run.texts(FrameType.PROMPT_ECHO_OFF), ['Password: ']);
+  });
+
+  it('wrong password → 7:PAM_AUTH_ERR:authenticate, exit 1', async (t) => {
+    if (!ready(t)) return;
+    const f = fixture(t, { 'bastion-greeter': matrix });
+    expectRun(await f.run({ onPrompt: answer('correct horse ') }), R.authErr, 1);
+    expectRun(await f.run({ onPrompt: answer('') }), R.authErr, 1);
+  });
+
+  it('unknown user → the same failure as a wrong password', async (t) => {
+    if (!ready(t)) return;
+    const f = fixture(t, { 'bastion-greeter': matrix });
+    const run = await f.run({ user: 'mallory', onPrompt: answer(PASSWORD) });
+    expectRun(run, R.authErr, 1);
+    assert.equal(prompts(run), 1);
+  });
+
+  it('services outside the compiled-in allowlist are refused before PAM runs', async (t) => {
+    if (!ready(t)) return;
+    const permit = 'auth required pam_permit.so\naccount required pam_permit.so';
+    const names = ['login', 'other', 'bastion-greete', 'bastion-greeterx', 'BASTION-GREETER', 'bastion-status.d', '../bastion-greeter'];
+    const f = fixture(t, Object.fromEntries(names.filter((n) => !n.includes('/')).map((n) => [n, permit])));
+    for (const service of names) {
+      const run = await f.run({ service, onPrompt: answer(PASSWORD) });
+      expectRun(run, R.service, 2);
+      assert.equal(run.frames.length, 1, `${service}: only RESULT`);
+    }
+  });
+
+  it('pam_chatty and friends: every message relayed in order, the prompt in its place', async (t) => {
+    if (!ready(t)) return;
+    // pam_chatty never frees the reply array of its conversations (a leak in pam_wrapper's test
+    // module, which is unloaded before LeakSanitizer reports, hiding its name). Suppress exactly
+    // those and check below that the suppressed leaks are its 20 replies of 16 bytes, nothing else.
+    const f = fixture(t, {
+      'bastion-greeter': [
+        'auth optional pam_echo.so first',
+        `auth required ${PAM_CHATTY} num_lines=16 info`,
+        `auth required ${PAM_CHATTY} num_lines=4 error`,
+        'auth optional pam_echo.so before-prompt',
+        `auth required ${PAM_MATRIX} passdb={passdb}`,
+        'auth optional pam_echo.so after-prompt',
+        `account required ${PAM_MATRIX} passdb={passdb}`,
+      ].join('\n'),
+    });
+    const supp = join(f.scratch, 'lsan.supp');
+    writeFileSync(supp, 'leak:^conv$\n');
+    const run = await f.run({ onPrompt: answer('wrong'), env: { ...f.env, LSAN_OPTIONS: `suppressions=${supp}:print_suppressions=1` } });
+    expectRun(run, R.authErr, 1);
+    const seen = run.frames.map((fr) => `${fr.type}:${fr.payload.toString('utf8')}`);
+    assert.deepEqual(seen, [
+      `${FrameType.INFO}:first`,
+      ...Array(16).fill(`${FrameType.INFO}:Authentication succeeded`),
+      ...Array(4).fill(`${FrameType.ERROR}:Authentication generated an error`),
+      `${FrameType.INFO}:before-prompt`,
+      `${FrameType.PROMPT_ECHO_OFF}:Password: `,
+      `${FrameType.INFO}:after-prompt`,
+      `${FrameType.RESULT}:${R.authErr}`,
+    ]);
+    const used = /^\s*(\d+)\s+(\d+)\s+\^conv\$\s*$/m.exec(run.stderr);
+    assert.ok(used, `expected pam_chatty's suppressed leaks:\n${run.stderr}`);
+    assert.deepEqual([Number(used[1]), Number(used[2])], [20, 20 * 16]);
+  });
+
+  it('a pam_exec stdout line OFFLINE_ERROR:-6:240 arrives as one INFO frame', async (t) => {
+    if (!ready(t)) return;
+    const scratch = mkdtempSync(join(tmpdir(), 'bastion-offline-'));
+    t.after(() => rmSync(scratch, { recursive: true, force: true }));
+    const script = join(scratch, 'offline-verify');
+    writeFileSync(script, '#!/bin/sh\necho OFFLINE_ERROR:-6:240\nexit 1\n', { mode: 0o755 });
+    const f = fixture(t, {
+      'bastion-greeter': `auth requisite pam_exec.so stdout quiet ${script}\naccount required pam_permit.so`,
+    });
+    const run = await f.run({ onPrompt: answer(PASSWORD) });
+    assert.deepEqual(run.texts(FrameType.INFO), ['OFFLINE_ERROR:-6:240']);
+    assert.equal(run.frames.length, 2);
+    assert.match(run.result ?? '', /^\d+:PAM_[A-Z_]+:authenticate$/);
+    expectRun(run, run.result, 1);
+  });
+
+  it('CANCEL or a closed stdin mid-conversation → 26:BASTION_CANCELLED, exit 3, nothing charged', async (t) => {
+    if (!ready(t)) return;
+    const f = fixture(t, { 'bastion-greeter': `auth required ${PAM_CHATTY} num_lines=3 info\n${matrix}` });
+    const supp = join(f.scratch, 'lsan.supp');
+    writeFileSync(supp, 'leak:^conv$\n'); // pam_chatty's own leak, see above
+    const env = { ...f.env, LSAN_OPTIONS: `suppressions=${supp}` };
+    const cancelled = await f.run({ env, onPrompt: () => ({ cancel: true }) });
+    expectRun(cancelled, R.cancelled, 3);
+    assert.equal(cancelled.texts(FrameType.INFO).length, 3);
+    expectRun(await f.run({ env, onPrompt: () => ({ closeStdin: true }) }), R.cancelled, 3);
+    assert.equal(existsSync(f.stateDir), false, 'an unanswered attempt is not charged');
+  });
+
+  describe('malformed input → 19:BASTION_PROTOCOL:helper, exit 3', () => {
+    const utf = (s: string) => Buffer.from(s);
+    const bytes = (...parts: (Buffer | number[])[]) => Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
+    let seed = 0x2545f491;
+    const garbage = (n: number) => Buffer.from(Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff));
+    const startCases: [string, Buffer][] = [
+      ['nothing at all', Buffer.alloc(0)],
+      ['a 2-byte header', Buffer.from([0, 0])],
+      ['length 0', rawFrame(0, FrameType.START)],
+      ['length 8194 (payload over 8192)', rawFrame(8194, FrameType.START, Buffer.alloc(8193, 0x61))],
+      ['length 0xFFFFFFFF', rawFrame(0xffffffff, FrameType.START, utf('bastion-greeter\0alice'))],
+      ['a START cut short', rawFrame(100, FrameType.START, utf('bastion-greeter\0al'))],
+      ['unknown type 0x09', encodeFrame(9 as FrameType, 'bastion-greeter\0alice')],
+      ['type 0x00', rawFrame(22, 0, utf('bastion-greeter\0alice'))],
+      ['ANSWER first', encodeFrame(FrameType.ANSWER, PASSWORD)],
+      ['CANCEL first', encodeFrame(FrameType.CANCEL)],
+      ['RESULT first', encodeFrame(FrameType.RESULT, SUCCESS_RESULT)],
+      ['START without NUL', encodeFrame(FrameType.START, 'bastion-greeter')],
+      ['START with an empty user', encodeFrame(FrameType.START, 'bastion-greeter\0')],
+      ['START with an empty service', encodeFrame(FrameType.START, '\0alice')],
+      ['START with two NULs', encodeFrame(FrameType.START, 'bastion-greeter\0alice\0bob')],
+      ['START with a newline in the user', encodeFrame(FrameType.START, 'bastion-greeter\0alice\nroot')],
+      ['START with a space in the service', encodeFrame(FrameType.START, 'bastion greeter\0alice')],
+      ['START with a 121-byte user', encodeFrame(FrameType.START, `bastion-greeter\0${'a'.repeat(121)}`)],
+      ['START with a 65-byte service', encodeFrame(FrameType.START, `${'s'.repeat(65)}\0alice`)],
+      ['garbage (64 bytes)', garbage(64)],
+      ['garbage (9000 bytes)', garbage(9000)],
+      ['garbage behind a valid length', bytes([0, 0, 0, 40], garbage(40))],
+    ];
+    for (const [name, start] of startCases) {
+      it(`first frame: ${name}`, async (t) => {
+        if (!ready(t)) return;
+        const f = fixture(t, { 'bastion-greeter': matrix });
+        const run = await f.run({ start, closeAfterStart: true, onPrompt: answer(PASSWORD) });
+        expectRun(run, R.protocol, 3);
+        assert.equal(run.frames.length, 1);
+      });
+    }
+
+    const promptCases: [string, Buffer][] = [
+      ['an ANSWER of 513 bytes', encodeFrame(FrameType.ANSWER, 'x'.repeat(513))],
+      ['an ANSWER with a NUL', encodeFrame(FrameType.ANSWER, 'correct\0horse')],
+      ['a frame over 8193 bytes', rawFrame(9000, FrameType.ANSWER, Buffer.alloc(8999, 0x61))],
+      ['an ANSWER cut short', rawFrame(40, FrameType.ANSWER, utf('correct'))],
+      ['a header cut short', Buffer.from([0, 0, 0])],
+      ['unknown type 0x7f', encodeFrame(0x7f as FrameType, PASSWORD)],
+      ['a second START', startFrame('bastion-greeter', 'root')],
+      ['a RESULT', encodeFrame(FrameType.RESULT, SUCCESS_RESULT)],
+      ['an INFO', encodeFrame(FrameType.INFO, 'hello')],
+      ['a CANCEL with a payload', encodeFrame(FrameType.CANCEL, 'x')],
+      ['garbage', garbage(300)],
+    ];
+    for (const [name, raw] of promptCases) {
+      it(`at a prompt: ${name}`, async (t) => {
+        if (!ready(t)) return;
+        const f = fixture(t, { 'bastion-greeter': matrix });
+        const run = await f.run({
+          onPrompt: () => ({ raw }),
+          onSpawn: (child) => setTimeout(() => child.stdin?.end(), 1500), // cut-short cases need EOF
+        });
+        expectRun(run, R.protocol, 3);
+        assert.equal(prompts(run), 1);
+        assert.equal(existsSync(f.stateDir), false, 'a rejected answer is not charged');
+      });
+    }
+
+    it('an ANSWER of exactly 512 bytes is accepted (then fails as a wrong password)', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      expectRun(await f.run({ onPrompt: answer('y'.repeat(512)) }), R.authErr, 1);
+    });
+  });
+
+  describe('the helper dies mid-conversation', () => {
+    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+      it(`killed with ${signal} at a prompt: no RESULT, the client sees failure`, async (t) => {
+        if (!ready(t)) return;
+        const f = fixture(t, { 'bastion-greeter': matrix });
+        const run = await f.run({ onPrompt: () => ({ kill: signal }) });
+        assert.equal(run.result, null);
+        assert.equal(run.signal, signal);
+        assert.equal(run.success, false);
+        assert.equal(sanitizerReport(run.stderr), null);
+      });
+    }
+
+    it('its parent dies at a prompt: PR_SET_PDEATHSIG ends it at once', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: '8000' });
+      let parent: ChildProcess | undefined;
+      const run = await f.run({
+        // bash is the helper's parent; killing it must take the helper down (else the helper
+        // would sit at its prompt until the 8 s deadline, holding the pipe open).
+        wrapper: ['/bin/bash', '-c', '"$0" <&0 & wait'],
+        onSpawn: (child) => (parent = child),
+        onPrompt: () => {
+          parent!.kill('SIGKILL');
+          return { wait: true };
+        },
+        limitMs: 15_000,
+      });
+      assert.equal(run.result, null);
+      assert.equal(run.success, false);
+      assert.ok(run.ms < 4000, `the helper outlived its parent by ${run.ms} ms`);
+    });
+  });
+
+  describe('PAM_USER changed by a module → 6:BASTION_USER_CHANGED, exit 2', () => {
+    const stacks: [string, string][] = [
+      ['in auth, after a right password', `auth required ${PAM_MATRIX} passdb={passdb}\nauth required ${PAM_PROBE} user=root\naccount required pam_permit.so`],
+      ['in account', `auth required ${PAM_MATRIX} passdb={passdb}\naccount required ${PAM_PROBE} user=bob`],
+    ];
+    for (const [name, body] of stacks) {
+      it(name, async (t) => {
+        if (!ready(t)) return;
+        const f = fixture(t, { 'bastion-greeter': body });
+        expectRun(await f.run({ onPrompt: answer(PASSWORD) }), R.userChanged, 2);
+      });
+    }
+
+    it("pam_set_items cannot be steered from the caller's environment (the scrub drops PAM_USER)", async (t) => {
+      if (!ready(t)) return;
+      // pam_set_items copies PAM_USER etc. from the process environment into PAM items. Were the
+      // caller's PAM_USER kept, this would be BASTION_USER_CHANGED; scrubbed, it is a plain login.
+      const f = fixture(t, { 'bastion-greeter': `auth required ${PAM_SET_ITEMS}\n${matrix}` });
+      const run = await f.run({ env: { ...f.env, PAM_USER: 'root' }, onPrompt: answer(PASSWORD) });
+      expectRun(run, SUCCESS_RESULT, 0);
+    });
+  });
+
+  describe('deadline → 26:BASTION_TIMEOUT:helper, exit 5', () => {
+    it('a prompt never answered', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: '400' });
+      const run = await f.run({ onPrompt: () => ({ wait: true }) });
+      expectRun(run, R.timeout, 5);
+      assert.ok(run.ms >= 400 && run.ms < 5000, `${run.ms} ms`);
+    });
+
+    it('no START at all', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: '300' });
+      expectRun(await f.run({ start: null }), R.timeout, 5);
+    });
+
+    it('a module that hangs', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': `auth required pam_exec.so /bin/sleep 3\n${matrix}` }, { BASTION_TEST_DEADLINE_MS: '500' });
+      const run = await f.run({ onPrompt: answer(PASSWORD) });
+      expectRun(run, R.timeout, 5);
+      assert.ok(run.ms < 2900, `${run.ms} ms`);
+    });
+  });
+
+  describe('who may ask (the unix_chkpwd rule)', () => {
+    const cases: [string, string[], Record<string, string>, string, string][] = [
+      ['uid 65534 outside the greeter group asking for alice', ['--clear-groups'], {}, 'alice', R.caller],
+      ['uid 65534 asking for root', ['--clear-groups'], {}, 'root', R.caller],
+      ['uid 65534 in another group asking for alice', ['--groups=4243'], { BASTION_TEST_GREETER_GID: '4242' }, 'alice', R.caller],
+      // Passing the caller rule, the non-setuid test binary then cannot become root.
+      ['uid 65534 asking for itself (nobody)', ['--clear-groups'], {}, 'nobody', R.notPrivileged],
+      ['a greeter-group member (supplementary) asking for alice', ['--groups=4242'], { BASTION_TEST_GREETER_GID: '4242' }, 'alice', R.notPrivileged],
+      ['a greeter-group member (primary gid) asking for alice', ['--clear-groups'], { BASTION_TEST_GREETER_GID: '65534' }, 'alice', R.notPrivileged],
+    ];
+    for (const [name, groups, env, user, result] of cases) {
+      it(`${name} → ${result}`, async (t) => {
+        if (!ready(t)) return;
+        const f = fixture(t, { 'bastion-greeter': matrix }, env);
+        const run = await runHelper({ binary: f.publicCopy('bastion-pam-helper-test'), env: f.env, user, wrapper: [...NOBODY, ...groups], onPrompt: answer(PASSWORD) });
+        expectRun(run, result, result === R.caller ? 2 : 4);
+        assert.equal(run.frames.length, 1);
+      });
+    }
+  });
+
+  describe('rate limit per (caller, user)', () => {
+    const wrong = answer('wrong');
+    const right = answer(PASSWORD);
+
+    it('5 failures → BASTION_THROTTLED without running PAM; other users unaffected', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      for (let i = 0; i < 5; i++) expectRun(await f.run({ onPrompt: wrong }), R.authErr, 1);
+      const run = await f.run({ onPrompt: right });
+      expectRun(run, R.throttled, 2);
+      assert.equal(run.frames.length, 1, 'no prompt while throttled');
+      expectRun(await f.run({ user: 'bob', onPrompt: wrong }), R.authErr, 1);
+      assert.equal(statSync(f.stateDir).mode & 0o777, 0o700);
+      for (const name of readdirSync(f.stateDir)) assert.equal(statSync(join(f.stateDir, name)).mode & 0o777, 0o600, name);
+      assert.deepEqual(readdirSync(f.stateDir).sort(), ['0-616c696365', '0-626f62']);
+    });
+
+    it('a success resets the count', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      for (let i = 0; i < 4; i++) expectRun(await f.run({ onPrompt: wrong }), R.authErr, 1);
+      expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
+      assert.deepEqual(readdirSync(f.stateDir), []);
+      for (let i = 0; i < 4; i++) expectRun(await f.run({ onPrompt: wrong }), R.authErr, 1);
+      expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
+    });
+
+    it('transactions that never answer cost nothing', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      for (let i = 0; i < 6; i++) expectRun(await f.run({ onPrompt: () => ({ cancel: true }) }), R.cancelled, 3);
+      expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
+    });
+
+    it('charged before PAM sees the answer: 8 helpers answering at once get 5 guesses', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      const children: ChildProcess[] = [];
+      let prompted = 0;
+      const runs = Array.from({ length: 8 }, () =>
+        f.run({
+          onSpawn: (child) => children.push(child),
+          onPrompt: () => {
+            if (++prompted === 8) for (const c of children) c.stdin!.write(encodeFrame(FrameType.ANSWER, 'wrong'));
+            return { wait: true };
+          },
+        }),
+      );
+      const results = (await Promise.all(runs)).map((run) => {
+        assert.equal(sanitizerReport(run.stderr), null);
+        assert.equal(run.success, false);
+        return run.result;
+      });
+      assert.deepEqual(results.sort(), [...Array(5).fill(R.authErr), ...Array(3).fill(R.throttled)].sort());
+    });
+
+    it('a stored lock is honoured; broken state fails closed (BASTION_SYSTEM)', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      const now = Math.floor(Date.now() / 1000);
+      const file = join(f.stateDir, '0-616c696365');
+      const state = (body: string | null, dirMode = 0o700) => {
+        rmSync(f.stateDir, { recursive: true, force: true });
+        mkdirSync(f.stateDir, { mode: dirMode });
+        chmodSync(f.stateDir, dirMode);
+        if (body !== null) writeFileSync(file, body, { mode: 0o600 });
+      };
+      state(`0 ${now} ${now} 1 ${now + 100}\n`);
+      expectRun(await f.run({ onPrompt: right }), R.throttled, 2);
+      state(`0 ${now} ${now} 1 ${now - 1}\n`); // expired
+      expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
+      for (const body of ['garbage\n', '1 2 3\n', '-1 0 0 0 0\n', `0 ${now} ${now} 1 ${now + 100}`, '']) {
+        state(body);
+        expectRun(await f.run({ onPrompt: right }), R.system, 4);
+      }
+      state(null);
+      symlinkSync('/etc/passwd', file);
+      expectRun(await f.run({ onPrompt: right }), R.system, 4);
+      state(null, 0o755); // a directory others can read is not used, not even to read a lock
+      const run = await f.run({ onPrompt: right });
+      expectRun(run, R.system, 4);
+      assert.equal(run.frames.length, 1);
+      state(null);
+      chownSync(f.stateDir, 65534, 65534);
+      expectRun(await f.run({ onPrompt: right }), R.system, 4);
+      assert.equal(readFileSync('/etc/passwd', 'utf8').includes('root:'), true);
+    });
+  });
+
+  describe('the release build honours none of the test switches', () => {
+    const probe = `auth requisite ${PAM_PROBE} env fail\naccount required pam_permit.so`;
+    const hostile = {
+      FOO: 'bar',
+      PAM_USER: 'root',
+      NODE_OPTIONS: '--require /tmp/x.js',
+      HOME: '/tmp',
+      PAM_WRAPPER_PROBE: '1',
+      BASTION_TEST_DEADLINE_MS: '20000',
+    };
+    const envNames = (run: HelperRun) => run.texts(FrameType.INFO).filter((s) => s.startsWith('ENV ')).map((s) => s.slice(4)).sort();
+
+    it('environment: the release keeps PATH only; the test build adds exactly pam_wrapper’s', async (t) => {
+      if (!ready(t)) return;
+      // pam_wrapper latches its configuration in its constructor, before main(), so in a
+      // non-setuid run the release binary still uses the wrapper stack: that lets the probe module
+      // report the release's own environment after the scrub.
+      const f = fixture(t, { 'bastion-greeter': probe }, hostile);
+      const release = await runHelper({ binary: RELEASE_BIN, env: f.env });
+      expectRun(release, R.authErr, 1);
+      assert.deepEqual(envNames(release), ['PATH']);
+      const test = await f.run({});
+      expectRun(test, R.authErr, 1);
+      assert.deepEqual(envNames(test), ['LD_PRELOAD', 'PAM_MATRIX_PASSWD', 'PAM_WRAPPER', 'PAM_WRAPPER_PROBE', 'PAM_WRAPPER_RUNTIME_DIR', 'PAM_WRAPPER_SERVICE_DIR', 'PATH', 'UID_WRAPPER_DISABLE_DEEPBIND']);
+    });
+
+    it('BASTION_TEST_DEADLINE_MS: the release still waits for START after 1.5 s', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: '200' });
+      expectRun(await f.run({ start: null }), R.timeout, 5);
+      const run = await runHelper({ binary: RELEASE_BIN, env: f.env, start: null, onSpawn: (c) => setTimeout(() => c.stdin!.end(), 1500) });
+      expectRun(run, R.protocol, 3);
+      assert.ok(run.ms >= 1400, `${run.ms} ms`);
+    });
+
+    it('BASTION_TEST_GREETER_GID: the release does not take 4242 as the greeter group', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_GREETER_GID: '4242' });
+      const wrapper = [...NOBODY, '--groups=4242'];
+      const test = await runHelper({ binary: f.publicCopy('bastion-pam-helper-test'), env: f.env, wrapper });
+      expectRun(test, R.notPrivileged, 4);
+      const release = await runHelper({ binary: f.publicCopy('bastion-pam-helper'), env: f.env, wrapper });
+      expectRun(release, R.caller, 2);
+    });
+
+    it('BASTION_TEST_STATE_DIR: the release does not read a lock stored there', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': probe });
+      const now = Math.floor(Date.now() / 1000);
+      mkdirSync(f.stateDir, { mode: 0o700 });
+      writeFileSync(join(f.stateDir, '0-616c696365'), `0 ${now} ${now} 1 ${now + 600}\n`, { mode: 0o600 });
+      expectRun(await f.run({}), R.throttled, 2);
+      // The release reads the real state dir (read-only: the probe fails without a prompt, so
+      // nothing is charged and nothing is written under /run/bastion-pam-helper).
+      expectRun(await runHelper({ binary: RELEASE_BIN, env: f.env }), R.authErr, 1);
+    });
+
+    it('installed setuid root and run by uid 65534: real credentials, no wrapper stack', async (t) => {
+      if (!ready(t)) return;
+      const status = readFileSync('/proc/self/status', 'utf8');
+      if (!requireOrSkip(t, /^NoNewPrivs:\s+0$/m.test(status), 'setuid execution (no_new_privs is set here)')) return;
+      const marker = 'auth requisite pam_echo.so WRAPPER_STACK_ACTIVE\nauth required pam_deny.so\naccount required pam_deny.so';
+      const f = fixture(t, { 'bastion-greeter': marker });
+      const control = await f.run({ user: 'nobody' });
+      assert.deepEqual(control.texts(FrameType.INFO), ['WRAPPER_STACK_ACTIVE']);
+      expectRun(control, '7:PAM_AUTH_ERR:authenticate', 1);
+      const helper = f.publicCopy('bastion-pam-helper');
+      chmodSync(helper, 0o4755);
+      // ld.so ignores LD_PRELOAD for a setuid program, so libpam reads /etc/pam.d (no
+      // bastion-greeter file there: "other"). The run must get past BASTION_NOT_PRIVILEGED, i.e.
+      // the helper did become root from uid 65534, and must never show the wrapper stack.
+      const run = await runHelper({ binary: helper, env: f.env, user: 'nobody', wrapper: [...NOBODY, '--clear-groups'], onPrompt: () => ({ cancel: true }) });
+      assert.equal(run.texts(FrameType.INFO).includes('WRAPPER_STACK_ACTIVE'), false);
+      assert.notEqual(run.result, R.notPrivileged);
+      assert.notEqual(run.result, null);
+      assert.equal(run.success, false);
+      assert.equal(run.afterResult, 0);
+    });
+  });
+});
