@@ -7,7 +7,10 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-const electronBan = { name: 'electron', message: 'main/ and dev/ never import electron (DESIGN.md).' };
+const electronBan = {
+  name: 'electron',
+  message: 'main/ and dev/ never import electron (DESIGN.md).',
+};
 const up = (folder) => ({
   group: [`**/${folder}/**`, `../${folder}/*`, `../../${folder}/*`, `../../../${folder}/*`],
   message: `imports only go downhill: this folder may not import ${folder}/ (DESIGN.md "Folders").`,
@@ -57,20 +60,29 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-console': 'off',
     },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['renderer/**/*.test.ts', 'renderer/**/test/**'],
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'the renderer is sandboxed: it only sees window.bastion.' }],
+          paths: [
+            {
+              name: 'electron',
+              message: 'the renderer is sandboxed: it only sees window.bastion.',
+            },
+          ],
           patterns: [
             up('main'),
             up('app'),
@@ -86,6 +98,16 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // Renderer tests run under Node (node:test, Playwright); they still never reach main/app/dev.
+    files: ['renderer/**/*.test.ts', 'renderer/**/test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [electronBan], patterns: [up('main'), up('app'), up('dev')] },
       ],
     },
   },

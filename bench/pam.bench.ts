@@ -26,7 +26,12 @@ const stateRoot = mkdtempSync('/dev/shm/bastion-bench-');
 const helperEnv = { ...stack.env, BASTION_TEST_STATE_DIR: join(stateRoot, 'helper-state') };
 
 async function viaHelper(): Promise<void> {
-  const tx = runPamTransaction({ helperPath, service: 'bastion-greeter', user: 'alice', env: helperEnv });
+  const tx = runPamTransaction({
+    helperPath,
+    service: 'bastion-greeter',
+    user: 'alice',
+    env: helperEnv,
+  });
   for await (const event of tx.events()) {
     if (event.type === 'prompt') tx.answer('secret');
     if (event.type === 'result' && !event.outcome.ok) {
@@ -43,7 +48,9 @@ function viaPamtester(): Promise<void> {
     });
     child.stdin.end('secret\n');
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pamtester exit ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`pamtester exit ${code}`)),
+    );
   });
 }
 

@@ -9,7 +9,11 @@ export function median(samples: number[]): number {
 }
 
 /** Runs `fn` `runs` times (after `warmup` untimed runs) and returns the wall times in ms. */
-export async function timeRuns(fn: () => Promise<unknown> | unknown, runs: number, warmup = 2): Promise<number[]> {
+export async function timeRuns(
+  fn: () => Promise<unknown> | unknown,
+  runs: number,
+  warmup = 2,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -38,13 +38,7 @@ export type AuthMessage =
   /** `OFFLINE_OK:<expires_at>`: cached login succeeded, valid until (Unix seconds). */
   | { kind: 'offline-ok'; expiresAt: number };
 
-export type AuthPhase =
-  | 'idle'
-  | 'authenticating'
-  | 'prompting'
-  | 'success'
-  | 'failure'
-  | 'locked';
+export type AuthPhase = 'idle' | 'authenticating' | 'prompting' | 'success' | 'failure' | 'locked';
 
 /** A question from the PAM stack. `secret` prompts are masked (PAM_PROMPT_ECHO_OFF). */
 export interface AuthPrompt {
@@ -137,6 +131,17 @@ export type InvokeChannel = Exclude<(typeof IPC)[keyof typeof IPC], typeof IPC.a
 export const MAX_ANSWER_BYTES = 512;
 /** Largest user name accepted (LOGIN_NAME_MAX-ish; POSIX portable names are far shorter). */
 export const MAX_USER_BYTES = 256;
+
+/**
+ * The renderer's Content-Security-Policy: sent as a response header by app/ (Electron) and
+ * dev/ (the Chromium fallback), and the same policy as the meta tag of
+ * renderer/static/index.html (app/test/csp.test.ts keeps them equal). `frame-ancestors` only
+ * takes effect as a header; browsers ignore it in the meta tag.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; " +
+  "frame-ancestors 'none'";
 
 declare global {
   interface Window {

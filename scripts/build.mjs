@@ -34,32 +34,72 @@ const parts = [
   {
     part: 'preload',
     entry: 'preload/index.ts',
-    options: { outfile: join(out, 'preload/index.cjs'), platform: 'node', format: 'cjs', external: ['electron'] },
+    options: {
+      outfile: join(out, 'preload/index.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      external: ['electron'],
+    },
   },
   {
     part: 'app',
     entry: 'app/main.ts',
-    options: { outfile: join(out, 'app/main.cjs'), platform: 'node', format: 'cjs', external: nativeExternals },
+    options: {
+      outfile: join(out, 'app/main.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      external: nativeExternals,
+    },
   },
   {
     part: 'dev',
     entry: 'dev/server.ts',
-    options: { outfile: join(out, 'dev/server.mjs'), platform: 'node', format: 'esm', external: nativeExternals, banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } },
+    options: {
+      outfile: join(out, 'dev/server.mjs'),
+      platform: 'node',
+      format: 'esm',
+      external: nativeExternals,
+      banner: {
+        js: "import { createRequire as __bastionCreateRequire } from 'node:module'; const require = __bastionCreateRequire(import.meta.url);",
+      },
+    },
   },
   {
     part: 'dev',
     entry: 'dev/bridge-client.ts',
-    options: { outfile: join(out, 'dev/bridge-client.js'), platform: 'browser', format: 'iife', target: 'chrome120', minify: true },
+    options: {
+      outfile: join(out, 'dev/bridge-client.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      minify: true,
+    },
   },
   {
     part: 'cli',
     entry: 'main/cli/bastion-offline.ts',
-    options: { outfile: join(out, 'cli/bastion-offline.mjs'), platform: 'node', format: 'esm', external: nativeExternals, banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } },
+    options: {
+      outfile: join(out, 'cli/bastion-offline.mjs'),
+      platform: 'node',
+      format: 'esm',
+      external: nativeExternals,
+      banner: {
+        js: "import { createRequire as __bastionCreateRequire } from 'node:module'; const require = __bastionCreateRequire(import.meta.url);",
+      },
+    },
   },
   {
     part: 'cli',
     entry: 'main/cli/bastion-keys.ts',
-    options: { outfile: join(out, 'cli/bastion-keys.mjs'), platform: 'node', format: 'esm', external: nativeExternals, banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } },
+    options: {
+      outfile: join(out, 'cli/bastion-keys.mjs'),
+      platform: 'node',
+      format: 'esm',
+      external: nativeExternals,
+      banner: {
+        js: "import { createRequire as __bastionCreateRequire } from 'node:module'; const require = __bastionCreateRequire(import.meta.url);",
+      },
+    },
   },
 ];
 

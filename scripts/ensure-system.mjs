@@ -10,7 +10,9 @@ const script = join(dirname(fileURLToPath(import.meta.url)), 'setup-system.sh');
 export function ensureSystemPackages() {
   const result = spawnSync('bash', [script], { stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error('\nSystem packages are missing. Run once, as root:\n  sudo bash scripts/setup-system.sh\n');
+    console.error(
+      '\nSystem packages are missing. Run once, as root:\n  sudo bash scripts/setup-system.sh\n',
+    );
     process.exit(1);
   }
 }

@@ -14,9 +14,11 @@ PACKAGES=(
   # node-hid runtime
   libusb-1.0-0
   # independent tools the tests cross-check against
-  argon2 openssl
+  argon2 openssl python3-cryptography
   # FIDO2 peers
   python3-fido2 fido2-tools libpam-u2f pamu2fcfg
+  # systemd-cryptenroll cross-check (LUKS2 image files, token export)
+  cryptsetup-bin
   # misc
   procps psmisc
 )

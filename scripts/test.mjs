@@ -18,7 +18,17 @@ if (built.status !== 0) {
   process.exit(1);
 }
 
-const TEST_ROOTS = ['app', 'main', 'preload', 'renderer', 'native-helper', 'dev', 'e2e', 'scripts', 'testkit'];
+const TEST_ROOTS = [
+  'app',
+  'main',
+  'preload',
+  'renderer',
+  'native-helper',
+  'dev',
+  'e2e',
+  'scripts',
+  'testkit',
+];
 function collect(dir, acc) {
   if (!existsSync(dir)) return acc;
   for (const name of readdirSync(dir)) {
@@ -38,11 +48,14 @@ const tap = join(mkdtempSync(join(tmpdir(), 'bastion-test-')), 'results.tap');
 const run = spawnSync(
   process.execPath,
   [
-    '--import', 'tsx',
+    '--import',
+    'tsx',
     '--test',
     '--test-concurrency=2',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
     ...files,
   ],
   { stdio: 'inherit', env: { ...process.env, BASTION_REPO_ROOT: root } },

@@ -1,0 +1,68 @@
+import { useEffect } from 'react';
+import { selectInfo, selectStartup } from '../store/selectors';
+import { AuthForm } from './AuthForm';
+import { Clock } from './Clock';
+import { useGreeter, useT } from './context';
+import { MessagesArea } from './MessagesArea';
+
+const HEADING_ID = 'screen-title';
+
+export function App() {
+  const t = useT();
+  const info = useGreeter(selectInfo);
+  const startup = useGreeter(selectStartup);
+
+  useEffect(() => {
+    if (info === null) return;
+    document.documentElement.lang = info.locale;
+    document.title = t.documentTitle;
+  }, [info, t]);
+
+  if (info === null) {
+    return (
+      <main className="screen screen-startup">
+        <h1 className="visually-hidden">{t.documentTitle}</h1>
+        {startup === 'failed' ? (
+          <p className="card line line-error" role="alert" data-testid="startup-error">
+            {t.startupFailed}
+          </p>
+        ) : (
+          <p className="startup" role="status">
+            {t.loading}
+          </p>
+        )}
+      </main>
+    );
+  }
+
+  return (
+    <div className="screen" data-mode={info.mode}>
+      <header className="topbar">
+        <p className="host" data-testid="hostname">
+          <span className="visually-hidden">{t.hostLabel}: </span>
+          {info.hostname}
+        </p>
+        <Clock />
+      </header>
+      {info.offline && (
+        <aside className="banner" data-testid="offline-banner" aria-label={t.offlineBannerLabel}>
+          <span className="banner-icon" aria-hidden="true" />
+          <p>{t.offlineBanner}</p>
+        </aside>
+      )}
+      <main className="stage">
+        <section className="card" aria-labelledby={HEADING_ID}>
+          <h1 id={HEADING_ID}>{info.mode === 'unlock' ? t.unlockHeading : t.loginHeading}</h1>
+          <AuthForm
+            // A mode or user change is a different screen: start from a clean form.
+            key={`${info.mode}:${info.currentUser ?? ''}`}
+            mode={info.mode}
+            currentUser={info.mode === 'unlock' ? info.currentUser : null}
+            headingId={HEADING_ID}
+          />
+          <MessagesArea mode={info.mode} />
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,237 @@
+// The sign-in / unlock form. Simplest good flow: user name and password are typed together;
+// Enter starts the attempt and the password answers the first secret PAM prompt. Any other
+// prompt (a second factor, a visible question) is shown as its own field, labelled with the
+// prompt text. The password is read from the (uncontrolled) field on Enter, the field is
+// cleared at once, and the text waits in a ref only until the prompt arrives. (JS strings
+// cannot be wiped; we hold them as briefly as we can and never in state or the DOM.)
+import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
+import type { GreeterMode } from '../../preload/api';
+import { secondsLeft } from '../logic/countdown';
+import {
+  selectAttemptActive,
+  selectBusy,
+  selectFailure,
+  selectOpenPrompt,
+  selectPhase,
+  selectRequestFailed,
+  selectThrottledUntil,
+} from '../store/selectors';
+import { useFromNow, useGreeter, useGreeterStore, useT } from './context';
+import { FAILURE_ID, REQUEST_ERROR_ID } from './MessagesArea';
+import { SecretInput } from './SecretInput';
+
+const TERMINAL_PHASES = new Set(['idle', 'success', 'failure', 'locked']);
+
+/** Reads a field's text and empties the field in the same step. */
+function takeValue(ref: RefObject<HTMLInputElement | null>): string {
+  const input = ref.current;
+  if (input === null) return '';
+  const value = input.value;
+  input.value = '';
+  return value;
+}
+
+interface AuthFormProps {
+  mode: GreeterMode;
+  currentUser: string | null;
+  headingId: string;
+}
+
+export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
+  const t = useT();
+  const store = useGreeterStore();
+  const openPrompt = useGreeter(selectOpenPrompt);
+  const phase = useGreeter(selectPhase);
+  const active = useGreeter(selectAttemptActive);
+  const busy = useGreeter(selectBusy);
+  const failure = useGreeter(selectFailure);
+  const requestFailed = useGreeter(selectRequestFailed);
+  const throttledUntil = useGreeter(selectThrottledUntil);
+  const throttled = useFromNow((now) => secondsLeft(throttledUntil, now) > 0);
+
+  // The unlock screen names the locked session's user; should main not say who that is, the
+  // person types it rather than facing a form that cannot be submitted.
+  const showUserField = mode === 'login' || currentUser === null;
+  const [user, setUser] = useState(currentUser ?? '');
+  const [userMissing, setUserMissing] = useState(false);
+  const pendingPassword = useRef<string | null>(null);
+  const userRef = useRef<HTMLInputElement | null>(null);
+  const passwordRef = useRef<HTMLInputElement | null>(null);
+  const promptRef = useRef<HTMLInputElement | null>(null);
+
+  // Answer the first secret prompt of our attempt with the password typed before Enter; drop
+  // the password when the attempt ends without asking for it.
+  useEffect(
+    () =>
+      store.subscribe((state, previous) => {
+        if (pendingPassword.current === null) return;
+        const prompt = selectOpenPrompt(state);
+        if (prompt !== null && prompt.secret) {
+          const text = pendingPassword.current;
+          pendingPassword.current = null;
+          void state.answer(text);
+        } else if (
+          state.snapshot !== previous.snapshot &&
+          TERMINAL_PHASES.has(state.snapshot.phase)
+        ) {
+          pendingPassword.current = null;
+        }
+      }),
+    [store],
+  );
+
+  // Focus follows the conversation: a new prompt takes focus; after a failure the password
+  // field does, so the person can simply type again.
+  useEffect(() => {
+    if (openPrompt !== null) promptRef.current?.focus();
+  }, [openPrompt]);
+  // Keyed on the phase, not the failure object: a re-pushed copy of the same failure must not
+  // pull focus away from a field the person has moved to since.
+  const ended = phase === 'failure' || phase === 'locked';
+  useEffect(() => {
+    if (!ended) return;
+    const userEmpty = userRef.current !== null && userRef.current.value.trim() === '';
+    (userEmpty ? userRef : passwordRef).current?.focus();
+  }, [ended]);
+
+  const cancel = () => {
+    pendingPassword.current = null;
+    takeValue(passwordRef);
+    takeValue(promptRef);
+    const state = store.getState();
+    if (selectAttemptActive(state)) void state.cancel();
+  };
+
+  // Esc cancels from anywhere on the screen, not only inside the form.
+  const cancelRef = useRef(cancel);
+  useEffect(() => {
+    cancelRef.current = cancel;
+  });
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && !event.defaultPrevented) {
+        event.preventDefault();
+        cancelRef.current();
+      }
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, []);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const actions = store.getState();
+    if (openPrompt !== null) {
+      void actions.answer(takeValue(promptRef));
+      return;
+    }
+    if (busy || throttled || phase === 'success') return;
+    const name = showUserField ? user.trim() : (currentUser ?? '');
+    if (name === '') {
+      setUserMissing(true);
+      userRef.current?.focus();
+      return;
+    }
+    setUserMissing(false);
+    // An empty password is allowed: a security-key-only stack asks nothing, and any prompt
+    // that does come is then shown as its own field.
+    const password = takeValue(passwordRef);
+    pendingPassword.current = password === '' ? null : password;
+    void actions.startAuth(name).then((sent) => {
+      if (!sent) pendingPassword.current = null;
+    });
+  };
+
+  const errorIds = [
+    ...(failure !== null ? [FAILURE_ID] : []),
+    ...(requestFailed ? [REQUEST_ERROR_ID] : []),
+  ];
+  const attemptRunning = phase === 'success' || active;
+  const userErrorId = 'user-error';
+
+  return (
+    <form className="form" onSubmit={submit} aria-labelledby={headingId} noValidate>
+      {showUserField ? (
+        <div className="field">
+          <label htmlFor="user">{t.userLabel}</label>
+          <input
+            id="user"
+            ref={userRef}
+            className="input"
+            type="text"
+            value={user}
+            onChange={(event) => {
+              setUser(event.target.value);
+              if (userMissing) setUserMissing(false);
+            }}
+            autoComplete="username"
+            autoCapitalize="off"
+            autoCorrect="off"
+            spellCheck={false}
+            readOnly={attemptRunning}
+            aria-invalid={userMissing}
+            aria-describedby={userMissing ? userErrorId : undefined}
+            data-testid="user"
+            autoFocus
+          />
+          {userMissing && (
+            <p id={userErrorId} className="field-error" role="alert" data-testid="user-error">
+              {t.userRequired}
+            </p>
+          )}
+        </div>
+      ) : (
+        <div className="field current-user">
+          <span className="current-user-label">{t.currentUserLabel}</span>
+          <span className="current-user-name" data-testid="current-user">
+            {currentUser}
+          </span>
+        </div>
+      )}
+
+      {openPrompt !== null ? (
+        <SecretInput
+          key={`${openPrompt.secret}:${openPrompt.text}`}
+          id="prompt-answer"
+          label={openPrompt.text.trim() === '' ? t.passwordLabel : openPrompt.text.trim()}
+          ref={promptRef}
+          secret={openPrompt.secret}
+          describedBy={[...errorIds, 'form-hint']}
+          readOnly={false}
+          testId="prompt-answer"
+        />
+      ) : (
+        <SecretInput
+          id="password"
+          label={t.passwordLabel}
+          ref={passwordRef}
+          secret
+          describedBy={[...errorIds, 'form-hint']}
+          readOnly={attemptRunning}
+          testId="password"
+          autoFocus={!showUserField}
+        />
+      )}
+
+      <p id="form-hint" className="hint">
+        {t.passwordHint}
+      </p>
+
+      <div className="actions">
+        <button
+          type="submit"
+          className="primary"
+          aria-disabled={(busy || throttled || phase === 'success') && openPrompt === null}
+          data-testid="submit"
+        >
+          {mode === 'unlock' ? t.unlock : t.signIn}
+        </button>
+        {active && (
+          <button type="button" className="secondary" onClick={cancel} data-testid="cancel">
+            {t.cancel}
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,74 @@
+import type { Messages } from './messages';
+
+export const en: Messages = {
+  intlLocale: 'en-GB',
+  documentTitle: 'Bastion Greeter',
+  loginHeading: 'Sign in',
+  unlockHeading: 'Unlock this computer',
+  loading: 'Starting…',
+  startupFailed:
+    'The sign-in screen could not reach the sign-in service. Restart the computer; if this keeps happening, contact your administrator.',
+  hostLabel: 'Computer',
+  clockLabel: 'Current time',
+  userLabel: 'User name',
+  userRequired: 'Enter your user name.',
+  currentUserLabel: 'Locked by',
+  passwordLabel: 'Password',
+  passwordHint: 'Press Enter to continue, Escape to cancel.',
+  revealPassword: 'Show password',
+  capsLockOn: 'Caps Lock is on.',
+  signIn: 'Sign in',
+  unlock: 'Unlock',
+  cancel: 'Cancel',
+  checking: 'Checking…',
+  successLogin: 'Signing in…',
+  successUnlock: 'Unlocked.',
+  touchTitle: 'Touch your security key',
+  messagesLabel: 'Sign-in messages',
+  requestFailed:
+    'The request could not be sent to the sign-in service. Try again; if this keeps happening, contact your administrator.',
+  lockedCountdown: (left) => `Locked, ${left} left`,
+  lockOver: 'The lock has ended. You can try again now.',
+  throttledCountdown: (left) => `You can try again in ${left}.`,
+  offlineBannerLabel: 'Offline mode',
+  offlineBanner:
+    'Offline mode: the sign-in portal cannot be reached; you can sign in with the password that last worked online.',
+  cachedValidUntil: (when) => `Cached login valid until ${when}.`,
+  offlineError: {
+    OK: 'Your offline credentials were accepted.',
+    NOMEM:
+      'The computer ran out of memory while checking your offline credentials. Close some programs or restart, then try again.',
+    IO: 'The offline credential store could not be read. Try again; if this keeps happening, contact your administrator.',
+    CRYPTO:
+      'The offline credential store is damaged or was tampered with. Connect to the network to sign in online, or contact your administrator.',
+    NOTFOUND:
+      'No offline credentials are stored for this account. Connect to the network and sign in online once to enable offline sign-in.',
+    EXPIRED:
+      'Your offline credentials have expired. Connect to the network and sign in online to renew them.',
+    LOCKED:
+      'Offline sign-in is locked after too many wrong passwords. Wait until the countdown ends, then try again.',
+    INVALID:
+      'Your offline credential entry is not valid. Connect to the network to sign in online, or ask your administrator to reset it.',
+    PASSWORD:
+      'Wrong password for offline sign-in. Use the password that last worked online and check Caps Lock.',
+    UNKNOWN:
+      'Offline sign-in failed for an unknown reason. Try again; if this keeps happening, contact your administrator.',
+  },
+  failure: {
+    credentials: 'Wrong user name or password. Check Caps Lock and try again.',
+    account:
+      'This account may not sign in here right now (expired or not allowed). Contact your administrator.',
+    'new-password-required':
+      'Your password has expired and must be changed. Change it in the sign-in portal or ask your administrator, then sign in again.',
+    locked: 'The account is locked after too many failed attempts. Wait, then try again.',
+    throttled: 'Too many attempts in a short time. Wait a moment, then try again.',
+    'offline-cache': 'Offline sign-in did not succeed. The message above says why.',
+    cancelled: 'Sign-in was cancelled. Enter your password to start again.',
+    timeout: 'Sign-in took too long and was stopped. Try again.',
+    unavailable:
+      'The sign-in service is not available on this computer. Contact your administrator.',
+    refused: 'The sign-in service refused this request. Contact your administrator.',
+    internal:
+      'Something went wrong, so you were not signed in. Try again; if this keeps happening, contact your administrator.',
+  },
+};

@@ -1,0 +1,77 @@
+import type { Messages } from './messages';
+
+export const fr: Messages = {
+  intlLocale: 'fr-FR',
+  documentTitle: 'Bastion Greeter',
+  loginHeading: 'Connexion',
+  unlockHeading: 'Déverrouiller cet ordinateur',
+  loading: 'Démarrage…',
+  startupFailed:
+    "L'écran de connexion ne joint pas le service d'authentification. Redémarrez l'ordinateur ; si le problème persiste, contactez votre administrateur.",
+  hostLabel: 'Ordinateur',
+  clockLabel: 'Heure actuelle',
+  userLabel: "Nom d'utilisateur",
+  userRequired: "Saisissez votre nom d'utilisateur.",
+  currentUserLabel: 'Verrouillé par',
+  passwordLabel: 'Mot de passe',
+  passwordHint: 'Entrée pour continuer, Échap pour annuler.',
+  revealPassword: 'Afficher le mot de passe',
+  capsLockOn: 'Le verrouillage des majuscules est activé.',
+  signIn: 'Se connecter',
+  unlock: 'Déverrouiller',
+  cancel: 'Annuler',
+  checking: 'Vérification…',
+  successLogin: 'Connexion en cours…',
+  successUnlock: 'Déverrouillé.',
+  touchTitle: 'Touchez votre clé de sécurité',
+  messagesLabel: 'Messages de connexion',
+  requestFailed:
+    "La demande n'a pas pu être transmise au service d'authentification. Réessayez ; si le problème persiste, contactez votre administrateur.",
+  lockedCountdown: (left) => `Verrouillé, encore ${left}`,
+  lockOver: 'Le verrouillage est terminé. Vous pouvez réessayer.',
+  throttledCountdown: (left) => `Vous pourrez réessayer dans ${left}.`,
+  offlineBannerLabel: 'Mode hors ligne',
+  offlineBanner:
+    'Mode hors ligne : le portail de connexion est injoignable ; vous pouvez vous connecter avec le dernier mot de passe accepté en ligne.',
+  cachedValidUntil: (when) => `Connexion hors ligne valable jusqu'au ${when}.`,
+  offlineError: {
+    OK: 'Vos identifiants hors ligne ont été acceptés.',
+    NOMEM:
+      "L'ordinateur a manqué de mémoire pendant la vérification de vos identifiants hors ligne. Fermez des programmes ou redémarrez, puis réessayez.",
+    IO: 'Le stockage des identifiants hors ligne est illisible. Réessayez ; si le problème persiste, contactez votre administrateur.',
+    CRYPTO:
+      'Le stockage des identifiants hors ligne est endommagé ou a été modifié. Connectez-vous au réseau pour vous identifier en ligne, ou contactez votre administrateur.',
+    NOTFOUND:
+      'Aucun identifiant hors ligne n’est enregistré pour ce compte. Connectez-vous au réseau et identifiez-vous une fois en ligne pour activer la connexion hors ligne.',
+    EXPIRED:
+      'Vos identifiants hors ligne ont expiré. Connectez-vous au réseau et identifiez-vous en ligne pour les renouveler.',
+    LOCKED:
+      'La connexion hors ligne est verrouillée après trop de mots de passe erronés. Attendez la fin du décompte, puis réessayez.',
+    INVALID:
+      "Votre entrée d'identifiants hors ligne n'est pas valide. Connectez-vous au réseau pour vous identifier en ligne, ou demandez à votre administrateur de la réinitialiser.",
+    PASSWORD:
+      'Mot de passe hors ligne incorrect. Utilisez le dernier mot de passe accepté en ligne et vérifiez le verrouillage des majuscules.',
+    UNKNOWN:
+      'La connexion hors ligne a échoué pour une raison inconnue. Réessayez ; si le problème persiste, contactez votre administrateur.',
+  },
+  failure: {
+    credentials:
+      "Nom d'utilisateur ou mot de passe incorrect. Vérifiez le verrouillage des majuscules et réessayez.",
+    account:
+      'Ce compte ne peut pas se connecter ici pour le moment (expiré ou non autorisé). Contactez votre administrateur.',
+    'new-password-required':
+      'Votre mot de passe a expiré et doit être changé. Changez-le sur le portail de connexion ou demandez à votre administrateur, puis reconnectez-vous.',
+    locked: 'Le compte est verrouillé après trop de tentatives. Patientez, puis réessayez.',
+    throttled: 'Trop de tentatives en peu de temps. Patientez un instant, puis réessayez.',
+    'offline-cache':
+      "La connexion hors ligne n'a pas abouti. Le message ci-dessus en donne la raison.",
+    cancelled: 'Connexion annulée. Saisissez votre mot de passe pour recommencer.',
+    timeout: 'La connexion a pris trop de temps et a été interrompue. Réessayez.',
+    unavailable:
+      "Le service d'authentification n'est pas disponible sur cet ordinateur. Contactez votre administrateur.",
+    refused:
+      "Le service d'authentification a refusé cette demande. Contactez votre administrateur.",
+    internal:
+      "Une erreur s'est produite : vous n'êtes pas connecté. Réessayez ; si le problème persiste, contactez votre administrateur.",
+  },
+};

@@ -1,0 +1,40 @@
+// The shape every translation must fill. `Record<Union, string>` makes a missing OFFLINE_ERROR
+// name or failure reason a type error, so no locale can silently fall back to nothing.
+import type { AuthFailureReason, OfflineErrorName } from '../../preload/api';
+
+export interface Messages {
+  /** BCP 47 tag handed to Intl for clocks and dates. */
+  intlLocale: string;
+  documentTitle: string;
+  loginHeading: string;
+  unlockHeading: string;
+  loading: string;
+  startupFailed: string;
+  hostLabel: string;
+  clockLabel: string;
+  userLabel: string;
+  userRequired: string;
+  currentUserLabel: string;
+  passwordLabel: string;
+  passwordHint: string;
+  revealPassword: string;
+  capsLockOn: string;
+  signIn: string;
+  unlock: string;
+  cancel: string;
+  checking: string;
+  successLogin: string;
+  successUnlock: string;
+  touchTitle: string;
+  messagesLabel: string;
+  requestFailed: string;
+  /** "Locked, 4:00 left": the e2e suite matches /locked, \d+:\d\d left/i in English. */
+  lockedCountdown: (left: string) => string;
+  lockOver: string;
+  throttledCountdown: (left: string) => string;
+  offlineBanner: string;
+  offlineBannerLabel: string;
+  cachedValidUntil: (when: string) => string;
+  offlineError: Record<OfflineErrorName, string>;
+  failure: Record<AuthFailureReason, string>;
+}

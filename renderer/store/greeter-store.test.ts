@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AuthSnapshot, BastionApi, GreeterInfo } from '../../preload/api';
+import { createGreeterStore } from './greeter-store';
+import { IDLE_SNAPSHOT } from './state';
+
+// RecordingBastionApiForTest: a test double of window.bastion (the real one is Electron IPC,
+// which does not exist under Node). It records calls and lets the test decide when the
+// start-up promises resolve and whether a call is rejected.
+class RecordingBastionApiForTest implements BastionApi {
+  calls: [string, unknown][] = [];
+  listeners = new Set<(snapshot: AuthSnapshot) => void>();
+  rejectNext = false;
+  resolveInfo: (info: GreeterInfo) => void = () => undefined;
+  rejectInfo: (error: Error) => void = () => undefined;
+  resolveSnapshot: (snapshot: AuthSnapshot) => void = () => undefined;
+
+  getInfo(): Promise<GreeterInfo> {
+    return new Promise((resolve, reject) => {
+      this.resolveInfo = resolve;
+      this.rejectInfo = reject;
+    });
+  }
+  getAuthSnapshot(): Promise<AuthSnapshot> {
+    return new Promise((resolve) => (this.resolveSnapshot = resolve));
+  }
+  private record(name: string, payload: unknown): Promise<void> {
+    this.calls.push([name, payload]);
+    if (this.rejectNext) {
+      this.rejectNext = false;
+      return Promise.reject(new Error('IpcValidationError'));
+    }
+    return Promise.resolve();
+  }
+  startAuth(request: { user: string }) {
+    return this.record('startAuth', request);
+  }
+  answer(request: { text: string }) {
+    return this.record('answer', request);
+  }
+  cancelAuth() {
+    return this.record('cancelAuth', null);
+  }
+  onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  push(snapshot: AuthSnapshot) {
+    for (const listener of this.listeners) listener(snapshot);
+  }
+}
+
+const INFO: GreeterInfo = {
+  mode: 'unlock',
+  hostname: 'ws-1',
+  currentUser: 'alice',
+  locale: 'en',
+  offline: false,
+  host: 'electron',
+};
+const PROMPTING: AuthSnapshot = {
+  ...IDLE_SNAPSHOT,
+  phase: 'prompting',
+  user: 'alice',
+  prompt: { secret: true, text: 'Password: ' },
+};
+
+test('connect subscribes before fetching, so a push during start-up is never lost', async () => {
+  const api = new RecordingBastionApiForTest();
+  const store = createGreeterStore(api);
+  const unsubscribe = store.getState().connect();
+  assert.equal(api.listeners.size, 1);
+  api.push(PROMPTING);
+  api.resolveSnapshot({ ...IDLE_SNAPSHOT });
+  api.resolveInfo(INFO);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(store.getState().snapshot.phase, 'prompting');
+  assert.equal(store.getState().info, INFO);
+  assert.equal(store.getState().startup, 'ready');
+  unsubscribe();
+  assert.equal(api.listeners.size, 0);
+});
+
+test('start-up fails visibly when getInfo rejects or the bridge is missing', async () => {
+  const api = new RecordingBastionApiForTest();
+  const store = createGreeterStore(api);
+  store.getState().connect();
+  api.rejectInfo(new Error('bridge gone'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(store.getState().startup, 'failed');
+
+  const missing = createGreeterStore(undefined as unknown as BastionApi);
+  missing.getState().connect();
+  assert.equal(missing.getState().startup, 'failed');
+});
+
+test('answer is sent only while prompting, and the text is not kept in the store', async () => {
+  const api = new RecordingBastionApiForTest();
+  const store = createGreeterStore(api);
+  store.getState().connect();
+  assert.equal(await store.getState().answer('too early'), false);
+  assert.deepEqual(api.calls, []);
+  api.push(PROMPTING);
+  assert.equal(await store.getState().answer('s3cret'), true);
+  assert.deepEqual(api.calls, [['answer', { text: 's3cret' }]]);
+  assert.ok(!JSON.stringify(store.getState()).includes('s3cret'));
+});
+
+test('a rejected call sets requestFailed; the next call clears it', async () => {
+  const api = new RecordingBastionApiForTest();
+  const store = createGreeterStore(api);
+  store.getState().connect();
+  api.rejectNext = true;
+  assert.equal(await store.getState().startAuth('alice'), false);
+  assert.equal(store.getState().requestFailed, true);
+  assert.equal(await store.getState().cancel(), true);
+  assert.equal(store.getState().requestFailed, false);
+  assert.deepEqual(api.calls, [
+    ['startAuth', { user: 'alice' }],
+    ['cancelAuth', null],
+  ]);
+});

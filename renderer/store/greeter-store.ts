@@ -1,0 +1,76 @@
+// The zustand store, fed by window.bastion. Components read it through selectors and call
+// the actions below; no component touches the API object directly.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { BastionApi } from '../../preload/api';
+import {
+  initialState,
+  withAnswerSent,
+  withFetchedSnapshot,
+  withInfo,
+  withPushedSnapshot,
+  withRequestFailed,
+  withRequestStarted,
+  withStartupFailed,
+  type GreeterState,
+} from './state';
+
+export interface GreeterActions {
+  /** Subscribes to snapshots, then loads info and the current snapshot. Returns the unsubscribe. */
+  connect(): () => void;
+  startAuth(user: string): Promise<boolean>;
+  /** Sends an answer to the open prompt. The text is passed through, never stored. */
+  answer(text: string): Promise<boolean>;
+  cancel(): Promise<boolean>;
+}
+
+export type GreeterStore = StoreApi<GreeterState & GreeterActions>;
+
+export function createGreeterStore(api: BastionApi): GreeterStore {
+  return createStore<GreeterState & GreeterActions>()((set, get) => {
+    const apply = (reduce: (state: GreeterState) => GreeterState) => set((state) => reduce(state));
+
+    const call = async (run: () => Promise<void>): Promise<boolean> => {
+      apply(withRequestStarted);
+      try {
+        await run();
+        return true;
+      } catch {
+        // Main rejected the payload or the bridge is gone: nothing was authenticated.
+        apply(withRequestFailed);
+        return false;
+      }
+    };
+
+    return {
+      ...initialState(),
+      connect() {
+        let unsubscribe: () => void;
+        try {
+          unsubscribe = api.onAuthSnapshot((snapshot) =>
+            apply((state) => withPushedSnapshot(state, snapshot)),
+          );
+        } catch {
+          // No bridge (window.bastion missing or broken): say so instead of a blank screen.
+          apply(withStartupFailed);
+          return () => undefined;
+        }
+        api.getInfo().then(
+          (info) => apply((state) => withInfo(state, info)),
+          () => apply(withStartupFailed),
+        );
+        api.getAuthSnapshot().then(
+          (snapshot) => apply((state) => withFetchedSnapshot(state, snapshot)),
+          () => apply(withStartupFailed),
+        );
+        return unsubscribe;
+      },
+      startAuth: (user) => call(() => api.startAuth({ user })),
+      answer: (text) => {
+        if (get().snapshot.phase !== 'prompting') return Promise.resolve(false);
+        apply(withAnswerSent);
+        return call(() => api.answer({ text }));
+      },
+      cancel: () => call(() => api.cancelAuth()),
+    };
+  });
+}

@@ -1,0 +1,31 @@
+// Small selectors: each component subscribes to the few values it renders.
+import type { AuthPrompt } from '../../preload/api';
+import type { GreeterState } from './state';
+
+/** The PAM prompt waiting for the person, or null when none is (or it was just answered). */
+export function selectOpenPrompt(state: GreeterState): AuthPrompt | null {
+  const { phase, prompt } = state.snapshot;
+  return phase === 'prompting' && !state.promptAnswered ? prompt : null;
+}
+
+/** An attempt is running: the PAM stack is working or waiting for us. */
+export function selectAttemptActive(state: GreeterState): boolean {
+  const phase = state.snapshot.phase;
+  return phase === 'authenticating' || phase === 'prompting';
+}
+
+/** Main is working and nothing is asked of the person right now. */
+export function selectBusy(state: GreeterState): boolean {
+  return selectAttemptActive(state) && selectOpenPrompt(state) === null;
+}
+
+export const selectPhase = (state: GreeterState) => state.snapshot.phase;
+export const selectMessages = (state: GreeterState) => state.snapshot.messages;
+export const selectFailure = (state: GreeterState) => state.snapshot.failure;
+export const selectLockedUntil = (state: GreeterState) => state.snapshot.lockedUntil;
+export const selectThrottledUntil = (state: GreeterState) => state.snapshot.throttledUntil;
+export const selectOfflineValidUntil = (state: GreeterState) => state.snapshot.offlineValidUntil;
+export const selectSnapshotUser = (state: GreeterState) => state.snapshot.user;
+export const selectRequestFailed = (state: GreeterState) => state.requestFailed;
+export const selectInfo = (state: GreeterState) => state.info;
+export const selectStartup = (state: GreeterState) => state.startup;

@@ -1,0 +1,142 @@
+// FakeBastionApiForPreview: a TEST DOUBLE of window.bastion for looking at the screens in
+// Chromium without main, the helper or PAM. It is bundled only by renderer/test/screens.test.ts
+// and injected with Playwright's addInitScript; the production bundle never contains it.
+// The real end-to-end path (real main + helper + PAM) is the e2e/ suite's job.
+import type {
+  AuthFailureReason,
+  AuthMessage,
+  AuthSnapshot,
+  BastionApi,
+  GreeterInfo,
+} from '../../preload/api';
+
+export interface PreviewConfig {
+  info: GreeterInfo;
+  /** The password the fake accepts. */
+  password: string;
+  /** What a wrong password leads to. */
+  wrongOutcome: 'credentials' | 'offline-locked';
+  /** Messages and offline expiry that come with a success (e.g. an OFFLINE_OK). */
+  successMessages: AuthMessage[];
+  offlineValidUntil: number | null;
+  /** What getAuthSnapshot answers at start (e.g. a lock that outlived a greeter restart). */
+  initialSnapshot?: AuthSnapshot;
+}
+
+export interface PreviewCall {
+  call: 'startAuth' | 'answer' | 'cancelAuth';
+  payload: unknown;
+}
+
+declare global {
+  interface Window {
+    __bastionPreviewConfig?: PreviewConfig;
+    __bastionPreviewCalls: PreviewCall[];
+    __bastionPreviewPush(snapshot: AuthSnapshot): void;
+  }
+}
+
+const STEP_MS = 40;
+
+function idleSnapshot(): AuthSnapshot {
+  return {
+    phase: 'idle',
+    user: null,
+    prompt: null,
+    messages: [],
+    failure: null,
+    lockedUntil: null,
+    throttledUntil: null,
+    offlineValidUntil: null,
+  };
+}
+
+function failed(user: string, reason: AuthFailureReason): AuthSnapshot {
+  return {
+    ...idleSnapshot(),
+    phase: 'failure',
+    user,
+    failure: { reason, pamCode: 7, pamName: 'PAM_AUTH_ERR' },
+  };
+}
+
+class FakeBastionApiForPreview implements BastionApi {
+  private snapshot = idleSnapshot();
+  private readonly listeners = new Set<(snapshot: AuthSnapshot) => void>();
+
+  constructor(private readonly config: PreviewConfig) {
+    if (config.initialSnapshot !== undefined) this.snapshot = config.initialSnapshot;
+  }
+
+  push(snapshot: AuthSnapshot): void {
+    this.snapshot = snapshot;
+    // Structured-clone like IPC does, so the renderer never shares objects with the fake.
+    for (const listener of this.listeners) listener(structuredClone(snapshot));
+  }
+
+  private later(snapshot: AuthSnapshot): void {
+    setTimeout(() => this.push(snapshot), STEP_MS);
+  }
+
+  async getInfo(): Promise<GreeterInfo> {
+    return structuredClone(this.config.info);
+  }
+
+  async getAuthSnapshot(): Promise<AuthSnapshot> {
+    return structuredClone(this.snapshot);
+  }
+
+  async startAuth(request: { user: string }): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'startAuth', payload: request });
+    const user = request.user;
+    this.push({ ...idleSnapshot(), phase: 'authenticating', user });
+    this.later({
+      ...idleSnapshot(),
+      phase: 'prompting',
+      user,
+      prompt: { secret: true, text: 'Password: ' },
+    });
+  }
+
+  async answer(request: { text: string }): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'answer', payload: request });
+    const user = this.snapshot.user ?? '';
+    this.push({ ...this.snapshot, phase: 'authenticating', prompt: null });
+    if (request.text === this.config.password) {
+      this.later({
+        ...idleSnapshot(),
+        phase: 'success',
+        user,
+        messages: this.config.successMessages,
+        offlineValidUntil: this.config.offlineValidUntil,
+      });
+    } else if (this.config.wrongOutcome === 'offline-locked') {
+      this.later({
+        ...failed(user, 'locked'),
+        phase: 'locked',
+        messages: [{ kind: 'offline-error', code: -6, name: 'LOCKED', lockSeconds: 240 }],
+        lockedUntil: Date.now() + 240_000,
+      });
+    } else {
+      this.later(failed(user, 'credentials'));
+    }
+  }
+
+  async cancelAuth(): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'cancelAuth', payload: null });
+    this.push(failed(this.snapshot.user ?? '', 'cancelled'));
+  }
+
+  onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+const config = window.__bastionPreviewConfig;
+if (config !== undefined) {
+  const fake = new FakeBastionApiForPreview(config);
+  window.__bastionPreviewCalls = [];
+  window.__bastionPreviewPush = (snapshot) => fake.push(snapshot);
+  window.bastion = fake;
+}
