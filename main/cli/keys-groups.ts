@@ -1,0 +1,6 @@
+// The command groups of bastion-keys. Add a group by importing its module here.
+import type { CommandGroup } from './command-group';
+import { cacheGroup } from './keys-cache';
+import { fido2Group } from './keys-fido2';
+
+export const KEY_COMMAND_GROUPS: readonly CommandGroup[] = [cacheGroup, fido2Group];

@@ -1,0 +1,492 @@
+// The OBCRED01 offline credential cache: verify, store and administration, byte-compatible
+// with Open Bastion's reference (src/offline_cache.c). Differences, all on the safe side:
+//  * a file that fails magic/tag/JSON/user checks is reported and left alone (the reference
+//    deletes it, so a writer with a wrong key destroys its own cache);
+//  * every read-modify-write runs under a per-user cross-process lock, and a failed attempt
+//    that cannot be recorded fails the call (the reference ignores the write error);
+//  * required fields are required (the reference skips a missing expires_at: never expires);
+//  * dir, key file and entries must be private to the effective user.
+import { randomBytes } from 'node:crypto';
+import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { OfflineCacheError, OfflineCode } from './codes';
+import {
+  CACHE_FILE_PATTERN,
+  SALT_BYTES,
+  cacheFileName,
+  openFile,
+  parseEntry,
+  sealFile,
+  serializeEntry,
+  validateUserName,
+  wipeEntry,
+  type CacheEntry,
+} from './format';
+import { argon2idRaw, passwordMatches } from './hash';
+import { deriveCacheKey, type KeySources } from './keys';
+import { LOCK_TEMP_PATTERN, withFileLock } from './lock';
+import { MAX_PASSWORD_BYTES } from './password';
+import {
+  MAX_CACHE_FILE_BYTES,
+  TEMP_NAME_PATTERN,
+  checkPrivateDir,
+  ensurePrivateDir,
+  isMissing,
+  overwriteAndUnlink,
+  readPrivateFile,
+  writeFileAtomic,
+} from './secure-fs';
+
+export const DEFAULT_CACHE_DIR = '/var/cache/open-bastion/credentials';
+export const DEFAULT_KEY_FILE = '/etc/open-bastion/cache.key';
+export const DEFAULT_MACHINE_ID_FILE = '/etc/machine-id';
+
+/** Defaults and accepted ranges of the reference (openbastion.conf(5)). */
+export const LIMITS = {
+  maxFailedAttempts: { default: 5, min: 1, max: 20 },
+  lockoutSeconds: { default: 300, min: 60, max: 86_400 },
+  ttlSeconds: { default: 604_800, min: 3600, max: 2_592_000 },
+  maxEntries: { default: 1000, min: 1, max: 1000 },
+} as const;
+
+export interface OfflineCacheOptions {
+  cacheDir?: string;
+  /** null: no key file (machine-id alone), as the reference without key_file. */
+  keyFile?: string | null;
+  machineIdFile?: string;
+  /** Unix seconds; injectable for tests. */
+  now?: () => number;
+  maxFailedAttempts?: number;
+  lockoutSeconds?: number;
+  ttlSeconds?: number;
+  maxEntries?: number;
+  lockTimeoutMs?: number;
+}
+
+export interface EntryState {
+  user: string;
+  file: string;
+  createdAt: number;
+  expiresAt: number;
+  lastSuccess: number;
+  failedAttempts: number;
+  lockedUntil: number;
+  gecos?: string;
+  shell?: string;
+  home?: string;
+}
+
+export interface VerifySuccess {
+  expiresAt: number;
+  entry: EntryState;
+}
+
+export type ListedFile =
+  | { file: string; ok: true; entry: EntryState }
+  | { file: string; ok: false; code: number; reason: string };
+
+export interface CacheStats {
+  total: number;
+  active: number;
+  expired: number;
+  locked: number;
+  unreadable: number;
+}
+
+export interface CleanupReport {
+  expiredRemoved: number;
+  abandonedTempRemoved: number;
+  unreadable: number;
+}
+
+export interface StoreExtras {
+  gecos?: string;
+  shell?: string;
+  home?: string;
+  ttlSeconds?: number;
+}
+
+function bounded(name: keyof typeof LIMITS, value: number | undefined): number {
+  const limit = LIMITS[name];
+  const chosen = value ?? limit.default;
+  if (!Number.isInteger(chosen) || chosen < limit.min || chosen > limit.max) {
+    throw new OfflineCacheError(
+      OfflineCode.INVALID,
+      `${name} must be an integer in ${limit.min}..${limit.max}`,
+    );
+  }
+  return chosen;
+}
+
+function stateOf(entry: CacheEntry, file: string): EntryState {
+  const state: EntryState = {
+    user: entry.user,
+    file,
+    createdAt: entry.createdAt,
+    expiresAt: entry.expiresAt,
+    lastSuccess: entry.lastSuccess,
+    failedAttempts: entry.failedAttempts,
+    lockedUntil: entry.lockedUntil,
+  };
+  if (entry.gecos !== undefined) state.gecos = entry.gecos;
+  if (entry.shell !== undefined) state.shell = entry.shell;
+  if (entry.home !== undefined) state.home = entry.home;
+  return state;
+}
+
+const stemOf = (file: string): string => file.slice(0, 32);
+
+export class OfflineCache {
+  readonly cacheDir: string;
+  private readonly sources: KeySources;
+  private readonly now: () => number;
+  readonly maxFailedAttempts: number;
+  readonly lockoutSeconds: number;
+  readonly ttlSeconds: number;
+  readonly maxEntries: number;
+  private readonly lockTimeoutMs: number;
+  /** Derived once per instance (PBKDF2 costs ~25 ms); wiped by close(). */
+  private key: Buffer | null = null;
+
+  constructor(options: OfflineCacheOptions = {}) {
+    this.cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+    this.sources = {
+      cacheDir: this.cacheDir,
+      keyFile: options.keyFile === undefined ? DEFAULT_KEY_FILE : options.keyFile,
+      machineIdFile: options.machineIdFile ?? DEFAULT_MACHINE_ID_FILE,
+    };
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.maxFailedAttempts = bounded('maxFailedAttempts', options.maxFailedAttempts);
+    this.lockoutSeconds = bounded('lockoutSeconds', options.lockoutSeconds);
+    this.ttlSeconds = bounded('ttlSeconds', options.ttlSeconds);
+    this.maxEntries = bounded('maxEntries', options.maxEntries);
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 15_000;
+  }
+
+  close(): void {
+    this.key?.fill(0);
+    this.key = null;
+  }
+
+  private cacheKey(create: boolean): Buffer {
+    this.key ??= deriveCacheKey(this.sources, create);
+    return this.key;
+  }
+
+  /** The decrypted, checked entry of `file`, or null when there is none. */
+  private readEntry(file: string, expectedUser: string | null): CacheEntry | null {
+    const bytes = readPrivateFile(join(this.cacheDir, file), {
+      what: 'cache file',
+      maxBytes: MAX_CACHE_FILE_BYTES,
+      badCode: OfflineCode.INVALID,
+    });
+    if (bytes === null) return null;
+    let plaintext: Buffer | null = null;
+    try {
+      plaintext = openFile(this.cacheKey(false), bytes);
+      const entry = parseEntry(plaintext);
+      if (expectedUser !== null && entry.user !== expectedUser) {
+        wipeEntry(entry);
+        throw new OfflineCacheError(OfflineCode.INVALID, `${file} belongs to another user`);
+      }
+      if (cacheFileName(entry.user) !== file) {
+        wipeEntry(entry);
+        throw new OfflineCacheError(
+          OfflineCode.INVALID,
+          `${file} is not the file name of its user`,
+        );
+      }
+      return entry;
+    } finally {
+      bytes.fill(0);
+      plaintext?.fill(0);
+    }
+  }
+
+  /**
+   * `durable: false` only for the rewrite after a successful verify: losing it to a power cut
+   * brings back the previous entry (same verifier, older last_success, counters not yet reset),
+   * which is stricter, never looser — and it saves a directory fsync on every offline login.
+   */
+  private writeEntry(file: string, entry: CacheEntry, create: boolean, durable = true): void {
+    const plaintext = serializeEntry(entry);
+    try {
+      writeFileAtomic(this.cacheDir, file, sealFile(this.cacheKey(create), plaintext), durable);
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  private fileExists(file: string): boolean {
+    try {
+      lstatSync(join(this.cacheDir, file));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw new OfflineCacheError(OfflineCode.IO, `cannot stat ${file}`);
+    }
+  }
+
+  private locked<T>(file: string, task: () => Promise<T>): Promise<T> {
+    return withFileLock(this.cacheDir, stemOf(file), { timeoutMs: this.lockTimeoutMs }, task);
+  }
+
+  /**
+   * Offline login. Order as the reference: expired (entry removed) → locked → password.
+   * Resolves on success; every refusal is an OfflineCacheError (LOCKED carries the remaining
+   * seconds). `password` is not wiped here: the caller owns it.
+   */
+  async verify(user: string, password: Buffer): Promise<VerifySuccess> {
+    validateUserName(user);
+    const file = cacheFileName(user);
+    // No lock (and no lock file) for users without an entry: PAM_USER is caller-chosen and
+    // must not be able to create files here.
+    if (!checkPrivateDir(this.cacheDir) || !this.fileExists(file)) {
+      throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+    }
+    return this.locked(file, async () => {
+      const entry = this.readEntry(file, user);
+      if (entry === null)
+        throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+      try {
+        const now = this.now();
+        if (now >= entry.expiresAt) {
+          overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir);
+          throw new OfflineCacheError(OfflineCode.EXPIRED, 'cached credentials expired');
+        }
+        if (entry.lockedUntil > 0 && now < entry.lockedUntil) {
+          throw new OfflineCacheError(
+            OfflineCode.LOCKED,
+            'too many failed attempts',
+            entry.lockedUntil - now,
+          );
+        }
+        // An empty answer (Enter, or a stack without expose_authtok) can never match — store
+        // refuses empty passwords — so it is refused without being counted as a guess.
+        if (password.length === 0) {
+          throw new OfflineCacheError(OfflineCode.PASSWORD, 'empty password (not counted)');
+        }
+        if (
+          password.length > MAX_PASSWORD_BYTES ||
+          !(await passwordMatches(password, entry.salt, entry.passwordHash))
+        ) {
+          entry.failedAttempts += 1;
+          if (entry.failedAttempts >= this.maxFailedAttempts)
+            entry.lockedUntil = now + this.lockoutSeconds;
+          this.writeEntry(file, entry, false);
+          throw new OfflineCacheError(OfflineCode.PASSWORD, 'password does not match');
+        }
+        entry.failedAttempts = 0;
+        entry.lockedUntil = 0;
+        entry.lastSuccess = now;
+        this.writeEntry(file, entry, false, false);
+        return { expiresAt: entry.expiresAt, entry: stateOf(entry, file) };
+      } finally {
+        wipeEntry(entry);
+      }
+    });
+  }
+
+  /**
+   * Records a verifier after an online login that proved `password`. Resets lockout.
+   * Creates the dir (0700), .cred_salt and, without machine-id, .instance_id on first use.
+   */
+  async store(user: string, password: Buffer, extras: StoreExtras = {}): Promise<EntryState> {
+    validateUserName(user);
+    if (password.length === 0 || password.length > MAX_PASSWORD_BYTES) {
+      throw new OfflineCacheError(
+        OfflineCode.INVALID,
+        'refusing to cache an empty or oversized password',
+      );
+    }
+    const ttl =
+      extras.ttlSeconds === undefined ? this.ttlSeconds : bounded('ttlSeconds', extras.ttlSeconds);
+    ensurePrivateDir(this.cacheDir);
+    this.cacheKey(true);
+    const file = cacheFileName(user);
+    return this.locked(file, async () => {
+      if (!this.fileExists(file)) this.makeRoomForOneMore();
+      const salt = randomBytes(SALT_BYTES);
+      const now = this.now();
+      const entry: CacheEntry = {
+        user,
+        createdAt: now,
+        expiresAt: now + ttl,
+        lastSuccess: now,
+        failedAttempts: 0,
+        lockedUntil: 0,
+        passwordHash: await argon2idRaw(password, salt),
+        salt,
+        unknown: {},
+      };
+      if (extras.gecos !== undefined) entry.gecos = extras.gecos;
+      if (extras.shell !== undefined) entry.shell = extras.shell;
+      if (extras.home !== undefined) entry.home = extras.home;
+      try {
+        this.writeEntry(file, entry, true);
+        return stateOf(entry, file);
+      } finally {
+        wipeEntry(entry);
+      }
+    });
+  }
+
+  /** Max entries: expired entries make room first; a full cache refuses new users (IO). */
+  private makeRoomForOneMore(): void {
+    if (this.cacheFiles().length < this.maxEntries) return;
+    const now = this.now();
+    for (const listed of this.list()) {
+      if (listed.ok && now >= listed.entry.expiresAt)
+        overwriteAndUnlink(join(this.cacheDir, listed.file), this.cacheDir);
+    }
+    if (this.cacheFiles().length >= this.maxEntries) {
+      throw new OfflineCacheError(OfflineCode.IO, `cache full (${this.maxEntries} entries)`);
+    }
+  }
+
+  private cacheFiles(): string[] {
+    if (!checkPrivateDir(this.cacheDir)) return [];
+    return readdirSync(this.cacheDir)
+      .filter((name) => CACHE_FILE_PATTERN.test(name))
+      .sort();
+  }
+
+  /** Read-only state of one user (for `status` and `show`); never mutates, even if expired. */
+  get(user: string): EntryState {
+    validateUserName(user);
+    const file = cacheFileName(user);
+    if (!checkPrivateDir(this.cacheDir))
+      throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+    const entry = this.readEntry(file, user);
+    if (entry === null)
+      throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+    wipeEntry(entry);
+    return stateOf(entry, file);
+  }
+
+  list(): ListedFile[] {
+    return this.cacheFiles().map((file): ListedFile => {
+      try {
+        const entry = this.readEntry(file, null);
+        if (entry === null)
+          return { file, ok: false, code: OfflineCode.NOTFOUND, reason: 'vanished' };
+        wipeEntry(entry);
+        return { file, ok: true, entry: stateOf(entry, file) };
+      } catch (error) {
+        if (error instanceof OfflineCacheError && error.code !== OfflineCode.IO) {
+          return { file, ok: false, code: error.code, reason: error.reason };
+        }
+        throw error;
+      }
+    });
+  }
+
+  stats(): CacheStats {
+    const now = this.now();
+    const stats: CacheStats = { total: 0, active: 0, expired: 0, locked: 0, unreadable: 0 };
+    for (const listed of this.list()) {
+      stats.total++;
+      if (!listed.ok) stats.unreadable++;
+      else if (now >= listed.entry.expiresAt) stats.expired++;
+      else {
+        stats.active++;
+        if (listed.entry.lockedUntil > 0 && now < listed.entry.lockedUntil) stats.locked++;
+      }
+    }
+    return stats;
+  }
+
+  /** Overwrites then unlinks the user's entry. NOTFOUND when there is none. */
+  async invalidate(user: string): Promise<void> {
+    validateUserName(user);
+    const file = cacheFileName(user);
+    if (!checkPrivateDir(this.cacheDir) || !this.fileExists(file)) {
+      throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+    }
+    await this.locked(file, async () => {
+      overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir);
+    });
+  }
+
+  /** Overwrites then unlinks every entry, readable or not. Returns how many. */
+  async invalidateAll(): Promise<number> {
+    let removed = 0;
+    for (const file of this.cacheFiles()) {
+      await this.locked(file, async () => {
+        if (overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir)) removed++;
+      });
+    }
+    return removed;
+  }
+
+  /** Clears a lockout (admin). */
+  async unlock(user: string): Promise<EntryState> {
+    validateUserName(user);
+    const file = cacheFileName(user);
+    if (!checkPrivateDir(this.cacheDir) || !this.fileExists(file)) {
+      throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+    }
+    return this.locked(file, async () => {
+      const entry = this.readEntry(file, user);
+      if (entry === null)
+        throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+      try {
+        entry.failedAttempts = 0;
+        entry.lockedUntil = 0;
+        this.writeEntry(file, entry, false);
+        return stateOf(entry, file);
+      } finally {
+        wipeEntry(entry);
+      }
+    });
+  }
+
+  /**
+   * Removes expired entries and temp/lock-temp files abandoned by killed writers (their pid is
+   * gone). Unreadable entries are counted, not deleted: they may be readable with the right key.
+   */
+  async cleanup(): Promise<CleanupReport> {
+    const report: CleanupReport = { expiredRemoved: 0, abandonedTempRemoved: 0, unreadable: 0 };
+    if (!checkPrivateDir(this.cacheDir)) return report;
+    for (const name of readdirSync(this.cacheDir)) {
+      const pid = TEMP_NAME_PATTERN.exec(name)?.[1] ?? LOCK_TEMP_PATTERN.exec(name)?.[1];
+      if (pid !== undefined && !processExists(Number(pid))) {
+        try {
+          unlinkSync(join(this.cacheDir, name));
+          report.abandonedTempRemoved++;
+        } catch (error) {
+          if (!isMissing(error)) throw error;
+        }
+      }
+    }
+    const now = this.now();
+    for (const listed of this.list()) {
+      if (!listed.ok) {
+        report.unreadable++;
+        continue;
+      }
+      if (now < listed.entry.expiresAt) continue;
+      await this.locked(listed.file, async () => {
+        const entry = this.readEntry(listed.file, null);
+        if (entry === null) return;
+        wipeEntry(entry);
+        if (
+          now >= entry.expiresAt &&
+          overwriteAndUnlink(join(this.cacheDir, listed.file), this.cacheDir)
+        ) {
+          report.expiredRemoved++;
+        }
+      });
+    }
+    return report;
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
