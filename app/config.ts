@@ -1,0 +1,74 @@
+// The greeter's start-up configuration, from the command line and the environment.
+// Command-line flags win over environment variables; anything unrecognised is an error at
+// start (a greeter that silently falls back to another mode is worse than one that stops).
+import type { GreeterMode, Locale } from '../preload/api';
+
+export interface GreeterConfig {
+  mode: GreeterMode;
+  locale: Locale;
+  /** Absolute path of the setuid PAM helper. */
+  helperPath: string;
+  /** The locked session's user (unlock mode). */
+  currentUser: string | null;
+  /** Windowed instead of fullscreen kiosk (debugging only). */
+  windowed: boolean;
+}
+
+export type ConfigErrorCode =
+  'CONFIG_BAD_MODE' | 'CONFIG_BAD_LOCALE' | 'CONFIG_BAD_PATH' | 'CONFIG_UNKNOWN_FLAG';
+
+export class ConfigError extends Error {
+  readonly code: ConfigErrorCode;
+  constructor(code: ConfigErrorCode, message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.code = code;
+  }
+}
+
+/** Where packages install the helper (setuid root); see resources/. */
+export const DEFAULT_HELPER_PATH = '/usr/libexec/bastion-greeter/bastion-pam-helper';
+
+type Flag = '--mode' | '--locale' | '--helper' | '--user';
+
+function parseFlags(argv: readonly string[]): { values: Map<Flag, string>; windowed: boolean } {
+  const values = new Map<Flag, string>();
+  let windowed = false;
+  for (const arg of argv) {
+    if (arg === '--windowed') {
+      windowed = true;
+      continue;
+    }
+    if (!arg.startsWith('--bastion-')) continue; // Chromium/Electron switches pass through
+    const match = /^--bastion-(mode|locale|helper|user)=(.*)$/.exec(arg);
+    if (!match) throw new ConfigError('CONFIG_UNKNOWN_FLAG', `unknown option ${arg.split('=')[0]}`);
+    values.set(`--${match[1]}` as Flag, match[2]!);
+  }
+  return { values, windowed };
+}
+
+/**
+ * Reads `--bastion-mode=`, `--bastion-locale=`, `--bastion-helper=`, `--bastion-user=`,
+ * `--windowed` and the environment knobs BASTION_MODE, BASTION_LOCALE, BASTION_HELPER,
+ * BASTION_USER.
+ */
+export function readGreeterConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): GreeterConfig {
+  const { values, windowed } = parseFlags(argv);
+  const mode = values.get('--mode') ?? env.BASTION_MODE ?? 'login';
+  if (mode !== 'login' && mode !== 'unlock') {
+    throw new ConfigError('CONFIG_BAD_MODE', `mode must be login or unlock, not "${mode}"`);
+  }
+  const locale = values.get('--locale') ?? env.BASTION_LOCALE ?? 'en';
+  if (locale !== 'en' && locale !== 'fr') {
+    throw new ConfigError('CONFIG_BAD_LOCALE', `locale must be en or fr, not "${locale}"`);
+  }
+  const helperPath = values.get('--helper') ?? env.BASTION_HELPER ?? DEFAULT_HELPER_PATH;
+  if (!helperPath.startsWith('/')) {
+    throw new ConfigError('CONFIG_BAD_PATH', 'the helper path must be absolute');
+  }
+  const currentUser = values.get('--user') ?? env.BASTION_USER ?? null;
+  return { mode, locale, helperPath, currentUser: currentUser || null, windowed };
+}

@@ -1,0 +1,63 @@
+// Electron entry (bundled to build/app/main.cjs): reads the configuration, builds the
+// Electron-free backend of main/, opens the hardened greeter window and wires IPC.
+// Everything with a decision in it lives in ./window, ./ipc and ./config, which are tested.
+import * as electron from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CONTENT_SECURITY_POLICY } from '../preload/api';
+import { createGreeterBackend } from '../main/ipc/greeter-backend';
+import type { GreeterBackend } from '../main/ipc/backend';
+import { readGreeterConfig } from './config';
+import { registerGreeterIpc } from './ipc';
+import { createGreeterWindow } from './window';
+
+const { app } = electron;
+
+/** A reason not to start; the entry prints it and exits with status 1. */
+class StartupError extends Error {}
+
+async function start(): Promise<void> {
+  // Chromium refuses a sandboxed renderer as root, and main must never be root (DESIGN.md).
+  if (process.getuid?.() === 0) {
+    throw new StartupError('refusing to run as root; run as the greeter account');
+  }
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  const config = readGreeterConfig(process.argv.slice(1), process.env);
+  app.enableSandbox();
+  await app.whenReady();
+
+  // build/app/main.cjs → build/preload, build/renderer (also inside app.asar).
+  const preloadPath = join(__dirname, '..', 'preload', 'index.cjs');
+  const indexPath = join(__dirname, '..', 'renderer', 'index.html');
+  const backend: GreeterBackend = createGreeterBackend({
+    mode: config.mode,
+    locale: config.locale,
+    helperPath: config.helperPath,
+    currentUser: config.currentUser,
+    host: 'electron',
+  });
+  const window = createGreeterWindow(electron, {
+    preloadPath,
+    indexPath,
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    fullscreen: !config.windowed,
+  });
+  const unregister = registerGreeterIpc(electron, window, backend, pathToFileURL(indexPath).href);
+
+  app.on('second-instance', () => {
+    if (!window.isDestroyed()) window.focus();
+  });
+  app.on('window-all-closed', () => {
+    unregister();
+    void backend.close().finally(() => app.quit());
+  });
+}
+
+start().catch((error: unknown) => {
+  console.error(`bastion-greeter: ${error instanceof Error ? error.message : String(error)}`);
+  app.exit(1);
+  process.exit(1);
+});

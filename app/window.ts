@@ -1,0 +1,84 @@
+// Creates the greeter window with every renderer hardening of DESIGN.md ("Renderer"), and
+// nothing else. It takes the parts of the `electron` module it needs as an argument so the
+// unit test can prove each setting with a stand-in (real Electron cannot load under Node).
+import type * as ElectronModule from 'electron';
+import type { BrowserWindowConstructorOptions, WebContents } from 'electron';
+
+export type WindowElectron = Pick<typeof ElectronModule, 'BrowserWindow'>;
+
+export interface GreeterWindowOptions {
+  /** Absolute path of build/preload/index.cjs. */
+  preloadPath: string;
+  /** Absolute path of build/renderer/index.html. */
+  indexPath: string;
+  /** The Content-Security-Policy header value (the same policy as the page's meta tag). */
+  contentSecurityPolicy: string;
+  /** Fullscreen, frameless greeter (true in production; false only for debugging). */
+  fullscreen: boolean;
+}
+
+/** The webPreferences of the greeter window: the single place they are decided. */
+export function greeterWebPreferences(
+  preloadPath: string,
+): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    safeDialogs: true,
+    devTools: false,
+  };
+}
+
+/**
+ * Hardens one WebContents: CSP on every response, all permissions denied (requests and
+ * checks), no new windows, no navigation or redirect away from the page, no <webview>.
+ */
+export function hardenWebContents(contents: WebContents, contentSecurityPolicy: string): void {
+  const session = contents.session;
+  session.webRequest.onHeadersReceived((details, callback) => {
+    const responseHeaders: Record<string, string[]> = {};
+    // Drop any CSP the response brought and put ours in its place (header names are
+    // case-insensitive, so compare lowercased).
+    for (const [name, value] of Object.entries(details.responseHeaders ?? {})) {
+      if (name.toLowerCase() === 'content-security-policy') continue;
+      responseHeaders[name] = value;
+    }
+    responseHeaders['Content-Security-Policy'] = [contentSecurityPolicy];
+    callback({ responseHeaders });
+  });
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-frame-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+export function createGreeterWindow(
+  electron: WindowElectron,
+  options: GreeterWindowOptions,
+): ElectronModule.BrowserWindow {
+  const window = new electron.BrowserWindow({
+    show: false,
+    fullscreen: options.fullscreen,
+    frame: !options.fullscreen,
+    kiosk: options.fullscreen,
+    autoHideMenuBar: true,
+    backgroundColor: '#10141a',
+    webPreferences: greeterWebPreferences(options.preloadPath),
+  });
+  hardenWebContents(window.webContents, options.contentSecurityPolicy);
+  window.once('ready-to-show', () => window.show());
+  void window.loadFile(options.indexPath);
+  return window;
+}

@@ -1,0 +1,54 @@
+// Start-up configuration of the development server, from its environment. The Electron
+// entry reads the same knobs (app/config.ts); dev/ may not import app/, so this is its own.
+import type { GreeterMode, Locale } from '../preload/api';
+
+export interface DevServerConfig {
+  mode: GreeterMode;
+  locale: Locale;
+  helperPath: string;
+  currentUser: string | null;
+  /** Where to lay out the demo PAM stack and state (scripts/start.mjs: build/demo); null: none. */
+  demoDir: string | null;
+  /** Fixed port; 0 picks a free one. */
+  port: number;
+}
+
+export class DevConfigError extends Error {
+  readonly code = 'DEV_CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DevConfigError';
+  }
+}
+
+/**
+ * Reads BASTION_MODE (login|unlock), BASTION_LOCALE (en|fr), BASTION_HELPER (absolute path),
+ * BASTION_USER (the locked session's user; the demo defaults it to `demo`),
+ * BASTION_DEV_DEMO_DIR and BASTION_DEV_PORT.
+ */
+export function readDevServerConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): DevServerConfig {
+  const mode = env.BASTION_MODE || 'login';
+  if (mode !== 'login' && mode !== 'unlock') {
+    throw new DevConfigError(`BASTION_MODE must be login or unlock, not "${mode}"`);
+  }
+  const locale = env.BASTION_LOCALE || 'en';
+  if (locale !== 'en' && locale !== 'fr') {
+    throw new DevConfigError(`BASTION_LOCALE must be en or fr, not "${locale}"`);
+  }
+  const helperPath = env.BASTION_HELPER ?? '';
+  if (!helperPath.startsWith('/')) {
+    throw new DevConfigError('BASTION_HELPER must be the absolute path of the PAM helper');
+  }
+  const demoDir = env.BASTION_DEV_DEMO_DIR || null;
+  if (demoDir !== null && !demoDir.startsWith('/')) {
+    throw new DevConfigError('BASTION_DEV_DEMO_DIR must be absolute');
+  }
+  const port = Number(env.BASTION_DEV_PORT || '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new DevConfigError('BASTION_DEV_PORT must be a port number');
+  }
+  const currentUser = env.BASTION_USER || (mode === 'unlock' && demoDir ? 'demo' : null);
+  return { mode, locale, helperPath, currentUser, demoDir, port };
+}

@@ -1,0 +1,44 @@
+// Entry of the Chromium fallback's server (build/dev/server.mjs; development only, never
+// packaged): the same Electron-free backend as the Electron entry, behind the loopback
+// bridge. Prints one line `BASTION_DEV_URL <url-with-token>` on stdout for scripts/start.mjs,
+// then serves until SIGINT/SIGTERM.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONTENT_SECURITY_POLICY } from '../preload/api';
+import { createGreeterBackend } from '../main/ipc/greeter-backend';
+import { startDevBridge } from './bridge-server';
+import { readDevServerConfig } from './config';
+import { prepareDemoEnvironment } from './demo-stack';
+
+async function main(): Promise<void> {
+  const config = readDevServerConfig(process.env);
+  // build/dev/server.mjs → build/renderer, build/dev/bridge-client.js
+  const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const demo = config.demoDir ? prepareDemoEnvironment(config.demoDir) : null;
+  const backend = createGreeterBackend({
+    mode: config.mode,
+    locale: config.locale,
+    helperPath: config.helperPath,
+    currentUser: config.currentUser,
+    host: 'dev-chromium',
+    ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),
+  });
+  const bridge = await startDevBridge({
+    backend,
+    rendererDir: join(buildDir, 'renderer'),
+    bridgeClientPath: join(buildDir, 'dev', 'bridge-client.js'),
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    port: config.port,
+  });
+  console.log(`BASTION_DEV_URL ${bridge.pageUrl}`);
+  const stop = (): void => {
+    void Promise.allSettled([bridge.close(), backend.close()]).finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bastion dev server: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

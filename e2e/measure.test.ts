@@ -1,0 +1,19 @@
+// The benchmark hook keeps working: it starts the server process and Chromium, sees the
+// login form become interactive, and cleans up.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { test } from 'node:test';
+import { measureNavigationToInteractiveLogin } from './support/measure';
+import { requireE2ePrerequisites } from './support/session';
+
+test('measureNavigationToInteractiveLogin times real navigations to an interactive form', async (t) => {
+  if (!requireE2ePrerequisites(t)) return;
+  const leftoversBefore = readdirSync(tmpdir()).filter((n) => n.startsWith('bastion-devserver-'));
+  const timings = await measureNavigationToInteractiveLogin(3);
+  assert.equal(timings.runsMs.length, 3);
+  for (const ms of timings.runsMs) assert.ok(ms > 0 && ms < 10_000, `${ms} ms`);
+  assert.equal(timings.medianMs, [...timings.runsMs].sort((a, b) => a - b)[1]);
+  const leftoversAfter = readdirSync(tmpdir()).filter((n) => n.startsWith('bastion-devserver-'));
+  assert.deepEqual(leftoversAfter, leftoversBefore, 'the server process cleaned up its demo dir');
+});

@@ -1,0 +1,114 @@
+// Starts the greeter as the Chromium fallback does, for tests and benchmarks: the REAL
+// backend of main/ (auth state machine, PAM conversation parsing, helper client), the REAL
+// helper test build and REAL libpam through pam_wrapper with the demo stack of
+// dev/demo-stack.ts, behind the real loopback bridge serving the built renderer.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../../preload/api';
+import type { GreeterMode, Locale } from '../../preload/api';
+import { createGreeterBackend } from '../../main/ipc/greeter-backend';
+import type { BastionGreeterBackend } from '../../main/ipc/greeter-backend';
+import { startDevBridge } from '../../dev/bridge-server';
+import type { DevBridge } from '../../dev/bridge-server';
+import { helperTestEnv, prepareDemoEnvironment } from '../../dev/demo-stack';
+import type { DemoEnvironment } from '../../dev/demo-stack';
+import { hasPamWrapper } from '../../testkit/pam-stack';
+import { BUILD_DIR, HELPER_OUT, REPO_ROOT } from '../../testkit/paths';
+import { fileExists, findExecutable } from '../../testkit/require';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const HELPER_TEST_BUILD = join(HELPER_OUT, 'bastion-pam-helper-test');
+/** The launch flags that work on these machines (REFERENCES.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** What the e2e suite needs from this machine, each with whether it is there. */
+export function e2ePrerequisites(): { what: string; available: boolean }[] {
+  return [
+    { what: 'chromium (/usr/bin/chromium)', available: findExecutable(CHROMIUM_PATH) !== null },
+    { what: 'libpam-wrapper', available: hasPamWrapper() },
+    {
+      what: 'the helper test build (make -C native-helper)',
+      available: findExecutable(HELPER_TEST_BUILD) !== null,
+    },
+  ];
+}
+
+/** Builds the renderer and the dev bridge when absent (npm test builds them first anyway). */
+export function ensureRendererBuilt(): void {
+  const needed = ['renderer/index.html', 'renderer/app.js', 'dev/bridge-client.js'];
+  if (needed.every((file) => existsSync(join(BUILD_DIR, file)))) return;
+  const result = spawnSync(process.execPath, ['scripts/build.mjs', 'renderer', 'dev'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error('building the renderer and dev bridge failed');
+}
+
+export interface GreeterHarnessOptions {
+  mode?: GreeterMode;
+  locale?: Locale;
+  currentUser?: string | null;
+  /** Another pam_wrapper stack instead of the demo's (its dir holds `bastion-greeter`). */
+  pamServiceDir?: string;
+}
+
+export interface GreeterHarness {
+  bridge: DevBridge;
+  backend: BastionGreeterBackend;
+  demo: DemoEnvironment;
+  close(): Promise<void>;
+}
+
+export async function startGreeterHarness(
+  options: GreeterHarnessOptions = {},
+): Promise<GreeterHarness> {
+  ensureRendererBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'bastion-e2e-'));
+  const demo = prepareDemoEnvironment(dir);
+  const helperEnv = options.pamServiceDir
+    ? helperTestEnv(
+        options.pamServiceDir,
+        demo.stack.passdb,
+        demo.helperEnv.BASTION_TEST_STATE_DIR!,
+      )
+    : demo.helperEnv;
+  const mode = options.mode ?? 'login';
+  const backend = createGreeterBackend({
+    mode,
+    locale: options.locale ?? 'en',
+    host: 'dev-chromium',
+    currentUser: options.currentUser ?? (mode === 'unlock' ? 'demo' : null),
+    helperPath: HELPER_TEST_BUILD,
+    helperEnv,
+    stateDir: demo.greeterStateDir,
+    log: () => {},
+  });
+  const bridgeClientPath = join(BUILD_DIR, 'dev', 'bridge-client.js');
+  if (!fileExists(bridgeClientPath)) throw new Error(`${bridgeClientPath} is missing`);
+  const bridge = await startDevBridge({
+    backend,
+    rendererDir: join(BUILD_DIR, 'renderer'),
+    bridgeClientPath,
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+  });
+  return {
+    bridge,
+    backend,
+    demo,
+    close: async () => {
+      await bridge.close();
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
