@@ -5,7 +5,8 @@
 // `0:PAM_SUCCESS:acct_mgmt`, then ended its stdout cleanly and exited with status 0. Every
 // other path (malformed or unexpected frame, missing or second result, trailing bytes, a
 // signal, a nonzero exit, a spawn error, the deadline, a cancel) is a failure.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import {
   encodeFrame,
   FrameDecoder,
@@ -131,7 +132,7 @@ export class PamTransaction {
   /** Resolves once, with the final outcome (also delivered as the last event). */
   readonly outcome: Promise<PamOutcome>;
 
-  private readonly child: ChildProcessWithoutNullStreams | null;
+  private readonly child: ChildProcessByStdio<Writable, Readable, null> | null;
   private readonly decoder = new FrameDecoder();
   private readonly queue: PamEvent[] = [];
   private readonly waiters: ((event: PamEvent) => void)[] = [];
@@ -160,10 +161,12 @@ export class PamTransaction {
       );
       return;
     }
-    let child: ChildProcessWithoutNullStreams;
+    let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
       child = spawn(options.helperPath, [], {
-        stdio: ['pipe', 'pipe', 'pipe'],
+        // stderr carries no protocol (PAM modules may print there): it goes to /dev/null rather
+        // than through a third pipe we would have to drain on every login.
+        stdio: ['pipe', 'pipe', 'ignore'],
         env: { ...options.env },
         // A detached helper would survive us; keep it in our process group.
         detached: false,
@@ -187,7 +190,6 @@ export class PamTransaction {
     child.stdin.on('error', () => {
       // EPIPE when the helper has exited: the exit status decides the outcome.
     });
-    child.stderr.resume(); // stderr carries no protocol; drain it so the helper never blocks.
     child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     child.on('close', (code, signal) => this.onClose(code, signal));
 
