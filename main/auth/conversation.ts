@@ -5,6 +5,7 @@
 // junk, numbers out of range) is shown verbatim as plain text. Nothing parsed here can ever
 // make an attempt succeed: success comes only from the helper's RESULT frame.
 import type { AuthMessage, OfflineErrorName } from '../../preload/api';
+import { OfflineCode, type OfflineCodeName } from '../offline/codes';
 
 /** pam_u2f's default `cue` text (its DEFAULT_CUE); sites can set another with `cue_prompt=`. */
 export const PAM_U2F_DEFAULT_CUE = 'Please touch the device.';
@@ -18,20 +19,12 @@ export interface ConversationOptions {
   touchCues?: readonly string[];
 }
 
-/** OBCRED01 result codes (REFERENCES.md), code → name. */
-const OFFLINE_CODE_NAMES: ReadonlyMap<number, Exclude<OfflineErrorName, 'UNKNOWN'>> = new Map([
-  [0, 'OK'],
-  [-1, 'NOMEM'],
-  [-2, 'IO'],
-  [-3, 'CRYPTO'],
-  [-4, 'NOTFOUND'],
-  [-5, 'EXPIRED'],
-  [-6, 'LOCKED'],
-  [-7, 'INVALID'],
-  [-8, 'PASSWORD'],
-]);
+/** OBCRED01 result codes (REFERENCES.md), code → name, from the engine's own table. */
+const OFFLINE_CODE_NAMES: ReadonlyMap<number, OfflineCodeName> = new Map(
+  Object.entries(OfflineCode).map(([name, code]) => [code, name as OfflineCodeName]),
+);
 
-export const OFFLINE_LOCKED_CODE = -6;
+export const OFFLINE_LOCKED_CODE = OfflineCode.LOCKED;
 
 // Code: 0 or an optionally negative integer of at most 3 digits without a leading zero.
 // Seconds: only after the LOCKED code (the only one the reference prints them with), 0 or a

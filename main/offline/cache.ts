@@ -237,53 +237,39 @@ export class OfflineCache {
    * seconds). `password` is not wiped here: the caller owns it.
    */
   async verify(user: string, password: Buffer): Promise<VerifySuccess> {
-    validateUserName(user);
-    const file = cacheFileName(user);
-    // No lock (and no lock file) for users without an entry: PAM_USER is caller-chosen and
-    // must not be able to create files here.
-    if (!checkPrivateDir(this.cacheDir) || !this.fileExists(file)) {
-      throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
-    }
-    return this.locked(file, async () => {
-      const entry = this.readEntry(file, user);
-      if (entry === null)
-        throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
-      try {
-        const now = this.now();
-        if (now >= entry.expiresAt) {
-          overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir);
-          throw new OfflineCacheError(OfflineCode.EXPIRED, 'cached credentials expired');
-        }
-        if (entry.lockedUntil > 0 && now < entry.lockedUntil) {
-          throw new OfflineCacheError(
-            OfflineCode.LOCKED,
-            'too many failed attempts',
-            entry.lockedUntil - now,
-          );
-        }
-        // An empty answer (Enter, or a stack without expose_authtok) can never match — store
-        // refuses empty passwords — so it is refused without being counted as a guess.
-        if (password.length === 0) {
-          throw new OfflineCacheError(OfflineCode.PASSWORD, 'empty password (not counted)');
-        }
-        if (
-          password.length > MAX_PASSWORD_BYTES ||
-          !(await passwordMatches(password, entry.salt, entry.passwordHash))
-        ) {
-          entry.failedAttempts += 1;
-          if (entry.failedAttempts >= this.maxFailedAttempts)
-            entry.lockedUntil = now + this.lockoutSeconds;
-          this.writeEntry(file, entry, false);
-          throw new OfflineCacheError(OfflineCode.PASSWORD, 'password does not match');
-        }
-        entry.failedAttempts = 0;
-        entry.lockedUntil = 0;
-        entry.lastSuccess = now;
-        this.writeEntry(file, entry, false, false);
-        return { expiresAt: entry.expiresAt, entry: stateOf(entry, file) };
-      } finally {
-        wipeEntry(entry);
+    return this.withExistingEntry(user, async (file, entry) => {
+      const now = this.now();
+      if (now >= entry.expiresAt) {
+        overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir);
+        throw new OfflineCacheError(OfflineCode.EXPIRED, 'cached credentials expired');
       }
+      if (entry.lockedUntil > 0 && now < entry.lockedUntil) {
+        throw new OfflineCacheError(
+          OfflineCode.LOCKED,
+          'too many failed attempts',
+          entry.lockedUntil - now,
+        );
+      }
+      // An empty answer (Enter, or a stack without expose_authtok) can never match — store
+      // refuses empty passwords — so it is refused without being counted as a guess.
+      if (password.length === 0) {
+        throw new OfflineCacheError(OfflineCode.PASSWORD, 'empty password (not counted)');
+      }
+      if (
+        password.length > MAX_PASSWORD_BYTES ||
+        !(await passwordMatches(password, entry.salt, entry.passwordHash))
+      ) {
+        entry.failedAttempts += 1;
+        if (entry.failedAttempts >= this.maxFailedAttempts)
+          entry.lockedUntil = now + this.lockoutSeconds;
+        this.writeEntry(file, entry, false);
+        throw new OfflineCacheError(OfflineCode.PASSWORD, 'password does not match');
+      }
+      entry.failedAttempts = 0;
+      entry.lockedUntil = 0;
+      entry.lastSuccess = now;
+      this.writeEntry(file, entry, false, false);
+      return { expiresAt: entry.expiresAt, entry: stateOf(entry, file) };
     });
   }
 
@@ -421,6 +407,23 @@ export class OfflineCache {
 
   /** Clears a lockout (admin). */
   async unlock(user: string): Promise<EntryState> {
+    return this.withExistingEntry(user, async (file, entry) => {
+      entry.failedAttempts = 0;
+      entry.lockedUntil = 0;
+      this.writeEntry(file, entry, false);
+      return stateOf(entry, file);
+    });
+  }
+
+  /**
+   * Runs `fn` on `user`'s entry under the per-user lock, wiping the entry afterwards.
+   * NOTFOUND without taking a lock (or creating a lock file) when there is no entry: PAM_USER
+   * is caller-chosen and must not be able to create files here.
+   */
+  private async withExistingEntry<T>(
+    user: string,
+    fn: (file: string, entry: CacheEntry) => Promise<T>,
+  ): Promise<T> {
     validateUserName(user);
     const file = cacheFileName(user);
     if (!checkPrivateDir(this.cacheDir) || !this.fileExists(file)) {
@@ -431,10 +434,7 @@ export class OfflineCache {
       if (entry === null)
         throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
       try {
-        entry.failedAttempts = 0;
-        entry.lockedUntil = 0;
-        this.writeEntry(file, entry, false);
-        return stateOf(entry, file);
+        return await fn(file, entry);
       } finally {
         wipeEntry(entry);
       }
