@@ -15,7 +15,10 @@ export class UsageError extends Error {
 }
 
 export interface CliIo {
+  /** One line on stdout (a newline is added). */
   out(line: string): void;
+  /** Raw text on stdout, nothing added: for output piped into other programs as bytes. */
+  write(text: string): void;
   err(line: string): void;
   env: Readonly<Record<string, string | undefined>>;
   /** Reads all of stdin, at most `maxBytes` (more is an error). */
@@ -80,6 +83,7 @@ export function parseArgs(argv: readonly string[], allowJson: boolean): ParsedAr
 export function processIo(): CliIo {
   return {
     out: (line) => process.stdout.write(`${line}\n`),
+    write: (text) => process.stdout.write(text),
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
     readStdin: async (maxBytes) => {

@@ -20,7 +20,8 @@ const USAGE = [
   'fido2 list [--json]                         list plugged-in FIDO2 security keys',
   'fido2 info --device PATH                    print the key’s getInfo as JSON',
   'fido2 systemd-unlock --device PATH|auto --token FILE [--pin-stdin]',
-  '                                            print the LUKS passphrase of a systemd-fido2 token',
+  '                                            print a systemd-fido2 token’s LUKS passphrase, no',
+  '                                            newline (pipe into cryptsetup --key-file=-)',
 ];
 
 interface Fido2Args {
@@ -146,7 +147,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
               );
         try {
           if (token.upRequired) prompt.now();
-          io.out(await deriveSystemdPassphrase(opened, token, pin !== undefined ? { pin } : {}));
+          // No trailing newline: `cryptsetup --key-file=-` takes every byte of stdin as the key.
+          io.write(await deriveSystemdPassphrase(opened, token, pin !== undefined ? { pin } : {}));
         } finally {
           await opened.close();
         }

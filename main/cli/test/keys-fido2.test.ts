@@ -17,6 +17,7 @@ function capture(
     outLines,
     errLines,
     out: (l) => outLines.push(l),
+    write: (text) => outLines.push(text),
     err: (l) => errLines.push(l),
     env,
     readStdin: async () => Buffer.from('1234\n'),

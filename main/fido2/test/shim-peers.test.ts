@@ -266,9 +266,12 @@ describe('peers through the fake-hidraw shim', () => {
       );
       assert.equal(unlock.code, 0, unlock.stderr);
       assert.match(unlock.stderr, /Touch your security key/);
-      const opened = await runChild(cryptsetup, ['open', '--test-passphrase', image], {
-        stdin: unlock.stdout,
-      });
+      // As the issue says: piped into `cryptsetup --key-file=-`, which takes every byte.
+      const opened = await runChild(
+        cryptsetup,
+        ['open', '--test-passphrase', '--key-file=-', image],
+        { stdin: unlock.stdout },
+      );
       assert.equal(opened.code, 0, `cryptsetup rejected the derived passphrase: ${opened.stderr}`);
       const wrong = await runChild(cryptsetup, ['open', '--test-passphrase', image], {
         stdin: 'not-it\n',
