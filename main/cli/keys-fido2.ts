@@ -17,9 +17,9 @@ import { deriveSystemdPassphrase } from '../fido2/systemd-unlock';
 import type { KeepaliveEvent } from '../fido2/transport';
 
 const USAGE = [
-  'fido2 list [--json]                         list plugged-in FIDO2 security keys',
-  'fido2 info --device PATH                    print the key’s getInfo as JSON',
-  'fido2 systemd-unlock --device PATH|auto --token FILE [--pin-stdin]',
+  'bastion-keys fido2 list [--json]            list plugged-in FIDO2 security keys',
+  'bastion-keys fido2 info --device PATH       print the key’s getInfo as JSON',
+  'bastion-keys fido2 systemd-unlock --device PATH|auto --token FILE [--pin-stdin]',
   '                                            print a systemd-fido2 token’s LUKS passphrase, no',
   '                                            newline (pipe into cryptsetup --key-file=-)',
 ];
@@ -156,7 +156,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       default:
         io.err(`bastion-keys fido2: unknown command "${args.command}"`);
-        for (const line of USAGE) io.err(`  bastion-keys ${line}`);
+        for (const line of USAGE) io.err(`  ${line}`);
         return 2;
     }
   } catch (err) {
