@@ -2,6 +2,7 @@
 // Command-line flags win over environment variables; anything unrecognised is an error at
 // start (a greeter that silently falls back to another mode is worse than one that stops).
 import type { GreeterMode, Locale } from '../preload/api';
+import { parsePortalUrl, PortalUrlError } from '../main/monitor/portal-url';
 
 export interface GreeterConfig {
   mode: GreeterMode;
@@ -12,10 +13,20 @@ export interface GreeterConfig {
   currentUser: string | null;
   /** Windowed instead of fullscreen kiosk (debugging only). */
   windowed: boolean;
+  /**
+   * The URL the online/offline monitor probes (BASTION_PORTAL_URL, https only), e.g.
+   * `https://auth.example.com/.well-known/openid-configuration`; null: no probe, offline is
+   * then known only from the PAM stack's OFFLINE_* lines.
+   */
+  portalUrl: URL | null;
 }
 
 export type ConfigErrorCode =
-  'CONFIG_BAD_MODE' | 'CONFIG_BAD_LOCALE' | 'CONFIG_BAD_PATH' | 'CONFIG_UNKNOWN_FLAG';
+  | 'CONFIG_BAD_MODE'
+  | 'CONFIG_BAD_LOCALE'
+  | 'CONFIG_BAD_PATH'
+  | 'CONFIG_BAD_URL'
+  | 'CONFIG_UNKNOWN_FLAG';
 
 export class ConfigError extends Error {
   readonly code: ConfigErrorCode;
@@ -50,7 +61,7 @@ function parseFlags(argv: readonly string[]): { values: Map<Flag, string>; windo
 /**
  * Reads `--bastion-mode=`, `--bastion-locale=`, `--bastion-helper=`, `--bastion-user=`,
  * `--windowed` and the environment knobs BASTION_MODE, BASTION_LOCALE, BASTION_HELPER,
- * BASTION_USER.
+ * BASTION_USER and BASTION_PORTAL_URL (https URL the offline monitor probes; unset: none).
  */
 export function readGreeterConfig(
   argv: readonly string[],
@@ -70,5 +81,12 @@ export function readGreeterConfig(
     throw new ConfigError('CONFIG_BAD_PATH', 'the helper path must be absolute');
   }
   const currentUser = values.get('--user') ?? env.BASTION_USER ?? null;
-  return { mode, locale, helperPath, currentUser: currentUser || null, windowed };
+  let portalUrl: URL | null;
+  try {
+    portalUrl = parsePortalUrl(env.BASTION_PORTAL_URL, { allowLoopbackHttp: false });
+  } catch (error) {
+    if (!(error instanceof PortalUrlError)) throw error;
+    throw new ConfigError('CONFIG_BAD_URL', `BASTION_PORTAL_URL: ${error.message}`);
+  }
+  return { mode, locale, helperPath, currentUser: currentUser || null, windowed, portalUrl };
 }

@@ -1,5 +1,6 @@
 // IPC wiring: one ipcMain.handle per named channel of the contract, each checking that the
-// call comes from the main frame of our window showing our own file:// page, then handing
+// call comes from the main frame of our window showing our own app://greeter/index.html page
+// (GREETER_INDEX_URL, never file://), then handing
 // the raw, untrusted payload to the backend (which validates it per call). Snapshots go out
 // to that window only.
 import type * as ElectronModule from 'electron';
@@ -7,6 +8,7 @@ import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import { IPC } from '../preload/api';
 import type { InvokeChannel } from '../preload/api';
 import type { BackendCall, GreeterBackend } from '../main/ipc/backend';
+import { GREETER_INDEX_URL } from './scheme';
 
 export type IpcElectron = Pick<typeof ElectronModule, 'ipcMain'>;
 
@@ -30,11 +32,17 @@ export class IpcRefusedError extends Error {
   }
 }
 
-/** The page URL without query or fragment; the page may change its own hash. */
+/**
+ * The page URL without query or fragment (the page may change its own hash), serialised
+ * whole: scheme, credentials, host, port and path must all be identical, so neither a
+ * different scheme (file://, http://), another host (app://other/) nor `user@` passes.
+ */
 function documentUrl(url: string): string | null {
   try {
     const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.href;
   } catch {
     return null;
   }
@@ -42,21 +50,20 @@ function documentUrl(url: string): string | null {
 
 /**
  * True only when the sender is our window's WebContents, the frame is its main frame (not an
- * iframe) and that frame shows our index page. A null senderFrame (navigated or destroyed
+ * iframe) and that frame shows GREETER_INDEX_URL. A null senderFrame (navigated or destroyed
  * frame) is refused.
  */
 export function isTrustedSender(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
   window: Pick<BrowserWindow, 'webContents' | 'isDestroyed'>,
-  indexUrl: string,
 ): boolean {
   if (window.isDestroyed()) return false;
   const frame = event.senderFrame;
   if (!frame) return false;
   if (event.sender !== window.webContents) return false;
   if (frame !== window.webContents.mainFrame || frame.parent !== null) return false;
-  const expected = documentUrl(indexUrl);
-  return expected !== null && documentUrl(frame.url) === expected;
+  // A constant, not a parameter: there is no other page IPC could ever be meant for.
+  return documentUrl(frame.url) === documentUrl(GREETER_INDEX_URL);
 }
 
 /** Registers the handlers; returns a function that removes them and stops the snapshot feed. */
@@ -64,13 +71,12 @@ export function registerGreeterIpc(
   electron: IpcElectron,
   window: BrowserWindow,
   backend: GreeterBackend,
-  indexUrl: string,
 ): () => void {
   const channels = Object.keys(CHANNEL_CALLS) as InvokeChannel[];
   for (const channel of channels) {
     const call = CHANNEL_CALLS[channel];
     electron.ipcMain.handle(channel, (event, ...args: unknown[]) => {
-      if (!isTrustedSender(event, window, indexUrl)) {
+      if (!isTrustedSender(event, window)) {
         throw new IpcRefusedError(
           'IPC_SENDER_REFUSED',
           `${channel}: sender is not the greeter page`,

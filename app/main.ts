@@ -3,12 +3,12 @@
 // Everything with a decision in it lives in ./window, ./ipc and ./config, which are tested.
 import * as electron from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../preload/api';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
-import type { GreeterBackend } from '../main/ipc/backend';
+import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { readGreeterConfig } from './config';
 import { registerGreeterIpc } from './ipc';
+import { registerAppSchemeAsPrivileged } from './scheme';
 import { createGreeterWindow } from './window';
 
 const { app } = electron;
@@ -26,33 +26,39 @@ async function start(): Promise<void> {
     return;
   }
   const config = readGreeterConfig(process.argv.slice(1), process.env);
+  // Electron accepts scheme privileges only before `ready` (app://greeter/, ./scheme).
+  registerAppSchemeAsPrivileged(electron);
   app.enableSandbox();
   await app.whenReady();
 
   // build/app/main.cjs → build/preload, build/renderer (also inside app.asar).
   const preloadPath = join(__dirname, '..', 'preload', 'index.cjs');
-  const indexPath = join(__dirname, '..', 'renderer', 'index.html');
-  const backend: GreeterBackend = createGreeterBackend({
+  const rendererDir = join(__dirname, '..', 'renderer');
+  const backend = createGreeterBackend({
     mode: config.mode,
     locale: config.locale,
     helperPath: config.helperPath,
     currentUser: config.currentUser,
     host: 'electron',
   });
+  // BASTION_PORTAL_URL: the offline banner and the `OFFLINE:` prefix follow the portal.
+  const portal = startPortalMonitor(config.portalUrl, backend, {
+    log: (line) => console.error(`bastion monitor: ${line}`),
+  });
   const window = createGreeterWindow(electron, {
     preloadPath,
-    indexPath,
+    rendererDir,
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
     fullscreen: !config.windowed,
   });
-  const unregister = registerGreeterIpc(electron, window, backend, pathToFileURL(indexPath).href);
+  const unregister = registerGreeterIpc(electron, window, backend);
 
   app.on('second-instance', () => {
     if (!window.isDestroyed()) window.focus();
   });
   app.on('window-all-closed', () => {
     unregister();
-    void backend.close().finally(() => app.quit());
+    void Promise.allSettled([portal.stop(), backend.close()]).finally(() => app.quit());
   });
 }
 

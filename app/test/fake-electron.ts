@@ -20,7 +20,36 @@ export class FakeFrameForTest {
   ) {}
 }
 
+type ProtocolHandlerForTest = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Electron's `protocol` (module-level: registerSchemesAsPrivileged) and `session.protocol`
+ * (handle). Like Electron, it refuses privileges once the app is ready and a second handler
+ * for one scheme.
+ */
+export class FakeProtocolForTest {
+  readonly privilegedSchemes: ElectronModule.CustomScheme[][] = [];
+  readonly handlers = new Map<string, ProtocolHandlerForTest>();
+  /** Set by a test's `app.whenReady` stand-in. */
+  appReady = false;
+  registerSchemesAsPrivileged(schemes: ElectronModule.CustomScheme[]): void {
+    if (this.appReady) throw new Error('registerSchemesAsPrivileged after ready');
+    this.privilegedSchemes.push(schemes);
+  }
+  handle(scheme: string, handler: ProtocolHandlerForTest): void {
+    if (this.handlers.has(scheme)) throw new Error(`scheme ${scheme} already handled`);
+    this.handlers.set(scheme, handler);
+  }
+  /** Sends a request through the scheme's handler, as Chromium would for a load. */
+  async fetch(url: string, init?: RequestInit): Promise<Response> {
+    const handler = this.handlers.get(new URL(url).protocol.slice(0, -1));
+    if (!handler) throw new Error(`no handler for ${url}`);
+    return handler(new Request(url, init));
+  }
+}
+
 export class FakeSessionForTest {
+  readonly protocol = new FakeProtocolForTest();
   headersListener: AnyListener | null = null;
   permissionRequestHandler: AnyListener | null = null;
   permissionCheckHandler: AnyListener | null = null;
@@ -67,16 +96,20 @@ export class FakeWebContentsForTest {
 export class FakeBrowserWindowForTest {
   static created: FakeBrowserWindowForTest[] = [];
   readonly webContents = new FakeWebContentsForTest('about:blank');
-  loadedFile: string | null = null;
+  loadedUrl: string | null = null;
+  /** The schemes the window's session handled when loadURL was called. */
+  schemesHandledAtLoad: string[] | null = null;
   destroyed = false;
   shown = false;
   private readonly onceListeners = new Map<string, AnyListener>();
   constructor(public readonly options: ElectronModule.BrowserWindowConstructorOptions) {
     FakeBrowserWindowForTest.created.push(this);
   }
-  loadFile(path: string): Promise<void> {
-    this.loadedFile = path;
-    this.webContents.mainFrame.url = `file://${path}`;
+  // No loadFile: the greeter never loads a file:// URL, and a call would fail the test.
+  loadURL(url: string): Promise<void> {
+    this.loadedUrl = url;
+    this.schemesHandledAtLoad = [...this.webContents.session.protocol.handlers.keys()];
+    this.webContents.mainFrame.url = url;
     return Promise.resolve();
   }
   once(event: string, listener: AnyListener): this {
@@ -115,6 +148,10 @@ export class FakeIpcMainForTest {
 export class FakeElectronForTest {
   readonly BrowserWindow = FakeBrowserWindowForTest;
   readonly ipcMain = new FakeIpcMainForTest();
+  readonly protocol = new FakeProtocolForTest();
+  asSchemeElectron(): Pick<typeof ElectronModule, 'protocol'> {
+    return this as unknown as Pick<typeof ElectronModule, 'protocol'>;
+  }
   asWindowElectron(): Pick<typeof ElectronModule, 'BrowserWindow'> {
     return this as unknown as Pick<typeof ElectronModule, 'BrowserWindow'>;
   }

@@ -12,7 +12,7 @@ import {
   RecordingBackendForTest,
 } from './fake-electron';
 
-const INDEX_URL = 'file:///opt/bastion/build/renderer/index.html';
+const INDEX_URL = 'app://greeter/index.html';
 
 function setUp() {
   const electron = new FakeElectronForTest();
@@ -23,7 +23,6 @@ function setUp() {
     electron.asIpcElectron(),
     window as unknown as BrowserWindow,
     backend,
-    INDEX_URL,
   );
   const trusted = () => ({ sender: window.webContents, senderFrame: window.webContents.mainFrame });
   return { electron, window, backend, unregister, trusted };
@@ -56,11 +55,13 @@ test('a call from our main frame reaches the backend under its call name, payloa
   ]);
 });
 
-test('the page may change its own fragment and still be trusted', async () => {
+test('the page may change its own fragment or query and still be trusted', async () => {
   const { electron, window, backend, trusted } = setUp();
   window.webContents.mainFrame.url = `${INDEX_URL}#unlock`;
   await electron.ipcMain.invoke(IPC.getInfo, trusted());
-  assert.equal(backend.calls.length, 1);
+  window.webContents.mainFrame.url = `${INDEX_URL}?mode=unlock`;
+  await electron.ipcMain.invoke(IPC.getInfo, trusted());
+  assert.equal(backend.calls.length, 2);
 });
 
 async function assertRefused(
@@ -106,6 +107,19 @@ test('our main frame showing another URL is refused', async () => {
   for (const url of [
     'https://evil.example/',
     'file:///tmp/index.html',
+    // The old file:// page, the same path on other schemes and hosts, other paths.
+    'file:///opt/bastion/build/renderer/index.html',
+    'app://other/index.html',
+    'app://greeter.evil/index.html',
+    'app://GREETER/index.html',
+    'app://user@greeter/index.html',
+    'app://greeter:8080/index.html',
+    'app://greeter/',
+    'app://greeter/other.html',
+    'app://greeter/index.html/',
+    'http://greeter/index.html',
+    'https://greeter/index.html',
+    'http://127.0.0.1/index.html',
     'about:blank',
     'not a url',
   ]) {

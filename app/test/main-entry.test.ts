@@ -2,14 +2,13 @@
 // FakeElectronForTest in place of `electron` and the REAL backend of main/ behind it:
 // config → backend → hardened window → IPC, end to end, without an Electron binary.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { IPC } from '../../preload/api';
+import { CONTENT_SECURITY_POLICY, IPC } from '../../preload/api';
 import { BUILD_DIR, REPO_ROOT } from '../../testkit/paths';
 import { FakeBrowserWindowForTest, FakeElectronForTest } from './fake-electron';
 
@@ -53,7 +52,12 @@ async function runEntry(options: {
   const app = {
     requestSingleInstanceLock: () => (calls.push('requestSingleInstanceLock'), true),
     enableSandbox: () => calls.push('enableSandbox'),
-    whenReady: () => (calls.push('whenReady'), Promise.resolve()),
+    whenReady: () => {
+      calls.push('whenReady');
+      // From here on the stand-in, like Electron, refuses scheme privileges.
+      electron.protocol.appReady = true;
+      return Promise.resolve();
+    },
     on: (event: string, handler: () => void) => handlers.set(event, handler),
     quit: () => {
       calls.push('quit');
@@ -67,13 +71,20 @@ async function runEntry(options: {
     env: options.env ?? {},
     getuid: () => options.uid,
     platform: process.platform,
+    // Bundled dependencies (undici) read the runtime version at load.
+    versions: process.versions,
     // Records the status; the entry does nothing after calling it.
     exit: (status?: number) => exited(status),
   };
   const nodeRequire = createRequire(join(BUILD_DIR, 'app', 'main.cjs'));
   const fakeRequire = (name: string): unknown =>
     name === 'electron'
-      ? { ...electron, app, BrowserWindow: electron.BrowserWindow, ipcMain: electron.ipcMain }
+      ? {
+          app,
+          BrowserWindow: electron.BrowserWindow,
+          ipcMain: electron.ipcMain,
+          protocol: electron.protocol,
+        }
       : nodeRequire(name);
   const consoleForTest = { ...console, error: (...args: unknown[]) => errors.push(args.join(' ')) };
   const module = { exports: {} };
@@ -125,11 +136,29 @@ test('the entry opens one hardened window and serves the real backend over IPC',
   assert.equal(prefs.preload, join(BUILD_DIR, 'preload', 'index.cjs'));
   assert.equal(prefs.sandbox, true);
   assert.equal(prefs.contextIsolation, true);
-  assert.equal(window.loadedFile, join(BUILD_DIR, 'renderer', 'index.html'));
   assert.equal(window.options.kiosk, true);
   assert.ok(existsSync(prefs.preload!), 'the preload the window points at is built');
   assert.ok(window.webContents.session.headersListener, 'CSP header installed');
-  assert.equal(window.webContents.mainFrame.url, pathToFileURL(window.loadedFile!).href);
+
+  // app:// was declared privileged before ready (the stand-in throws after), and the page
+  // is loaded from it, through the handler, from the built renderer directory.
+  assert.equal(run.electron.protocol.privilegedSchemes.length, 1);
+  assert.equal(run.electron.protocol.privilegedSchemes[0]![0]!.scheme, 'app');
+  assert.equal(window.loadedUrl, 'app://greeter/index.html');
+  assert.equal(window.webContents.mainFrame.url, 'app://greeter/index.html');
+  const { protocol } = window.webContents.session;
+  const page = await protocol.fetch(window.loadedUrl!);
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get('Content-Type'), 'text/html; charset=utf-8');
+  assert.equal(page.headers.get('Content-Security-Policy'), CONTENT_SECURITY_POLICY);
+  assert.deepEqual(
+    Buffer.from(await page.arrayBuffer()),
+    readFileSync(join(BUILD_DIR, 'renderer', 'index.html')),
+  );
+  assert.equal((await protocol.fetch('app://greeter/app.js')).status, 200);
+  // The built main bundle is one directory up: out of reach.
+  assert.notEqual((await protocol.fetch('app://greeter/../app/main.cjs')).status, 200);
+  assert.notEqual((await protocol.fetch('app://greeter/..%2fapp%2fmain.cjs')).status, 200);
 
   const trusted = { sender: window.webContents, senderFrame: window.webContents.mainFrame };
   const info = await run.electron.ipcMain.invoke(IPC.getInfo, trusted);

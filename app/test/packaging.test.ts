@@ -172,8 +172,9 @@ test(
       [],
     );
     // Fuses: RunAsNode on, cookie encryption on, NODE_OPTIONS off, --inspect off, ASAR
-    // integrity untouched (not on Linux), only app.asar, V8 snapshot and file:// untouched.
-    assert.equal(fuseStates(join(unpacked, 'bastion-greeter')), '11000101');
+    // integrity untouched (not on Linux), only app.asar, V8 snapshot untouched, file://
+    // extra privileges off (the page is served from app://greeter/, app/scheme.ts).
+    assert.equal(fuseStates(join(unpacked, 'bastion-greeter')), '11000100');
     // The release helper ships as an extra resource when it has been built.
     if (existsSync(join(HELPER_OUT, 'bastion-pam-helper'))) {
       assert.ok(names.includes('resources/bastion-pam-helper'), 'release helper packaged');

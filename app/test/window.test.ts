@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../preload/api';
 import { createGreeterWindow } from '../window';
@@ -6,7 +9,7 @@ import { FakeBrowserWindowForTest, FakeElectronForTest } from './fake-electron';
 
 const OPTIONS = {
   preloadPath: '/opt/bastion/build/preload/index.cjs',
-  indexPath: '/opt/bastion/build/renderer/index.html',
+  rendererDir: '/opt/bastion/build/renderer',
   contentSecurityPolicy: CONTENT_SECURITY_POLICY,
   fullscreen: true,
 };
@@ -39,13 +42,14 @@ test('webPreferences isolate and sandbox the renderer, with our preload', () => 
   assert.equal(prefs.preload, OPTIONS.preloadPath);
 });
 
-test('the greeter is a fullscreen kiosk window loading our file, shown when ready', () => {
+test('the greeter is a fullscreen kiosk window loading app://greeter/, shown when ready', () => {
   const window = openWindow();
   assert.equal(window.options.fullscreen, true);
   assert.equal(window.options.kiosk, true);
   assert.equal(window.options.frame, false);
   assert.equal(window.options.show, false);
-  assert.equal(window.loadedFile, OPTIONS.indexPath);
+  assert.equal(window.loadedUrl, 'app://greeter/index.html');
+  assert.deepEqual(window.schemesHandledAtLoad, ['app'], 'handler installed before the load');
   assert.equal(window.shown, false);
   window.emitOnce('ready-to-show');
   assert.equal(window.shown, true);
@@ -61,7 +65,7 @@ test('every response gets our CSP header, replacing any CSP it carried', () => {
   let result: { responseHeaders?: Record<string, string[]> } | null = null;
   listener(
     {
-      url: 'file:///opt/bastion/build/renderer/index.html',
+      url: 'app://greeter/index.html',
       responseHeaders: {
         'content-security-policy': ["script-src 'unsafe-inline'"],
         'X-Other': ['1'],
@@ -75,12 +79,28 @@ test('every response gets our CSP header, replacing any CSP it carried', () => {
     responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
   });
   let bare: unknown = null;
-  listener({ url: 'file:///x' }, (response: unknown) => {
+  listener({ url: 'app://greeter/app.js' }, (response: unknown) => {
     bare = response;
   });
   assert.deepEqual(bare, {
     responseHeaders: { 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
   });
+});
+
+test("the window's session serves the renderer directory over app:// with our CSP", async (t) => {
+  const rendererDir = mkdtempSync(join(tmpdir(), 'bastion-window-'));
+  t.after(() => rmSync(rendererDir, { recursive: true, force: true }));
+  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html>');
+  const policy = "default-src 'none'";
+  const window = openWindow({ ...OPTIONS, rendererDir, contentSecurityPolicy: policy });
+  const { protocol } = window.webContents.session;
+  const page = await protocol.fetch(window.loadedUrl!);
+  assert.equal(page.status, 200);
+  assert.equal(await page.text(), '<!doctype html>');
+  assert.equal(page.headers.get('Content-Security-Policy'), policy);
+  assert.equal(page.headers.get('X-Content-Type-Options'), 'nosniff');
+  assert.equal((await protocol.fetch('app://greeter/other.html')).status, 404);
+  assert.equal((await protocol.fetch('app://other/index.html')).status, 404);
 });
 
 test('every permission request and check is denied', () => {
@@ -104,7 +124,7 @@ test('every permission request and check is denied', () => {
     );
     assert.deepEqual(answers, [false], permission);
     assert.equal(
-      session.permissionCheckHandler(null, permission, 'file://', {}),
+      session.permissionCheckHandler(null, permission, 'app://greeter', {}),
       false,
       permission,
     );
@@ -132,6 +152,15 @@ test('navigation, frame navigation, redirects and webview attachment are prevent
       true,
       event,
     );
+    // Not even to our own page or another host of our scheme: the page never navigates.
+    for (const url of [
+      'app://greeter/index.html',
+      'app://other/index.html',
+      'file:///opt/bastion/build/renderer/index.html',
+      'http://127.0.0.1/',
+    ]) {
+      assert.equal(webContents.fire(event, { url }).defaultPrevented, true, `${event} ${url}`);
+    }
   }
   // A sanity check of the fake itself: an event nobody listens to is not prevented.
   assert.equal(webContents.fire('did-finish-load').defaultPrevented, false);
