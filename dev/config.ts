@@ -1,6 +1,7 @@
 // Start-up configuration of the development server, from its environment. The Electron
 // entry reads the same knobs (app/config.ts); dev/ may not import app/, so this is its own.
 import type { GreeterMode, Locale } from '../preload/api';
+import { parsePortalUrl, PortalUrlError } from '../main/monitor/portal-url';
 
 export interface DevServerConfig {
   mode: GreeterMode;
@@ -11,6 +12,10 @@ export interface DevServerConfig {
   demoDir: string | null;
   /** Fixed port; 0 picks a free one. */
   port: number;
+  /** URL the offline monitor probes (https, or http on loopback); null: no probe. */
+  portalUrl: URL | null;
+  /** Probe interval online and offline alike, for tests and the demo; null: the monitor's. */
+  probeIntervalMs: number | null;
 }
 
 export class DevConfigError extends Error {
@@ -24,7 +29,9 @@ export class DevConfigError extends Error {
 /**
  * Reads BASTION_MODE (login|unlock), BASTION_LOCALE (en|fr), BASTION_HELPER (absolute path),
  * BASTION_USER (the locked session's user; the demo defaults it to `demo`),
- * BASTION_DEV_DEMO_DIR and BASTION_DEV_PORT.
+ * BASTION_DEV_DEMO_DIR, BASTION_DEV_PORT and BASTION_PORTAL_URL (the URL the offline monitor
+ * probes: https, or http on loopback for the demo and tests; unset: no probe) and
+ * BASTION_DEV_PROBE_INTERVAL_MS (its probe interval, online and offline alike).
  */
 export function readDevServerConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -50,5 +57,20 @@ export function readDevServerConfig(
     throw new DevConfigError('BASTION_DEV_PORT must be a port number');
   }
   const currentUser = env.BASTION_USER || (mode === 'unlock' && demoDir ? 'demo' : null);
-  return { mode, locale, helperPath, currentUser, demoDir, port };
+  let portalUrl: URL | null;
+  try {
+    portalUrl = parsePortalUrl(env.BASTION_PORTAL_URL, { allowLoopbackHttp: true });
+  } catch (error) {
+    if (!(error instanceof PortalUrlError)) throw error;
+    throw new DevConfigError(`BASTION_PORTAL_URL: ${error.message}`);
+  }
+  const interval = env.BASTION_DEV_PROBE_INTERVAL_MS || null;
+  const probeIntervalMs = interval === null ? null : Number(interval);
+  if (
+    probeIntervalMs !== null &&
+    (!Number.isSafeInteger(probeIntervalMs) || probeIntervalMs < 50)
+  ) {
+    throw new DevConfigError('BASTION_DEV_PROBE_INTERVAL_MS must be an integer >= 50');
+  }
+  return { mode, locale, helperPath, currentUser, demoDir, port, portalUrl, probeIntervalMs };
 }

@@ -1,11 +1,13 @@
 // Entry of the Chromium fallback's server (build/dev/server.mjs; development only, never
 // packaged): the same Electron-free backend as the Electron entry, behind the loopback
 // bridge. Prints one line `BASTION_DEV_URL <url-with-token>` on stdout for scripts/start.mjs,
-// then serves until SIGINT/SIGTERM.
+// then serves until SIGINT/SIGTERM. With BASTION_PORTAL_URL set, the offline monitor probes
+// it (the banner follows); unset (the `npm start` demo's default), nothing is probed.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../preload/api';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
+import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { startDevBridge } from './bridge-server';
 import { readDevServerConfig } from './config';
 import { prepareDemoEnvironment } from './demo-stack';
@@ -23,6 +25,12 @@ async function main(): Promise<void> {
     host: 'dev-chromium',
     ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),
   });
+  const portal = startPortalMonitor(config.portalUrl, backend, {
+    log: (line) => console.error(`bastion monitor: ${line}`),
+    ...(config.probeIntervalMs === null
+      ? {}
+      : { intervalMs: config.probeIntervalMs, offlineIntervalMs: config.probeIntervalMs }),
+  });
   const bridge = await startDevBridge({
     backend,
     rendererDir: join(buildDir, 'renderer'),
@@ -32,7 +40,9 @@ async function main(): Promise<void> {
   });
   console.log(`BASTION_DEV_URL ${bridge.pageUrl}`);
   const stop = (): void => {
-    void Promise.allSettled([bridge.close(), backend.close()]).finally(() => process.exit(0));
+    void Promise.allSettled([portal.stop(), bridge.close(), backend.close()]).finally(() =>
+      process.exit(0),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -81,6 +81,13 @@ export interface AuthSnapshot {
   throttledUntil: number | null;
   /** Unix seconds until which cached (offline) login stays valid, after an offline success. */
   offlineValidUntil: number | null;
+  /**
+   * Whether main believes the SSO portal is unreachable (its monitor's verdict, or PAM
+   * evidence: the last attempt took the offline path). The next attempt takes the offline
+   * path and, on pam_openbastion sites, secret answers are sent as `OFFLINE:<answer>`.
+   * Pushed on every change; `GreeterInfo.offline` only serves the first paint.
+   */
+  offline: boolean;
 }
 
 /** What the screens need to know once, at start. */
@@ -90,7 +97,10 @@ export interface GreeterInfo {
   /** The locked session's user on the unlock screen; null on the login screen. */
   currentUser: string | null;
   locale: Locale;
-  /** Whether main currently believes the SSO portal is unreachable (offline mode). */
+  /**
+   * Whether main believes the SSO portal is unreachable (offline mode) when this is asked;
+   * for the first paint only: `AuthSnapshot.offline` carries every later change.
+   */
   offline: boolean;
   /** How the renderer is hosted: Electron, or the development fallback in system Chromium. */
   host: 'electron' | 'dev-chromium';

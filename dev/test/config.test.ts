@@ -10,6 +10,8 @@ test('defaults and knobs', () => {
     currentUser: null,
     demoDir: null,
     port: 0,
+    portalUrl: null,
+    probeIntervalMs: null,
   });
   assert.deepEqual(
     readDevServerConfig({
@@ -26,6 +28,8 @@ test('defaults and knobs', () => {
       currentUser: 'demo',
       demoDir: '/tmp/demo',
       port: 8123,
+      portalUrl: null,
+      probeIntervalMs: null,
     },
   );
 });
@@ -38,7 +42,37 @@ test('bad values are refused with a typed error', () => {
     { BASTION_HELPER: '/h', BASTION_LOCALE: 'de' },
     { BASTION_HELPER: '/h', BASTION_DEV_PORT: '70000' },
     { BASTION_HELPER: '/h', BASTION_DEV_DEMO_DIR: 'rel' },
+    { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'http://portal.example.com/' },
+    { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'http://10.0.0.1/' },
+    { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'ftp://127.0.0.1/' },
+    { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'https://user:pw@portal.example.com/' },
+    { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'not a url' },
+    { BASTION_HELPER: '/h', BASTION_DEV_PROBE_INTERVAL_MS: '10' },
+    { BASTION_HELPER: '/h', BASTION_DEV_PROBE_INTERVAL_MS: 'fast' },
   ]) {
     assert.throws(() => readDevServerConfig(env), DevConfigError, JSON.stringify(env));
   }
+});
+
+test('BASTION_PORTAL_URL: https anywhere, plain http only on loopback (demo and tests)', () => {
+  for (const url of [
+    'https://auth.example.com/.well-known/openid-configuration',
+    'http://127.0.0.1:8080/.well-known/openid-configuration',
+    'http://localhost/probe',
+    'http://[::1]:9/x',
+  ]) {
+    assert.equal(
+      readDevServerConfig({ BASTION_HELPER: '/h', BASTION_PORTAL_URL: url }).portalUrl?.href,
+      new URL(url).href,
+    );
+  }
+  assert.equal(
+    readDevServerConfig({ BASTION_HELPER: '/h', BASTION_PORTAL_URL: '' }).portalUrl,
+    null,
+  );
+  assert.equal(
+    readDevServerConfig({ BASTION_HELPER: '/h', BASTION_DEV_PROBE_INTERVAL_MS: '250' })
+      .probeIntervalMs,
+    250,
+  );
 });

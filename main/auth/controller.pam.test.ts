@@ -229,6 +229,7 @@ describe('AuthController through the real helper', () => {
     const snapshot = await attempt(controller, 'alice', 'secret');
     assert.equal(snapshot.phase, 'success');
     assert.equal(snapshot.offlineValidUntil, 1_900_000_000);
+    assert.equal(snapshot.offline, true, 'OFFLINE_OK is PAM evidence of offline mode');
     assert.deepEqual(snapshot.messages, [
       { kind: 'touch', text: 'Please touch the device.' },
       { kind: 'offline-ok', expiresAt: 1_900_000_000 },

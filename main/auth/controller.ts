@@ -57,6 +57,8 @@ export interface AuthControllerOptions {
   lockoutStore?: LockoutStore | null;
   /** Prefix secret answers with `OFFLINE:` (pam_openbastion sites in offline mode). */
   offlineAnswerPrefix?: boolean;
+  /** Whether the portal is believed unreachable at start (`AuthSnapshot.offline`). */
+  offline?: boolean;
   throttle?: ThrottlePolicy;
   /** Cue texts meaning "touch your key" (pam_u2f `cue_prompt=`). */
   touchCues?: readonly string[];
@@ -90,6 +92,7 @@ export class AuthController {
     this.throttle = options.throttle ?? DEFAULT_THROTTLE;
     this.log = options.log ?? (() => undefined);
     this.offlinePrefix = options.offlineAnswerPrefix ?? false;
+    if (options.offline) this.state = { ...INITIAL_SNAPSHOT, offline: true };
     this.restoreLockout(options.initialUser ?? null);
   }
 
@@ -105,6 +108,15 @@ export class AuthController {
   /** Switches the `OFFLINE:` answer prefix (the online/offline monitor calls this). */
   setOfflineAnswerPrefix(enabled: boolean): void {
     this.offlinePrefix = enabled;
+  }
+
+  /**
+   * Main's belief that the portal is unreachable (the monitor's verdict), published in the
+   * snapshot. PAM evidence sets it too: see `follow`.
+   */
+  setOffline(offline: boolean): void {
+    if (this.closed) return;
+    this.dispatch({ type: 'offline', offline });
   }
 
   /**
@@ -229,6 +241,12 @@ export class AuthController {
             );
           }
           this.dispatch({ type: 'message', message });
+          // PAM evidence: the stack took its offline path, so the portal was unreachable to
+          // it. This holds until the monitor next reaches the portal (main/monitor).
+          if (message.kind === 'offline-error' || message.kind === 'offline-ok') {
+            if (!this.state.offline) this.log('the PAM stack took the offline path');
+            this.dispatch({ type: 'offline', offline: true });
+          }
           break;
         }
         case 'result':

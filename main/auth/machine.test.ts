@@ -114,12 +114,48 @@ describe('authReducer', () => {
       fc.constant<AuthEvent>({ type: 'rejected', user: 'bob', failure: locked, lockedUntil: 10 }),
       fc.constant<AuthEvent>({ type: 'throttle', throttledUntil: 3 }),
       fc.constant<AuthEvent>({ type: 'reset' }),
+      fc.constant<AuthEvent>({ type: 'offline', offline: true }),
+      fc.constant<AuthEvent>({ type: 'offline', offline: false }),
     );
     fc.assert(
       fc.property(fc.array(eventArb, { maxLength: 30 }), (events) => {
         assert.notEqual(run(events).phase, 'success');
       }),
     );
+  });
+});
+
+describe('authReducer: offline belief', () => {
+  it('changes in any phase, and only the offline field', () => {
+    const prompting = run([
+      { type: 'started', user: 'alice' },
+      { type: 'prompted', prompt: { secret: true, text: 'Password: ' } },
+    ]);
+    const offline = authReducer(prompting, { type: 'offline', offline: true });
+    assert.deepEqual(offline, { ...prompting, offline: true });
+    assert.equal(authReducer(offline, { type: 'offline', offline: true }), offline, 'no change');
+    assert.equal(authReducer(offline, { type: 'offline', offline: false }).offline, false);
+  });
+
+  it('survives a new attempt, a refusal and a reset', () => {
+    const offline = authReducer(INITIAL_SNAPSHOT, { type: 'offline', offline: true });
+    const failed = run(
+      [
+        { type: 'started', user: 'alice' },
+        { type: 'failed', failure: wrong, lockedUntil: null },
+      ],
+      offline,
+    );
+    assert.equal(failed.offline, true);
+    assert.equal(run([{ type: 'started', user: 'bob' }], failed).offline, true);
+    assert.equal(run([{ type: 'reset' }], failed).offline, true);
+    const rejected = authReducer(failed, {
+      type: 'rejected',
+      user: 'bob',
+      failure: locked,
+      lockedUntil: 10,
+    });
+    assert.equal(rejected.offline, true);
   });
 });
 

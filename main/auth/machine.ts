@@ -25,6 +25,8 @@ export type AuthEvent =
   /** An attempt refused by main before it reached PAM (throttled, or a mirrored lockout). */
   | { type: 'rejected'; user: string; failure: AuthFailure; lockedUntil: number | null }
   | { type: 'throttle'; throttledUntil: number | null }
+  /** Main's belief that the portal is unreachable changed (monitor or PAM evidence). */
+  | { type: 'offline'; offline: boolean }
   | { type: 'reset' };
 
 export const INITIAL_SNAPSHOT: AuthSnapshot = Object.freeze({
@@ -36,6 +38,7 @@ export const INITIAL_SNAPSHOT: AuthSnapshot = Object.freeze({
   lockedUntil: null,
   throttledUntil: null,
   offlineValidUntil: null,
+  offline: false,
 });
 
 const RUNNING = new Set<AuthSnapshot['phase']>(['authenticating', 'prompting']);
@@ -58,6 +61,7 @@ export function authReducer(state: AuthSnapshot, event: AuthEvent): AuthSnapshot
         user: event.user,
         // Starting means the throttle (if any) has passed.
         throttledUntil: null,
+        offline: state.offline,
       };
     case 'prompted':
       if (!isRunning(state)) return state;
@@ -99,13 +103,18 @@ export function authReducer(state: AuthSnapshot, event: AuthEvent): AuthSnapshot
         failure: event.failure,
         lockedUntil: event.lockedUntil,
         throttledUntil: state.throttledUntil,
+        offline: state.offline,
       };
     case 'throttle':
       if (state.throttledUntil === event.throttledUntil) return state;
       return { ...state, throttledUntil: event.throttledUntil };
+    case 'offline':
+      // Any phase: the banner follows the portal, attempt or not.
+      if (state.offline === event.offline) return state;
+      return { ...state, offline: event.offline };
     case 'reset':
       if (isRunning(state)) return state;
-      return { ...INITIAL_SNAPSHOT, throttledUntil: state.throttledUntil };
+      return { ...INITIAL_SNAPSHOT, throttledUntil: state.throttledUntil, offline: state.offline };
   }
 }
 

@@ -22,7 +22,11 @@ export interface GreeterBackendOptions {
   currentUser: string | null;
   /** Shown on the screen; defaults to os.hostname(). */
   hostname?: string;
-  /** Whether the SSO portal is believed unreachable at start (see `setOffline`). */
+  /**
+   * Whether the SSO portal is believed unreachable at start (see `setOffline`). Afterwards the
+   * monitor (`setOffline`) and PAM evidence (OFFLINE_ERROR/OFFLINE_OK in a conversation) move
+   * it; `AuthSnapshot.offline` publishes it.
+   */
   offline?: boolean;
   /**
    * pam_openbastion site: while offline, secret answers are sent as `OFFLINE:<answer>`
@@ -54,7 +58,10 @@ export interface GreeterBackendOptions {
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
 export interface BastionGreeterBackend extends GreeterBackend {
-  /** The monitor's verdict: shown by getInfo and switching the `OFFLINE:` answer prefix. */
+  /**
+   * The monitor's verdict: pushed in the snapshot (`offline`), shown by getInfo, and switching
+   * the `OFFLINE:` answer prefix on pam_openbastion sites.
+   */
   setOffline(offline: boolean): void;
 }
 
@@ -90,8 +97,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
   }
   const log = options.log ?? ((line: string) => console.error(`bastion auth: ${line}`));
   const stateDir = options.stateDir === undefined ? defaultStateDir() : options.stateDir;
-  let offline = options.offline ?? false;
-  const usePrefix = (): boolean => offline && (options.offlineAnswerPrefix ?? false);
+  const sitePrefix = options.offlineAnswerPrefix ?? false;
 
   const controller = new AuthController({
     helperPath: options.helperPath,
@@ -103,11 +109,19 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
       stateDir === null
         ? null
         : new LockoutStore({ stateDir, ...(options.clock ? { clock: options.clock } : {}) }),
-    offlineAnswerPrefix: usePrefix(),
+    offlineAnswerPrefix: sitePrefix && (options.offline ?? false),
+    offline: options.offline ?? false,
     ...(options.throttle ? { throttle: options.throttle } : {}),
     ...(options.touchCues ? { touchCues: options.touchCues } : {}),
     initialUser: options.mode === 'unlock' ? currentUser : null,
     log,
+  });
+
+  // One source of truth for "offline": the controller's snapshot, moved by setOffline below
+  // and by PAM evidence. The answer prefix follows it (registered before any other listener,
+  // so it has switched by the time anyone sees the snapshot).
+  controller.subscribe((snapshot) => {
+    controller.setOfflineAnswerPrefix(sitePrefix && snapshot.offline);
   });
 
   const info = (): GreeterInfo => ({
@@ -115,7 +129,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     hostname: options.hostname ?? osHostname(),
     currentUser: options.mode === 'unlock' ? currentUser : null,
     locale: options.locale,
-    offline,
+    offline: controller.snapshot().offline,
     host: options.host,
   });
 
@@ -151,8 +165,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
       await controller.close();
     },
     setOffline(value: boolean): void {
-      offline = value;
-      controller.setOfflineAnswerPrefix(usePrefix());
+      controller.setOffline(value);
     },
   };
 }

@@ -4,6 +4,7 @@ import { AuthForm } from './AuthForm';
 import { Clock } from './Clock';
 import { useGreeter, useT } from './context';
 import { MessagesArea } from './MessagesArea';
+import { OfflineBanner } from './OfflineBanner';
 
 const HEADING_ID = 'screen-title';
 
@@ -44,12 +45,7 @@ export function App() {
         </p>
         <Clock />
       </header>
-      {info.offline && (
-        <aside className="banner" data-testid="offline-banner" aria-label={t.offlineBannerLabel}>
-          <span className="banner-icon" aria-hidden="true" />
-          <p>{t.offlineBanner}</p>
-        </aside>
-      )}
+      <OfflineBanner />
       <main className="stage">
         <section className="card" aria-labelledby={HEADING_ID}>
           <h1 id={HEADING_ID}>{info.mode === 'unlock' ? t.unlockHeading : t.loginHeading}</h1>

@@ -33,6 +33,7 @@ export const en: Messages = {
   offlineBannerLabel: 'Offline mode',
   offlineBanner:
     'Offline mode: the sign-in portal cannot be reached; you can sign in with the password that last worked online.',
+  backOnline: 'Back online: the sign-in portal can be reached again.',
   cachedValidUntil: (when) => `Cached login valid until ${when}.`,
   offlineError: {
     OK: 'Your offline credentials were accepted.',

@@ -33,6 +33,7 @@ export const fr: Messages = {
   offlineBannerLabel: 'Mode hors ligne',
   offlineBanner:
     'Mode hors ligne : le portail de connexion est injoignable ; vous pouvez vous connecter avec le dernier mot de passe accepté en ligne.',
+  backOnline: 'De nouveau en ligne : le portail de connexion est joignable.',
   cachedValidUntil: (when) => `Connexion hors ligne valable jusqu'au ${when}.`,
   offlineError: {
     OK: 'Vos identifiants hors ligne ont été acceptés.',

@@ -34,6 +34,8 @@ export interface Messages {
   throttledCountdown: (left: string) => string;
   offlineBanner: string;
   offlineBannerLabel: string;
+  /** Announced (not shown) when the banner goes away: the portal is reachable again. */
+  backOnline: string;
   cachedValidUntil: (when: string) => string;
   offlineError: Record<OfflineErrorName, string>;
   failure: Record<AuthFailureReason, string>;

@@ -28,4 +28,13 @@ export const selectOfflineValidUntil = (state: GreeterState) => state.snapshot.o
 export const selectSnapshotUser = (state: GreeterState) => state.snapshot.user;
 export const selectRequestFailed = (state: GreeterState) => state.requestFailed;
 export const selectInfo = (state: GreeterState) => state.info;
+
+/**
+ * Main believes the SSO portal is unreachable: live from the snapshot, which main pushes on
+ * every change; `info.offline` only until the first snapshot has arrived.
+ */
+export function selectOffline(state: GreeterState): boolean {
+  if (state.snapshotReceived) return state.snapshot.offline;
+  return state.info?.offline ?? false;
+}
 export const selectStartup = (state: GreeterState) => state.startup;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuthSnapshot, GreeterInfo } from '../../preload/api';
-import { selectAttemptActive, selectBusy, selectOpenPrompt } from './selectors';
+import { selectAttemptActive, selectBusy, selectOffline, selectOpenPrompt } from './selectors';
 import {
   IDLE_SNAPSHOT,
   initialState,
@@ -107,4 +107,20 @@ test('attempt activity by phase', () => {
     selectOpenPrompt(withPushedSnapshot(initialState(), snap({ phase: 'prompting' }))),
     null,
   );
+});
+
+test('offline: info.offline for the first paint, then every snapshot (fetched or pushed)', () => {
+  let state = initialState();
+  assert.equal(selectOffline(state), false, 'nothing known yet');
+  state = withInfo(state, INFO); // INFO.offline is true
+  assert.equal(selectOffline(state), true);
+  state = withFetchedSnapshot(state, snap({ offline: false }));
+  assert.equal(selectOffline(state), false, 'the snapshot is live; info is not');
+  state = withPushedSnapshot(state, snap({ offline: true }));
+  assert.equal(selectOffline(state), true);
+  state = withPushedSnapshot(state, snap({ offline: false }));
+  assert.equal(selectOffline(state), false);
+  // A push before info arrives still wins over info.
+  const pushedFirst = withInfo(withPushedSnapshot(initialState(), snap({ offline: false })), INFO);
+  assert.equal(selectOffline(pushedFirst), false);
 });

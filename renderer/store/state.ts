@@ -10,6 +10,8 @@ export interface GreeterState {
   snapshot: AuthSnapshot;
   /** A pushed snapshot is always newer than the one fetched at start-up. */
   pushedSnapshotSeen: boolean;
+  /** Main's snapshot (fetched or pushed) has arrived; until then `snapshot` is IDLE_SNAPSHOT. */
+  snapshotReceived: boolean;
   /**
    * We answered the open prompt and main has not pushed since. Main pushes only when its
    * state changes, so the next push is the answer's consequence: the next prompt (possibly
@@ -29,6 +31,7 @@ export const IDLE_SNAPSHOT: AuthSnapshot = Object.freeze({
   lockedUntil: null,
   throttledUntil: null,
   offlineValidUntil: null,
+  offline: false,
 }) as AuthSnapshot;
 
 export function initialState(): GreeterState {
@@ -37,6 +40,7 @@ export function initialState(): GreeterState {
     startup: 'loading',
     snapshot: IDLE_SNAPSHOT,
     pushedSnapshotSeen: false,
+    snapshotReceived: false,
     promptAnswered: false,
     requestFailed: false,
   };
@@ -51,12 +55,20 @@ export function withStartupFailed(state: GreeterState): GreeterState {
 }
 
 export function withPushedSnapshot(state: GreeterState, snapshot: AuthSnapshot): GreeterState {
-  return { ...state, snapshot, pushedSnapshotSeen: true, promptAnswered: false };
+  return {
+    ...state,
+    snapshot,
+    pushedSnapshotSeen: true,
+    snapshotReceived: true,
+    promptAnswered: false,
+  };
 }
 
 /** The start-up fetch may resolve after a push; then the push wins. */
 export function withFetchedSnapshot(state: GreeterState, snapshot: AuthSnapshot): GreeterState {
-  return state.pushedSnapshotSeen ? state : { ...state, snapshot, promptAnswered: false };
+  return state.pushedSnapshotSeen
+    ? state
+    : { ...state, snapshot, snapshotReceived: true, promptAnswered: false };
 }
 
 export function withAnswerSent(state: GreeterState): GreeterState {

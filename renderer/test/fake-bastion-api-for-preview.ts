@@ -38,7 +38,8 @@ declare global {
 
 const STEP_MS = 40;
 
-function idleSnapshot(): AuthSnapshot {
+/** `offline`: the fake main's belief about the portal, carried by every snapshot it pushes. */
+function idleSnapshot(offline: boolean): AuthSnapshot {
   return {
     phase: 'idle',
     user: null,
@@ -48,12 +49,13 @@ function idleSnapshot(): AuthSnapshot {
     lockedUntil: null,
     throttledUntil: null,
     offlineValidUntil: null,
+    offline,
   };
 }
 
-function failed(user: string, reason: AuthFailureReason): AuthSnapshot {
+function failed(user: string, reason: AuthFailureReason, offline: boolean): AuthSnapshot {
   return {
-    ...idleSnapshot(),
+    ...idleSnapshot(offline),
     phase: 'failure',
     user,
     failure: { reason, pamCode: 7, pamName: 'PAM_AUTH_ERR' },
@@ -61,11 +63,16 @@ function failed(user: string, reason: AuthFailureReason): AuthSnapshot {
 }
 
 class FakeBastionApiForPreview implements BastionApi {
-  private snapshot = idleSnapshot();
+  private snapshot: AuthSnapshot;
   private readonly listeners = new Set<(snapshot: AuthSnapshot) => void>();
 
   constructor(private readonly config: PreviewConfig) {
-    if (config.initialSnapshot !== undefined) this.snapshot = config.initialSnapshot;
+    this.snapshot = config.initialSnapshot ?? idleSnapshot(config.info.offline);
+  }
+
+  /** A fresh snapshot keeping the current offline belief (a test may push a change). */
+  private idle(): AuthSnapshot {
+    return idleSnapshot(this.snapshot.offline);
   }
 
   push(snapshot: AuthSnapshot): void {
@@ -89,9 +96,9 @@ class FakeBastionApiForPreview implements BastionApi {
   async startAuth(request: { user: string }): Promise<void> {
     window.__bastionPreviewCalls.push({ call: 'startAuth', payload: request });
     const user = request.user;
-    this.push({ ...idleSnapshot(), phase: 'authenticating', user });
+    this.push({ ...this.idle(), phase: 'authenticating', user });
     this.later({
-      ...idleSnapshot(),
+      ...this.idle(),
       phase: 'prompting',
       user,
       prompt: { secret: true, text: 'Password: ' },
@@ -104,7 +111,7 @@ class FakeBastionApiForPreview implements BastionApi {
     this.push({ ...this.snapshot, phase: 'authenticating', prompt: null });
     if (request.text === this.config.password) {
       this.later({
-        ...idleSnapshot(),
+        ...this.idle(),
         phase: 'success',
         user,
         messages: this.config.successMessages,
@@ -112,19 +119,19 @@ class FakeBastionApiForPreview implements BastionApi {
       });
     } else if (this.config.wrongOutcome === 'offline-locked') {
       this.later({
-        ...failed(user, 'locked'),
+        ...failed(user, 'locked', this.snapshot.offline),
         phase: 'locked',
         messages: [{ kind: 'offline-error', code: -6, name: 'LOCKED', lockSeconds: 240 }],
         lockedUntil: Date.now() + 240_000,
       });
     } else {
-      this.later(failed(user, 'credentials'));
+      this.later(failed(user, 'credentials', this.snapshot.offline));
     }
   }
 
   async cancelAuth(): Promise<void> {
     window.__bastionPreviewCalls.push({ call: 'cancelAuth', payload: null });
-    this.push(failed(this.snapshot.user ?? '', 'cancelled'));
+    this.push(failed(this.snapshot.user ?? '', 'cancelled', this.snapshot.offline));
   }
 
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void {

@@ -131,6 +131,7 @@ function snapshot(overrides: Partial<AuthSnapshot>): AuthSnapshot {
     lockedUntil: null,
     throttledUntil: null,
     offlineValidUntil: null,
+    offline: false,
     ...overrides,
   };
 }
@@ -575,6 +576,33 @@ describe('keyboard flow and controls', () => {
       const text = (await countdown.textContent()) ?? '';
       assert.match(text, /^Locked, \d+:\d\d left$/);
       assertSecondsBetween(text, 75, 90);
+    } finally {
+      await screen.close();
+    }
+  });
+
+  test('the offline banner follows pushed snapshots without a reload, and is announced', async (t) => {
+    if (!ready(t)) return;
+    const screen = await open(config());
+    try {
+      const { page } = screen;
+      const banner = page.getByTestId('offline-banner');
+      const status = page.getByTestId('offline-status');
+      assert.equal(await status.getAttribute('role'), 'status');
+      assert.equal(await banner.count(), 0, 'online at start: no banner');
+      assert.equal((await status.textContent()) ?? '', '', 'nothing announced on first paint');
+      await page.getByTestId('user').fill('alice');
+      await push(page, snapshot({ offline: true }));
+      await banner.waitFor();
+      assert.match((await status.textContent()) ?? '', /^Offline mode: the sign-in portal/);
+      assert.equal(await page.getByTestId('user').inputValue(), 'alice', 'the form was kept');
+      await push(page, snapshot({ offline: false }));
+      await banner.waitFor({ state: 'detached' });
+      assert.equal(
+        await status.textContent(),
+        'Back online: the sign-in portal can be reached again.',
+      );
+      assert.deepEqual(await seriousAxeViolations(page), []);
     } finally {
       await screen.close();
     }
