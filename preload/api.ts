@@ -139,8 +139,8 @@ export type InvokeChannel = Exclude<(typeof IPC)[keyof typeof IPC], typeof IPC.a
 
 /** Largest answer accepted from the renderer, in UTF-8 bytes (PAM_MAX_RESP_SIZE). */
 export const MAX_ANSWER_BYTES = 512;
-/** Largest user name accepted (LOGIN_NAME_MAX-ish; POSIX portable names are far shorter). */
-export const MAX_USER_BYTES = 256;
+/** Largest user name accepted, in UTF-8 bytes: the helper's own limit (FRAME_MAX_USER). */
+export const MAX_USER_BYTES = 120;
 
 /**
  * The renderer's Content-Security-Policy: sent as a response header by app/ (Electron) and

@@ -65,7 +65,7 @@ describe('AuthController through the real helper', () => {
     clock: ManualClockForTest;
     fixture: HelperFixture;
     /** A new controller on the same stack, state dir and clock (a greeter restart). */
-    make: () => AuthController;
+    make: (extra?: Partial<AuthControllerOptions>) => AuthController;
   }
 
   /**
@@ -89,7 +89,7 @@ describe('AuthController through the real helper', () => {
     );
     const clock = new ManualClockForTest();
     const stateDir = join(stateRoot, name);
-    const make = () =>
+    const make = (extra: Partial<AuthControllerOptions> = {}) =>
       new AuthController({
         helperPath: HELPER_TEST_BINARY,
         service: 'bastion-greeter',
@@ -99,6 +99,7 @@ describe('AuthController through the real helper', () => {
         lockoutStore: new LockoutStore({ stateDir, clock }),
         log: () => undefined,
         ...options,
+        ...extra,
       });
     return { controller: make(), clock, fixture, make };
   }
@@ -146,13 +147,24 @@ describe('AuthController through the real helper', () => {
     ]);
     await controller.close();
 
-    // A restarted greeter shows the countdown before anyone types anything.
+    // A restarted login screen shows nobody's lockout (it would tell whoever sits down who is
+    // locked out); the unlock screen of alice's session shows hers before anything is typed.
     clock.current += 60_000;
-    const restarted = make();
+    const loginScreen = make();
+    assert.equal(loginScreen.snapshot().phase, 'idle');
+    await loginScreen.close();
+    const restarted = make({ initialUser: 'alice' });
     assert.equal(restarted.snapshot().phase, 'locked');
     assert.equal(restarted.snapshot().user, 'alice');
     assert.equal(restarted.snapshot().lockedUntil, START + 240_000);
-    // Starting again while locked is refused locally (no helper run, no new messages).
+    // The mirror alone refuses nothing while the portal is believed reachable: the attempt
+    // reaches PAM, the authority, whose offline cache answers with the lock again…
+    const retried = await attempt(restarted, 'alice', 'secret');
+    assert.equal(retried.phase, 'locked');
+    assert.equal(retried.messages.length, 1, 'the attempt ran through the helper');
+    assert.equal(retried.offline, true, 'the OFFLINE_ERROR line is evidence of offline mode');
+    // …and now that main knows it is offline, a start while locked is refused locally (no
+    // helper run, no new messages).
     await restarted.start('alice');
     assert.equal(restarted.snapshot().phase, 'locked');
     assert.deepEqual(restarted.snapshot().messages, []);
@@ -162,11 +174,25 @@ describe('AuthController through the real helper', () => {
     assert.equal(other.user, 'bob');
     assert.equal(other.messages.length, 1, 'the attempt ran through the helper');
     // Once the lock has passed, attempts reach PAM again (which locks again here).
-    clock.current = START + 240_000;
+    clock.current = START + 60_000 + 240_000;
     const again = await attempt(restarted, 'alice', 'secret');
     assert.equal(again.phase, 'locked');
-    assert.equal(again.lockedUntil, START + 240_000 + 240_000);
+    assert.equal(again.lockedUntil, clock.current + 240_000);
     await restarted.close();
+  });
+
+  it('a lockout longer than the cache can be configured for is mirrored for at most a day', async (t) => {
+    if (!gate(t)) return;
+    const { controller } = setup(
+      'locked-huge',
+      (f) =>
+        `auth requisite ${PAM_EXEC} quiet stdout ${f.script('huge.sh', 'echo OFFLINE_ERROR:-6:999999999\nexit 1')}\n${matrix}`,
+      [['alice', 'secret']],
+    );
+    const snapshot = await attempt(controller, 'alice', 'secret');
+    assert.equal(snapshot.phase, 'locked');
+    assert.equal(snapshot.lockedUntil, START + 86_400_000);
+    await controller.close();
   });
 
   it('three failures throttle the next attempt with a growing delay; success clears it', async (t) => {

@@ -12,6 +12,7 @@ import {
   type PamTransaction,
 } from '../pam/helper-client';
 import { parsePamText, describeOfflineError } from './conversation';
+import { LIMITS } from '../offline/limits';
 import { failureFromOutcome } from './failure';
 import { systemClock, type Clock, type LockoutStore } from './lockout-store';
 import {
@@ -136,7 +137,10 @@ export class AuthController {
       });
       return;
     }
-    const lockedUntil = this.lockedUntil(user);
+    // A mirrored lockout comes from the offline cache, which only binds the offline path:
+    // while the portal is believed reachable the attempt goes to PAM, which stays the
+    // authority (and answers with the remaining seconds if the lock still applies).
+    const lockedUntil = this.state.offline ? this.lockedUntil(user) : null;
     if (lockedUntil !== null) {
       this.dispatch({
         type: 'rejected',
@@ -288,7 +292,10 @@ export class AuthController {
     if (failure.reason === 'locked') {
       const lock = messages.filter((m) => m.kind === 'offline-error' && m.name === 'LOCKED').at(-1);
       const seconds = lock?.kind === 'offline-error' ? lock.lockSeconds : null;
-      if (seconds !== null) lockedUntil = now + seconds * 1000;
+      // Bounded by the longest lockout the cache can be configured with.
+      if (seconds !== null) {
+        lockedUntil = now + Math.min(seconds, LIMITS.lockoutSeconds.max) * 1000;
+      }
     }
     if (COUNTED_FAILURES.has(failure.reason)) this.consecutiveFailures += 1;
     const delay = throttleDelayMs(this.throttle, this.consecutiveFailures);
@@ -317,19 +324,16 @@ export class AuthController {
       this.log(`lockout store not loaded: ${(error as Error).message}`);
       return;
     }
-    const entry =
-      initialUser === null
-        ? this.store.active()[0]
-        : (() => {
-            const until = this.store.lockedUntil(initialUser);
-            return until === null ? undefined : { user: initialUser, lockedUntil: until };
-          })();
-    if (!entry) return;
+    // Only the unlock screen's own user: the login screen must not show who else is locked
+    // out to whoever sits down (their countdown comes back with their next attempt).
+    if (initialUser === null) return;
+    const lockedUntil = this.store.lockedUntil(initialUser);
+    if (lockedUntil === null) return;
     this.dispatch({
       type: 'rejected',
-      user: entry.user,
+      user: initialUser,
       failure: { reason: 'locked', pamCode: null, pamName: null },
-      lockedUntil: entry.lockedUntil,
+      lockedUntil,
     });
   }
 

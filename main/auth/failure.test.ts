@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuthMessage, OfflineErrorName } from '../../preload/api';
 import { PamClientError, type PamOutcome, type PamClientErrorCode } from '../pam/helper-client';
+import { COUNTED_FAILURES } from './machine';
 import { failureFromOutcome, reasonForResultName } from './failure';
 
 function refused(
@@ -114,6 +115,17 @@ describe('failureFromOutcome', () => {
     assert.equal(
       failureFromOutcome(refused(13, 'PAM_ACCT_EXPIRED'), [offline(-4, 'NOTFOUND')])?.reason,
       'account',
+    );
+  });
+
+  it('an offline PASSWORD line behind pam_exec (PAM_SYSTEM_ERR) is a wrong password, counted', () => {
+    // pam_exec reports any non-zero exit of `bastion-offline verify` as PAM_SYSTEM_ERR.
+    const failure = failureFromOutcome(refused(4, 'PAM_SYSTEM_ERR'), [offline(-8, 'PASSWORD')]);
+    assert.equal(failure?.reason, 'credentials');
+    assert.ok(COUNTED_FAILURES.has(failure.reason));
+    assert.equal(
+      failureFromOutcome(refused(4, 'PAM_SYSTEM_ERR'), [offline(-3, 'CRYPTO')])?.reason,
+      'offline-cache',
     );
   });
 });

@@ -76,13 +76,12 @@ export function failureFromOutcome(
   const offline = messages.filter((m) => m.kind === 'offline-error').at(-1);
   if (offline && offline.kind === 'offline-error') {
     // A lockout reported by the cache is the most useful thing to show, whatever PAM's code.
+    // pam_exec turns any non-zero exit of `bastion-offline verify` into PAM_SYSTEM_ERR, so the
+    // cache's own code, not PAM's, says whether this was a wrong password.
     if (offline.name === 'LOCKED') reason = 'locked';
-    else if (
-      (reason === 'credentials' || reason === 'unavailable') &&
-      offline.code !== OFFLINE_PASSWORD_CODE &&
-      offline.code !== OFFLINE_OK_CODE
-    ) {
-      reason = 'offline-cache';
+    else if (reason === 'credentials' || reason === 'unavailable') {
+      if (offline.code === OFFLINE_PASSWORD_CODE) reason = 'credentials';
+      else if (offline.code !== OFFLINE_OK_CODE) reason = 'offline-cache';
     }
   }
   return { reason, pamCode: outcome.result.code, pamName: outcome.result.name };

@@ -95,7 +95,13 @@ describe('greeter backend through the real helper', () => {
     ]);
     await backend.close();
 
-    const restarted = createGreeterBackend(options);
+    // The login screen of a restarted greeter shows nobody's lockout; alice's unlock screen
+    // shows hers at once.
+    const loginScreen = createGreeterBackend(options);
+    const atLogin = (await loginScreen.handle('getAuthSnapshot', undefined)) as AuthSnapshot;
+    assert.equal(atLogin.phase, 'idle');
+    await loginScreen.close();
+    const restarted = createGreeterBackend({ ...options, mode: 'unlock', currentUser: 'alice' });
     const restored = (await restarted.handle('getAuthSnapshot', undefined)) as AuthSnapshot;
     assert.equal(restored.phase, 'locked');
     assert.equal(restored.user, 'alice');

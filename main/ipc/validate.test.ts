@@ -114,11 +114,14 @@ describe('validateCall', () => {
   }
 
   it('startAuth: user name rules', () => {
+    for (const user of ['Alice', '1alice', 'John.Doe', 'jdoe@example.com', 'host$', 'a_b-c']) {
+      assert.doesNotThrow(() => validateCall('startAuth', { user }), user);
+    }
     for (const user of [
       '',
-      'Alice',
-      '1alice',
       '-alice',
+      '.alice',
+      '@alice',
       'al ice',
       'alice\0',
       'ali$ce',

@@ -27,8 +27,13 @@ export class IpcValidationError extends Error {
   }
 }
 
-/** The user name rule of useradd/adduser (NAME_REGEX without uppercase). */
-export const USER_NAME_PATTERN = /^[a-z_][a-z0-9_.-]*[$]?$/;
+/**
+ * Portable user names plus what directory and SSO accounts use (SSSD/winbind `John.Doe`,
+ * `jdoe@example.com`, numeric-leading names): ASCII letters, digits, `_ . @ -`, an optional
+ * trailing `$`; never starting with `-` or `.` (option-like, path-like). Anything else is
+ * refused before it reaches the helper.
+ */
+export const USER_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*[$]?$/;
 
 export type ValidatedCall =
   | { call: 'getInfo' }

@@ -24,6 +24,7 @@ import {
 } from './format';
 import { argon2idRaw, passwordMatches } from './hash';
 import { deriveCacheKey, type KeySources } from './keys';
+import { LIMITS } from './limits';
 import { LOCK_TEMP_PATTERN, withFileLock } from './lock';
 import { MAX_PASSWORD_BYTES } from './password';
 import {
@@ -37,17 +38,10 @@ import {
   writeFileAtomic,
 } from './secure-fs';
 
+export { LIMITS } from './limits';
 export const DEFAULT_CACHE_DIR = '/var/cache/open-bastion/credentials';
 export const DEFAULT_KEY_FILE = '/etc/open-bastion/cache.key';
 export const DEFAULT_MACHINE_ID_FILE = '/etc/machine-id';
-
-/** Defaults and accepted ranges of the reference (openbastion.conf(5)). */
-export const LIMITS = {
-  maxFailedAttempts: { default: 5, min: 1, max: 20 },
-  lockoutSeconds: { default: 300, min: 60, max: 86_400 },
-  ttlSeconds: { default: 604_800, min: 3600, max: 2_592_000 },
-  maxEntries: { default: 1000, min: 1, max: 1000 },
-} as const;
 
 export interface OfflineCacheOptions {
   cacheDir?: string;
