@@ -50,6 +50,10 @@ async function start(): Promise<void> {
     rendererDir,
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
     fullscreen: !config.windowed,
+    onLoadFailed: (error) => {
+      console.error(`bastion-greeter: the greeter page did not load: ${error.message}`);
+      app.exit(1);
+    },
   });
   const unregister = registerGreeterIpc(electron, window, backend);
 

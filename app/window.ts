@@ -19,6 +19,12 @@ export interface GreeterWindowOptions {
   contentSecurityPolicy: string;
   /** Fullscreen, frameless greeter (true in production; false only for debugging). */
   fullscreen: boolean;
+  /**
+   * Called when the page cannot be loaded (e.g. a missing or damaged renderer). A greeter
+   * with no page is a blank screen nobody can sign in from: the entry exits non-zero so the
+   * display manager notices and restarts or falls back.
+   */
+  onLoadFailed: (error: Error) => void;
 }
 
 /** The webPreferences of the greeter window: the single place they are decided. */
@@ -97,6 +103,10 @@ export function createGreeterWindow(
     }),
   );
   window.once('ready-to-show', () => window.show());
-  void window.loadURL(GREETER_INDEX_URL);
+  window
+    .loadURL(GREETER_INDEX_URL)
+    .catch((error: unknown) =>
+      options.onLoadFailed(error instanceof Error ? error : new Error(String(error))),
+    );
   return window;
 }

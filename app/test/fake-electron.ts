@@ -106,11 +106,15 @@ export class FakeBrowserWindowForTest {
     FakeBrowserWindowForTest.created.push(this);
   }
   // No loadFile: the greeter never loads a file:// URL, and a call would fail the test.
+  /** Set by a test to make the next load fail (Electron rejects loadURL on ERR_* errors). */
+  static nextLoadError: Error | null = null;
   loadURL(url: string): Promise<void> {
     this.loadedUrl = url;
     this.schemesHandledAtLoad = [...this.webContents.session.protocol.handlers.keys()];
     this.webContents.mainFrame.url = url;
-    return Promise.resolve();
+    const error = FakeBrowserWindowForTest.nextLoadError;
+    FakeBrowserWindowForTest.nextLoadError = null;
+    return error ? Promise.reject(error) : Promise.resolve();
   }
   once(event: string, listener: AnyListener): this {
     this.onceListeners.set(event, listener);

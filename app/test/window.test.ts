@@ -12,6 +12,9 @@ const OPTIONS = {
   rendererDir: '/opt/bastion/build/renderer',
   contentSecurityPolicy: CONTENT_SECURITY_POLICY,
   fullscreen: true,
+  onLoadFailed: (error: Error): void => {
+    throw new Error(`unexpected load failure: ${error.message}`);
+  },
 };
 
 function openWindow(options = OPTIONS): FakeBrowserWindowForTest {
@@ -164,4 +167,12 @@ test('navigation, frame navigation, redirects and webview attachment are prevent
   }
   // A sanity check of the fake itself: an event nobody listens to is not prevented.
   assert.equal(webContents.fire('did-finish-load').defaultPrevented, false);
+});
+
+test('a page that fails to load is reported, not left as an unhandled rejection', async () => {
+  const failures: string[] = [];
+  FakeBrowserWindowForTest.nextLoadError = new Error('ERR_FILE_NOT_FOUND (-6)');
+  openWindow({ ...OPTIONS, onLoadFailed: (error) => failures.push(error.message) });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(failures, ['ERR_FILE_NOT_FOUND (-6)']);
 });
