@@ -144,6 +144,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
                 token.rpId,
                 [token.credentialId],
                 callOptions,
+                { credentialMayRequireUv: token.uvRequired },
               );
         try {
           if (token.upRequired) prompt.now();

@@ -237,16 +237,20 @@ export class Ctap2Client {
   async setPin(pin: string): Promise<void> {
     const version = await this.preferredPinProtocol();
     const { protocol, encapsulation } = await this.keyAgreement(version);
-    const newPinEnc = protocol.encrypt(encapsulation.sharedSecret, paddedPin(pin));
-    const pinUvAuthParam = protocol.authenticate(encapsulation.sharedSecret, newPinEnc);
+    const key = encapsulation.sharedSecret;
+    let padded: Buffer | null = null;
     try {
+      padded = paddedPin(pin);
+      const newPinEnc = protocol.encrypt(key, padded);
+      const pinUvAuthParam = protocol.authenticate(key, newPinEnc);
       await this.clientPin(version, ClientPinSub.SET_PIN, [
         [3, encapsulation.keyAgreement],
         [4, pinUvAuthParam],
         [5, newPinEnc],
       ]);
     } finally {
-      encapsulation.sharedSecret.fill(0);
+      key.fill(0);
+      padded?.fill(0);
     }
   }
 
@@ -254,9 +258,13 @@ export class Ctap2Client {
     const version = await this.preferredPinProtocol();
     const { protocol, encapsulation } = await this.keyAgreement(version);
     const key = encapsulation.sharedSecret;
+    let currentHash: Buffer | null = null;
+    let padded: Buffer | null = null;
     try {
-      const pinHashEnc = protocol.encrypt(key, pinHash(currentPin));
-      const newPinEnc = protocol.encrypt(key, paddedPin(newPin));
+      currentHash = pinHash(currentPin);
+      padded = paddedPin(newPin);
+      const pinHashEnc = protocol.encrypt(key, currentHash);
+      const newPinEnc = protocol.encrypt(key, padded);
       const pinUvAuthParam = protocol.authenticate(key, Buffer.concat([newPinEnc, pinHashEnc]));
       await this.withPinRetries(() =>
         this.clientPin(version, ClientPinSub.CHANGE_PIN, [
@@ -268,12 +276,16 @@ export class Ctap2Client {
       );
     } finally {
       key.fill(0);
+      currentHash?.fill(0);
+      padded?.fill(0);
     }
   }
 
   /**
    * A pinUvAuthToken: getPinUvAuthTokenUsingPinWithPermissions (0x09) when the key says
-   * `pinUvAuthToken`, else the legacy getPinToken (0x05). Reuses `agreement` when given.
+   * `pinUvAuthToken`, else the legacy getPinToken (0x05). Reuses `agreement` when given (its
+   * shared secret then stays the caller's to wipe); otherwise the shared secret made here is
+   * wiped on every path. The caller wipes the returned token.
    */
   async getPinToken(
     pin: string,
@@ -283,27 +295,41 @@ export class Ctap2Client {
     const info = await this.getInfo();
     const ka = agreement ?? (await this.keyAgreement(await this.preferredPinProtocol()));
     const { protocol, encapsulation } = ka;
-    const pinHashEnc = protocol.encrypt(encapsulation.sharedSecret, pinHash(pin));
-    const withPermissions = info.options.pinUvAuthToken === true;
-    const extra: [number, CborValue][] = [
-      [3, encapsulation.keyAgreement],
-      [6, pinHashEnc],
-    ];
-    if (withPermissions) {
-      extra.push([9, scope.permissions]);
-      if (scope.rpId !== undefined) extra.push([10, scope.rpId]);
+    let hash: Buffer | null = null;
+    try {
+      hash = pinHash(pin);
+      const pinHashEnc = protocol.encrypt(encapsulation.sharedSecret, hash);
+      const withPermissions = info.options.pinUvAuthToken === true;
+      const extra: [number, CborValue][] = [
+        [3, encapsulation.keyAgreement],
+        [6, pinHashEnc],
+      ];
+      if (withPermissions) {
+        extra.push([9, scope.permissions]);
+        if (scope.rpId !== undefined) extra.push([10, scope.rpId]);
+      }
+      const map = await this.withPinRetries(() =>
+        this.clientPin(
+          protocol.version,
+          withPermissions ? ClientPinSub.GET_TOKEN_WITH_PERMISSIONS : ClientPinSub.GET_PIN_TOKEN,
+          extra,
+        ),
+      );
+      if (!map) throw new Fido2Error('INVALID_CBOR', 'getPinToken returned nothing');
+      const token = protocol.decrypt(
+        encapsulation.sharedSecret,
+        getBytes(map, 2, 'pinUvAuthToken'),
+      );
+      // Protocol 2 tokens are 32 bytes (CTAP 2.1 §6.5.7); CTAP 2.0 keys send 16 or 32 (v1).
+      if (token.length === 0 || (protocol.version === 2 && token.length !== 32)) {
+        token.fill(0);
+        throw new Fido2Error('PROTOCOL_ERROR', 'The security key sent a malformed PIN token.');
+      }
+      return { protocol, token };
+    } finally {
+      hash?.fill(0);
+      if (!agreement) encapsulation.sharedSecret.fill(0);
     }
-    const map = await this.withPinRetries(() =>
-      this.clientPin(
-        protocol.version,
-        withPermissions ? ClientPinSub.GET_TOKEN_WITH_PERMISSIONS : ClientPinSub.GET_PIN_TOKEN,
-        extra,
-      ),
-    );
-    if (!map) throw new Fido2Error('INVALID_CBOR', 'getPinToken returned nothing');
-    const token = protocol.decrypt(encapsulation.sharedSecret, getBytes(map, 2, 'pinUvAuthToken'));
-    if (!agreement) encapsulation.sharedSecret.fill(0);
-    return { protocol, token };
   }
 
   /** Runs a PIN-checking call; a PIN_INVALID is re-thrown with the retries left. */

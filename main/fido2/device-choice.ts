@@ -1,7 +1,9 @@
 // Which security key to use. Devices are never enumerated or opened unless a person asked:
 // BASTION_FIDO2_DEVICE=none (default) disables FIDO2, `auto` enumerates on demand, anything
 // else is one hidraw path. With several candidates, a pre-flight getAssertion with up=false
-// (no touch) finds the one holding the credential, as systemd-cryptsetup does.
+// (no touch) finds the one holding the credential, as systemd-cryptsetup does; a key is never
+// touched or PIN-checked to find out, so when the pre-flight cannot decide between several
+// keys the person picks one (DEVICE_CHOICE_NEEDED).
 import { Ctap2Client } from './ctap2';
 import { Fido2Error } from './errors';
 import type { HidReportDevice, TransactionOptions } from './transport';
@@ -45,35 +47,81 @@ export async function openAuthenticator(
   }
 }
 
-/** Does this key hold one of `credentialIds` for `rpId`? Asks without touch (up=false). */
-export async function holdsCredential(
+/**
+ * What a touch-free pre-flight learned about one key: it holds the credential, it does not,
+ * or it cannot tell without something we will not do behind the person's back — a touch
+ * (keys rejecting up=false) or user verification (the credential may be credProtect
+ * "userVerificationRequired", which a key hides without UV, CTAP 2.1 §12.1; or the key wants
+ * a PIN for every assertion).
+ */
+export type CredentialProbe =
+  { kind: 'held' } | { kind: 'absent' } | { kind: 'unknown'; needs: 'touch' | 'verification' };
+
+export interface PreflightOptions {
+  /**
+   * The credential may have been made with credProtect = userVerificationRequired (a
+   * systemd-fido2 token with fido2-uv-required, as systemd-cryptenroll asks for it): a key's
+   * NO_CREDENTIALS without UV is then no proof that the key lacks it.
+   */
+  credentialMayRequireUv?: boolean;
+}
+
+/**
+ * Asks a key with getAssertion(up=false) whether it holds one of `credentialIds` for `rpId`.
+ * Never asks for a touch or a PIN: a PIN sent to a key that is not the right one would spend
+ * one of that key's PIN retries (and may block it), so verification is not used to find keys.
+ */
+export async function probeCredential(
   client: Ctap2Client,
   rpId: string,
   credentialIds: Uint8Array[],
+  preflight: PreflightOptions = {},
   options: TransactionOptions = {},
-): Promise<boolean> {
-  const request = { rpId, clientDataHash: Buffer.alloc(32), allowList: credentialIds };
+): Promise<CredentialProbe> {
   try {
-    await client.getAssertion({ ...request, up: false }, { timeoutMs: 5_000, ...options });
-    return true;
+    await client.getAssertion(
+      { rpId, clientDataHash: Buffer.alloc(32), allowList: credentialIds, up: false },
+      { timeoutMs: 5_000, ...options },
+    );
+    return { kind: 'held' };
   } catch (err) {
     if (!(err instanceof Fido2Error)) throw err;
-    if (err.code === 'NO_CREDENTIALS') return false;
-    if (err.code !== 'UNSUPPORTED_OPTION') throw err;
-  }
-  // Keys that reject up=false: ask with up left out (the key may then want a touch).
-  try {
-    await client.getAssertion(request, options);
-    return true;
-  } catch (err) {
-    if (err instanceof Fido2Error && err.code === 'NO_CREDENTIALS') return false;
+    if (err.code === 'NO_CREDENTIALS')
+      return preflight.credentialMayRequireUv
+        ? { kind: 'unknown', needs: 'verification' }
+        : { kind: 'absent' };
+    if (err.code === 'UNSUPPORTED_OPTION') return { kind: 'unknown', needs: 'touch' };
+    if (err.code === 'PIN_REQUIRED') return { kind: 'unknown', needs: 'verification' };
     throw err;
   }
 }
 
+/** Several keys could hold the credential and finding out would touch or PIN-check them. */
+export class DeviceChoiceNeededError extends Fido2Error {
+  constructor(
+    readonly paths: string[],
+    needs: 'touch' | 'verification',
+  ) {
+    super(
+      'DEVICE_CHOICE_NEEDED',
+      (needs === 'touch'
+        ? 'Several security keys are plugged in and one cannot be checked without a touch'
+        : 'Several security keys are plugged in and the credential cannot be looked for without the PIN') +
+        `: unplug the others or pass --device PATH (one of ${paths.join(', ')}).`,
+    );
+    this.name = 'DeviceChoiceNeededError';
+  }
+}
+
 /**
- * Opens each candidate in turn and returns the first that holds the credential (the others
- * are closed). Throws NO_CREDENTIALS when none does, DEVICE_NOT_FOUND when there are none.
+ * Finds the key holding the credential among `paths` without touching any of them: the first
+ * key whose touch-free pre-flight finds it is returned (the others are closed). Keys that
+ * cannot be checked without a touch or a PIN are not asked to: when exactly one plugged-in key
+ * is left that the pre-flight could not rule out, it is returned unprobed — the operation
+ * that follows asks for the touch or PIN the person gives to that key anyway, and a probe would
+ * only double it. When more than one is left (a key that failed to answer counts), the person
+ * chooses: DeviceChoiceNeededError (DEVICE_CHOICE_NEEDED). NO_CREDENTIALS when every key was
+ * ruled out, DEVICE_NOT_FOUND when there is none.
  */
 export async function findAuthenticatorWithCredential(
   open: DeviceOpener,
@@ -81,35 +129,62 @@ export async function findAuthenticatorWithCredential(
   rpId: string,
   credentialIds: Uint8Array[],
   callOptions: TransactionOptions = {},
+  preflight: PreflightOptions = {},
 ): Promise<OpenedAuthenticator> {
   if (paths.length === 0)
     throw new Fido2Error('DEVICE_NOT_FOUND', 'No security key is plugged in.');
+  const undecided: OpenedAuthenticator[] = [];
+  let needs: 'touch' | 'verification' = 'touch';
+  const failedPaths: string[] = [];
   let lastError: Fido2Error | null = null;
-  for (const path of paths) {
-    let opened: OpenedAuthenticator;
-    try {
-      opened = await openAuthenticator(open, path, callOptions);
-    } catch (err) {
-      if (err instanceof Fido2Error) {
+  let chosen: OpenedAuthenticator | null = null;
+  try {
+    for (const path of paths) {
+      let opened: OpenedAuthenticator;
+      try {
+        opened = await openAuthenticator(open, path, callOptions);
+      } catch (err) {
+        if (!(err instanceof Fido2Error)) throw err;
         lastError = err;
+        failedPaths.push(path);
         continue;
       }
-      throw err;
-    }
-    try {
-      if (await holdsCredential(opened.client, rpId, credentialIds)) return opened;
-    } catch (err) {
-      if (!(err instanceof Fido2Error)) {
+      let probe: CredentialProbe;
+      try {
+        probe = await probeCredential(opened.client, rpId, credentialIds, preflight);
+      } catch (err) {
         await opened.close();
-        throw err;
+        if (!(err instanceof Fido2Error)) throw err;
+        lastError = err;
+        failedPaths.push(path);
+        continue;
       }
-      lastError = err;
+      if (probe.kind === 'held') {
+        chosen = opened;
+        return opened;
+      }
+      if (probe.kind === 'absent') {
+        await opened.close();
+        continue;
+      }
+      if (probe.needs === 'verification') needs = 'verification';
+      undecided.push(opened);
     }
-    await opened.close();
+    if (undecided.length === 1 && failedPaths.length === 0) {
+      chosen = undecided[0]!;
+      return chosen;
+    }
+    if (undecided.length > 0)
+      throw new DeviceChoiceNeededError(
+        [...undecided.map((o) => o.transport.path), ...failedPaths],
+        needs,
+      );
+    if (lastError) throw lastError;
+    throw new Fido2Error(
+      'NO_CREDENTIALS',
+      'None of the plugged-in security keys holds the enrolled credential.',
+    );
+  } finally {
+    for (const opened of undecided) if (opened !== chosen) await opened.close();
   }
-  if (lastError && lastError.code !== 'NO_CREDENTIALS') throw lastError;
-  throw new Fido2Error(
-    'NO_CREDENTIALS',
-    'None of the plugged-in security keys holds the enrolled credential.',
-  );
 }

@@ -4,6 +4,7 @@
 export type Fido2ErrorCode =
   // transport
   | 'DEVICE_NOT_FOUND'
+  | 'DEVICE_CHOICE_NEEDED'
   | 'DEVICE_GONE'
   | 'DEVICE_BUSY'
   | 'TIMEOUT'

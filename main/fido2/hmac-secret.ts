@@ -4,7 +4,7 @@
 // without a PIN. Protocol 1 requests omit key 4 (CTAP 2.0 keys reject it).
 import type { CborMap, CborValue } from './cbor';
 import { getBytes } from './cbor';
-import type { AssertionResult, Ctap2Client } from './ctap2';
+import type { AssertionResult, Ctap2Client, PinAuth } from './ctap2';
 import { Permission } from './ctap2';
 import { Fido2Error } from './errors';
 import type { PinProtocolVersion } from './pin-protocol';
@@ -57,16 +57,17 @@ export async function getHmacSecret(
   const agreement = await client.keyAgreement(version);
   const { protocol, encapsulation } = agreement;
   const shared = encapsulation.sharedSecret;
-  const salts = Buffer.concat(request.salt2 ? [request.salt1, request.salt2] : [request.salt1]);
+  let salts: Buffer | null = null;
+  let pinAuth: PinAuth | undefined;
+  let output: Buffer | null = null;
   try {
-    const pinAuth =
-      request.pin !== undefined
-        ? await client.getPinToken(
-            request.pin,
-            { permissions: Permission.GET_ASSERTION, rpId: request.rpId },
-            agreement,
-          )
-        : undefined;
+    salts = Buffer.concat(request.salt2 ? [request.salt1, request.salt2] : [request.salt1]);
+    if (request.pin !== undefined)
+      pinAuth = await client.getPinToken(
+        request.pin,
+        { permissions: Permission.GET_ASSERTION, rpId: request.rpId },
+        agreement,
+      );
     const saltEnc = protocol.encrypt(shared, salts);
     const extension = new Map<number, CborValue>([
       [1, encapsulation.keyAgreement],
@@ -85,7 +86,6 @@ export async function getHmacSecret(
       },
       options,
     );
-    pinAuth?.token.fill(0);
     const outputEnc = assertion.authData.extensions
       ? getBytes(assertion.authData.extensions, HMAC_SECRET, 'hmac-secret output')
       : null;
@@ -94,25 +94,27 @@ export async function getHmacSecret(
         'UNSUPPORTED_EXTENSION',
         'The security key returned no hmac-secret output.',
       );
-    const output = protocol.decrypt(shared, outputEnc);
+    output = protocol.decrypt(shared, outputEnc);
     if (output.length !== salts.length)
       throw new Fido2Error('PROTOCOL_ERROR', 'hmac-secret output has the wrong length.');
-    if (request.pin !== undefined && !assertion.authData.flags.uv) {
-      output.fill(0);
+    if (request.pin !== undefined && !assertion.authData.flags.uv)
       throw new Fido2Error(
         'PROTOCOL_ERROR',
         'The security key did not verify the PIN it was given.',
       );
-    }
-    return {
+    const result: HmacSecretResult = {
       output,
       credentialId: assertion.credentialId,
       userVerified: assertion.authData.flags.uv,
       assertion,
     };
+    output = null; // handed to the caller, who wipes it
+    return result;
   } finally {
+    output?.fill(0);
+    pinAuth?.token.fill(0);
     shared.fill(0);
-    salts.fill(0);
+    salts?.fill(0);
   }
 }
 

@@ -80,16 +80,33 @@ function aesCbc(decrypt: boolean, key: Buffer, iv: Buffer, data: Uint8Array): Bu
     ? createDecipheriv('aes-256-cbc', key, iv)
     : createCipheriv('aes-256-cbc', key, iv);
   cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(data), cipher.final()]);
+  // The parts may hold a plaintext (a pinUvAuthToken, an hmac-secret output): wiped once joined.
+  const parts = [cipher.update(data), cipher.final()];
+  try {
+    return Buffer.concat(parts);
+  } finally {
+    for (const part of parts) part.fill(0);
+  }
+}
+
+/** ECDH then KDF; the raw ECDH output z is wiped whatever happens. */
+function encapsulateWith(
+  protocol: PinProtocol,
+  peerKey: CborMap,
+  privateKey: Buffer | undefined,
+): Encapsulation {
+  const { ours, z } = ecdh(peerKey, privateKey);
+  try {
+    return { keyAgreement: coseKeyAgreement(ours), sharedSecret: protocol.kdf(z) };
+  } finally {
+    z.fill(0);
+  }
 }
 
 export const pinProtocolV1: PinProtocol = {
   version: 1,
   encapsulate(peerKey, privateKey) {
-    const { ours, z } = ecdh(peerKey, privateKey);
-    const sharedSecret = this.kdf(z);
-    z.fill(0);
-    return { keyAgreement: coseKeyAgreement(ours), sharedSecret };
+    return encapsulateWith(this, peerKey, privateKey);
   },
   kdf: (z) => createHash('sha256').update(z).digest(),
   encrypt: (key, plaintext) => aesCbc(false, key.subarray(0, 32), Buffer.alloc(16), plaintext),
@@ -103,15 +120,18 @@ const HKDF_SALT = Buffer.alloc(32);
 export const pinProtocolV2: PinProtocol = {
   version: 2,
   encapsulate(peerKey, privateKey) {
-    const { ours, z } = ecdh(peerKey, privateKey);
-    const sharedSecret = this.kdf(z);
-    z.fill(0);
-    return { keyAgreement: coseKeyAgreement(ours), sharedSecret };
+    return encapsulateWith(this, peerKey, privateKey);
   },
   kdf(z) {
+    // Buffer.from(ArrayBuffer) is a view: wiping the halves wipes hkdfSync's own results.
     const hmacKey = Buffer.from(hkdfSync('sha256', z, HKDF_SALT, 'CTAP2 HMAC key', 32));
     const aesKey = Buffer.from(hkdfSync('sha256', z, HKDF_SALT, 'CTAP2 AES key', 32));
-    return Buffer.concat([hmacKey, aesKey]);
+    try {
+      return Buffer.concat([hmacKey, aesKey]);
+    } finally {
+      hmacKey.fill(0);
+      aesKey.fill(0);
+    }
   },
   encrypt(key, plaintext) {
     const iv = randomBytes(16);
@@ -138,23 +158,40 @@ export function pinProtocol(version: number): PinProtocol {
   throw new Fido2Error('UNSUPPORTED_OPTION', `PIN protocol ${version} is not supported`);
 }
 
-/** LEFT(SHA-256(PIN), 16), after checking the PIN rules of CTAP (4..63 bytes UTF-8, ≥4 code points). */
+/**
+ * LEFT(SHA-256(PIN), 16), after checking the PIN rules of CTAP (4..63 bytes UTF-8, ≥4 code
+ * points). The caller wipes it.
+ */
 export function pinHash(pin: string): Buffer {
-  return createHash('sha256').update(pinBytes(pin)).digest().subarray(0, 16);
+  const bytes = pinBytes(pin);
+  const digest = createHash('sha256').update(bytes).digest();
+  // A copy in its own allocation: a subarray would keep the digest's other half alive behind it.
+  const hash = Buffer.alloc(16);
+  digest.copy(hash, 0, 0, 16);
+  digest.fill(0);
+  bytes.fill(0);
+  return hash;
 }
 
+/** The PIN's UTF-8 bytes (NFC), in a buffer of their own that the caller wipes. */
 export function pinBytes(pin: string): Buffer {
-  const bytes = Buffer.from(pin.normalize('NFC'), 'utf8');
-  if ([...pin.normalize('NFC')].length < 4)
+  const normalized = pin.normalize('NFC');
+  if ([...normalized].length < 4)
     throw new Fido2Error('PIN_POLICY_VIOLATION', 'A PIN needs at least 4 characters.');
-  if (bytes.length > 63)
+  const length = Buffer.byteLength(normalized, 'utf8');
+  if (length > 63)
     throw new Fido2Error('PIN_POLICY_VIOLATION', 'A PIN can be at most 63 bytes long.');
+  // Buffer.alloc, not Buffer.from: a small Buffer.from lands in the shared pool, never wiped.
+  const bytes = Buffer.alloc(length);
+  bytes.write(normalized, 'utf8');
   return bytes;
 }
 
-/** The PIN padded with zeros to 64 bytes, as setPIN/changePIN encrypt it. */
+/** The PIN padded with zeros to 64 bytes, as setPIN/changePIN encrypt it. The caller wipes it. */
 export function paddedPin(pin: string): Buffer {
+  const bytes = pinBytes(pin);
   const padded = Buffer.alloc(64);
-  pinBytes(pin).copy(padded);
+  bytes.copy(padded);
+  bytes.fill(0);
   return padded;
 }

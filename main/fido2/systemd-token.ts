@@ -74,5 +74,8 @@ export function parseSystemdFido2Token(json: string): SystemdFido2Token {
 
 /** The LUKS passphrase systemd derives from an hmac-secret output. */
 export function systemdPassphrase(hmacOutput: Uint8Array): string {
-  return Buffer.from(hmacOutput).toString('base64');
+  // A view, not Buffer.from(hmacOutput): a copy would be one more unwiped copy of the secret.
+  return Buffer.from(hmacOutput.buffer, hmacOutput.byteOffset, hmacOutput.byteLength).toString(
+    'base64',
+  );
 }

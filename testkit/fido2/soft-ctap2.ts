@@ -1,5 +1,5 @@
 // Test-only software FIDO2 authenticator, CTAP2 layer: getInfo, makeCredential (ES256,
-// packed self-attestation, hmac-secret), getAssertion (hmac-secret with PIN protocols 1/2),
+// packed self-attestation, hmac-secret, credProtect), getAssertion (hmac-secret with PIN protocols 1/2),
 // clientPIN (getRetries, getKeyAgreement, setPIN, changePIN, getPinToken, getPinUvAuthToken…
 // WithPermissions), reset. Quirks model real keys (a CTAP 2.0 key offering only protocol 1
 // and rejecting key 4 of hmac-secret, keys rejecting up=false). Built from the CTAP 2.1 spec
@@ -63,6 +63,8 @@ interface StoredCredential {
   credRandomWithoutUv: Buffer | null;
   signCount: number;
   resident: boolean;
+  /** credProtect level (CTAP 2.1 §12.1): 1 optional, 2 optional with an allow list, 3 UV required. */
+  credProtect: 1 | 2 | 3;
 }
 
 /** Touch and cancel plumbing, provided by the HID layer. */
@@ -180,7 +182,7 @@ export class SoftAuthenticator {
     if (v21) options.set('pinUvAuthToken', true);
     return new Map<number, CborValue>([
       [1, v21 ? ['FIDO_2_0', 'FIDO_2_1'] : ['FIDO_2_0']],
-      [2, ['hmac-secret']],
+      [2, ['credProtect', 'hmac-secret']],
       [3, SOFT_AAGUID],
       [4, options],
       [5, 1200],
@@ -248,6 +250,15 @@ export class SoftAuthenticator {
       [-3, Buffer.from(jwk.y!, 'base64url')],
     ]);
     const wantsHmac = extensions.get('hmac-secret') === true;
+    const protectRequest = extensions.get('credProtect');
+    if (
+      protectRequest !== undefined &&
+      protectRequest !== 1 &&
+      protectRequest !== 2 &&
+      protectRequest !== 3
+    )
+      fail(CtapStatus.INVALID_PARAMETER);
+    const credProtect = protectRequest ?? 1;
     const credential: StoredCredential = {
       id: randomBytes(48),
       rpId,
@@ -259,13 +270,17 @@ export class SoftAuthenticator {
       credRandomWithoutUv: wantsHmac ? randomBytes(32) : null,
       signCount: 0,
       resident: options.get('rk') === true,
+      credProtect,
     };
     this.credentials.push(credential);
-    const extOut = wantsHmac ? encodeCanonical(new Map([['hmac-secret', true]])) : Buffer.alloc(0);
+    const extMap = new Map<string, CborValue>();
+    if (protectRequest !== undefined) extMap.set('credProtect', credProtect);
+    if (wantsHmac) extMap.set('hmac-secret', true);
+    const extOut = extMap.size > 0 ? encodeCanonical(extMap) : Buffer.alloc(0);
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(credential.id.length);
     const authData = Buffer.concat([
-      this.authDataHeader(credential, true, uv, wantsHmac, true),
+      this.authDataHeader(credential, true, uv, extMap.size > 0, true),
       SOFT_AAGUID,
       idLength,
       credential.id,
@@ -316,13 +331,19 @@ export class SoftAuthenticator {
     const uv = this.checkPinAuth(params, 6, 7, clientDataHash, 0x02, rpId);
     const rpIdHash = createHash('sha256').update(rpId).digest();
     let candidates: StoredCredential[];
+    // credProtect: without UV a level-3 credential does not exist, nor a level-2 one unless named.
     if (Array.isArray(allowList) && allowList.length > 0) {
       const ids = allowList.map((d) => bytesOf(mapOf(d).get('id')));
       candidates = this.credentials.filter(
-        (c) => c.rpIdHash.equals(rpIdHash) && ids.some((id) => ctEqual(id, c.id)),
+        (c) =>
+          c.rpIdHash.equals(rpIdHash) &&
+          ids.some((id) => ctEqual(id, c.id)) &&
+          (uv || c.credProtect < 3),
       );
     } else {
-      candidates = this.credentials.filter((c) => c.rpIdHash.equals(rpIdHash) && c.resident);
+      candidates = this.credentials.filter(
+        (c) => c.rpIdHash.equals(rpIdHash) && c.resident && (uv || c.credProtect === 1),
+      );
     }
     const credential = candidates[0];
     if (!credential) fail(CtapStatus.NO_CREDENTIALS);

@@ -78,6 +78,11 @@ export class SoftCtapHid {
     return this.isGone;
   }
 
+  /** How many host handles are attached (not yet closed), for tests that check cleanup. */
+  get openHandles(): number {
+    return this.readers.size;
+  }
+
   attach(reader: HidReader): () => void {
     if (this.isGone) {
       reader.gone();
