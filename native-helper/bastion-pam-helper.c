@@ -2,15 +2,25 @@
  *
  * One PAM transaction per process, spoken over length-prefixed frames on stdin/stdout
  * (PROTOCOL.md). In order:
- *   1. record the caller's uid and parent; harden the process (signals, rlimits, umask, cwd, fds,
- *      not dumpable, environment scrubbed to PATH, receive buffer mlocked); arm the deadline;
+ *   1. record the caller's uid and parent; harden the process (signals, core limit, umask, cwd,
+ *      fds, not dumpable, environment scrubbed to PATH, receive buffer mlocked); move the protocol
+ *      to fds above 2 (close-on-exec) and point 0, 1, 2 at /dev/null, so in-process modules and
+ *      their children can neither corrupt the frame stream nor read an answer; arm the deadline;
  *   2. read START (service NUL user); the service must be in the compiled-in allowlist;
- *   3. caller rule (unix_chkpwd's): uid 0 or a member of group "bastion-greeter" may ask for any
- *      user, anyone else only for their own user;
- *   4. become fully root (gids, groups, uids); set the parent-death signal and check the parent
- *      is still the one that started us (the signal is cleared by credential changes);
+ *   3. the caller must have a passwd entry (its name becomes PAM_RUSER, as sudo/su set it), else
+ *      BASTION_SYSTEM; caller rule (unix_chkpwd's): uid 0 or a member of group "bastion-greeter"
+ *      may ask for any user, anyone else only for their own user;
+ *   4. become fully root (gids, groups, uids); reset what the caller could tune to starve or kill
+ *      root-side work (every rlimit, ITIMER_VIRTUAL/PROF, nice, scheduler, I/O priority); set the
+ *      parent-death signal and check the parent is still the one that started us (the signal is
+ *      cleared by credential changes);
  *   5. refuse if the (caller, user) pair is throttled; run pam_authenticate, check PAM_USER is
  *      unchanged, run pam_acct_mgmt, check PAM_USER again; write RESULT and exit.
+ *
+ * Deadline: SIGALRM is never blocked. Its handler writes the timeout RESULT only between frames,
+ * without blocking (O_NONBLOCK, one write of < PIPE_BUF bytes: all or nothing), then _exits; a
+ * frame write it interrupts never resumes. So a caller that stops reading cannot keep a root
+ * helper alive past the deadline.
  *
  * Rate limiting, per (caller uid, target user), in STATE_DIR (root, 0700; files 0600, written
  * temp + fsync + rename under flock on the directory, opened O_NOFOLLOW). An attempt is charged
@@ -36,6 +46,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sched.h>
 #include <security/pam_appl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +57,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,8 +112,11 @@ static unsigned char rx[BUF_SIZE] __attribute__((aligned(4096))); /* mlocked: in
 static unsigned char tx[BUF_SIZE];                                /* outbound frame */
 static unsigned char timeout_frame[64];
 static size_t timeout_len;
+static int proto_in = STDIN_FILENO, proto_out = STDOUT_FILENO; /* moved above 2 by harden() */
+static volatile sig_atomic_t writing; /* a frame is being written: no timeout frame now */
 
 static uid_t caller;
+static char ruser[256]; /* the caller's user name: PAM_RUSER */
 static char service[FRAME_MAX_SERVICE + 1], user[FRAME_MAX_USER + 1];
 static char rl_name[24 + 2 * FRAME_MAX_USER], rl_tmp[sizeof rl_name + 4];
 static pam_handle_t *pamh;
@@ -121,13 +136,16 @@ static void wipe_rx(void) {
 static void on_deadline(int sig) {
   (void)sig;
   wipe_rx();
-  if (write(STDOUT_FILENO, timeout_frame, timeout_len) < 0) { /* nothing more to do */ }
+  /* Inside a frame the RESULT would corrupt it (a cut frame already fails for main); and main
+   * may have stopped reading: never block here. */
+  if (!writing && fcntl(proto_out, F_SETFL, O_NONBLOCK) == 0 &&
+      write(proto_out, timeout_frame, timeout_len) < 0) { /* nothing more to do */ }
   _exit(refusals[R_TIMEOUT].status);
 }
 
 static int write_all(const unsigned char *p, size_t n) {
   while (n > 0) {
-    ssize_t w = write(STDOUT_FILENO, p, n);
+    ssize_t w = write(proto_out, p, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return -1;
     p += w;
@@ -136,27 +154,24 @@ static int write_all(const unsigned char *p, size_t n) {
   return 0;
 }
 
-/* Sends one frame; text longer than a frame is cut at a UTF-8 character boundary. The deadline
- * signal is held meanwhile so its RESULT never lands inside another frame. */
+/* Sends one frame; text longer than a frame is cut at a UTF-8 character boundary. `writing` keeps
+ * the deadline's RESULT out of the frame, and stays set once our own RESULT is on its way. */
 static int send_frame(unsigned type, const char *text, size_t len) {
   if (len > FRAME_MAX_PAYLOAD) {
     len = FRAME_MAX_PAYLOAD;
     while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
   }
   size_t n = frame_encode(tx, type, text, len);
-  sigset_t alrm, old;
-  sigemptyset(&alrm);
-  sigaddset(&alrm, SIGALRM);
-  sigprocmask(SIG_BLOCK, &alrm, &old);
+  writing = 1;
   int rc = write_all(tx, n);
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  writing = type == FT_RESULT;
   return rc;
 }
 
 static size_t read_full(unsigned char *p, size_t n) {
   size_t got = 0;
   while (got < n) {
-    ssize_t r = read(STDIN_FILENO, p + got, n - got);
+    ssize_t r = read(proto_in, p + got, n - got);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     got += (size_t)r;
@@ -356,6 +371,29 @@ static int scrub_env(void) {
   return rc | setenv("PATH", SAFE_PATH, 1);
 }
 
+#ifdef BASTION_TEST_BUILD
+extern void __sanitizer_set_report_fd(void *fd) __attribute__((weak)); /* absent in the bench build */
+#endif
+
+/* Frames travel on close-on-exec copies of stdin/stdout above 2; 0, 1 and 2 become /dev/null for
+ * in-process modules (one printing to stdout would corrupt the stream, one reading stdin could
+ * take the next answer) and for their children (nothing reaches the caller's stderr). */
+static int move_protocol_fds(void) {
+  int in = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3), out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (in < 0 || out < 0) return -1;
+  proto_in = in;
+  proto_out = out;
+#ifdef BASTION_TEST_BUILD
+  int err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3); /* sanitizer reports still reach the test */
+  if (err < 0) return -1;
+  if (__sanitizer_set_report_fd != NULL) __sanitizer_set_report_fd((void *)(intptr_t)err);
+#endif
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC), rc = null < 0;
+  for (int fd = 0; fd <= 2 && !rc; fd++) rc = dup2(null, fd) != fd; /* dup2 drops CLOEXEC */
+  if (null >= 0) close(null);
+  return rc ? -1 : 0;
+}
+
 static int harden(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -379,7 +417,7 @@ static int harden(void) {
     if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return -1;
   if (close_range(3, ~0U, 0) != 0 || setrlimit(RLIMIT_CORE, &zero) != 0 ||
       prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || chdir("/") != 0 || scrub_env() != 0 ||
-      mlock(rx, sizeof rx) != 0)
+      mlock(rx, sizeof rx) != 0 || move_protocol_fds() != 0)
     return -1;
   return 0;
 }
@@ -402,7 +440,14 @@ static int in_group(gid_t g) {
   return found;
 }
 
+/* A caller without a passwd entry (or whose lookup failed: NSS cannot tell us which) is refused
+ * as BASTION_SYSTEM, as sudo and su refuse it: PAM_RUSER must name who asked, and a greeter's
+ * account always exists. */
 static enum refusal check_caller(void) {
+  struct passwd *pw = getpwuid(caller);
+  if (pw == NULL || (size_t)snprintf(ruser, sizeof ruser, "%s", pw->pw_name) >= sizeof ruser ||
+      ruser[0] == '\0')
+    return R_SYSTEM;
   if (caller == 0) return R_NONE;
   gid_t greeter = cfg.greeter_gid;
   if (greeter == (gid_t)-1) {
@@ -410,22 +455,57 @@ static enum refusal check_caller(void) {
     greeter = g != NULL ? g->gr_gid : (gid_t)-1;
   }
   if (greeter != (gid_t)-1 && in_group(greeter)) return R_NONE;
-  struct passwd *pw = getpwuid(caller);
-  return pw != NULL && strcmp(pw->pw_name, user) == 0 ? R_NONE : R_CALLER;
+  return strcmp(ruser, user) == 0 ? R_NONE : R_CALLER;
 }
 
 static int become_root(void) {
   uid_t ru, eu, su;
   gid_t rg, eg, sg;
-  struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
   if (setresgid(0, 0, 0) != 0 || setgroups(0, NULL) != 0 || setresuid(0, 0, 0) != 0) return -1;
   if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0) return -1;
   if ((ru | eu | su | rg | eg | sg) != 0 || getgroups(0, NULL) != 0) return -1;
-  /* Best effort (needs CAP_SYS_RESOURCE): limits the caller chose should not cut root-side work
-   * short; our own state writes fail closed anyway (SIGXFSZ ignored, temp + rename). */
-  setrlimit(RLIMIT_CPU, &unlimited);
-  setrlimit(RLIMIT_FSIZE, &unlimited);
   return 0;
+}
+
+/* Once root: nothing the caller tuned may reach PAM modules and their children. A low
+ * RLIMIT_NOFILE/AS/DATA/STACK could make an online module fail (AUTHINFO_UNAVAIL) so the stack
+ * falls through to an offline cache; ITIMER_VIRTUAL/PROF survive execve and would kill us at a
+ * time of the caller's choosing. The limits are the kernel's own defaults for init (what a root
+ * service starts with), except RLIMIT_CORE 0 (no core of a process holding secrets) and no cap on
+ * NPROC/SIGPENDING (sized from RAM by the kernel; root-side work should not hit them). Without
+ * CAP_SYS_RESOURCE (some containers) a hard limit cannot be raised: as sudo does, we then take
+ * the highest soft limit the hard one allows. Anything else that cannot be reset (a raised nice
+ * without CAP_SYS_NICE…) fails closed. ITIMER_REAL is ours (the deadline). */
+static int reset_inherited(void) {
+  static const struct { int res; rlim_t cur, max; } limits[] = {
+      {RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY},     {RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY},
+      {RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY},    {RLIMIT_STACK, 8 << 20, RLIM_INFINITY},
+      {RLIMIT_CORE, 0, 0},                            {RLIMIT_RSS, RLIM_INFINITY, RLIM_INFINITY},
+      {RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY},   {RLIMIT_NOFILE, 1024, 4096},
+      {RLIMIT_MEMLOCK, 8 << 20, 8 << 20},             {RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY},
+      {RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY},   {RLIMIT_SIGPENDING, RLIM_INFINITY, RLIM_INFINITY},
+      {RLIMIT_MSGQUEUE, 819200, 819200},              {RLIMIT_NICE, 0, 0},
+      {RLIMIT_RTPRIO, 0, 0},                          {RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY},
+  };
+  struct itimerval off = {{0, 0}, {0, 0}};
+  struct sched_param normal = {0};
+  int rc = 0;
+  for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
+    struct rlimit l = {limits[i].cur, limits[i].max}, old;
+    if (setrlimit(limits[i].res, &l) == 0) continue;
+    if (getrlimit(limits[i].res, &old) != 0) return -1;
+    l.rlim_max = old.rlim_max;
+    l.rlim_cur = l.rlim_cur < old.rlim_max ? l.rlim_cur : old.rlim_max;
+    rc |= setrlimit(limits[i].res, &l);
+  }
+  rc |= setitimer(ITIMER_VIRTUAL, &off, NULL) | setitimer(ITIMER_PROF, &off, NULL);
+  rc |= setpriority(PRIO_PROCESS, 0, 0) | sched_setscheduler(0, SCHED_OTHER, &normal);
+  /* A caller's idle I/O class would slow root modules down; a kernel without the call
+   * (ENOSYS) has no class to reset, and refusing every login there would help nobody. */
+  if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* none: from nice */) != 0 &&
+      errno != ENOSYS)
+    rc = -1;
+  return rc != 0 ? -1 : 0;
 }
 
 static int user_unchanged(void) {
@@ -462,6 +542,7 @@ int main(void) {
   if (!allowed) refuse(R_SERVICE);
   if ((r = check_caller()) != R_NONE) refuse(r);
   if (become_root() != 0) refuse(R_NOT_PRIVILEGED);
+  if (reset_inherited() != 0) refuse(R_SYSTEM);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) refuse(R_SYSTEM);
 
   int n = snprintf(rl_name, sizeof rl_name, "%u-", (unsigned)caller);
@@ -476,6 +557,7 @@ int main(void) {
     pamh = NULL; /* pam_start frees what it allocated */
     finish(rc, pam_name(rc), "helper", 4);
   }
+  if (pam_set_item(pamh, PAM_RUSER, ruser) != PAM_SUCCESS) refuse(R_SYSTEM);
   pam_outcome(pam_authenticate(pamh, 0), "authenticate");
   pam_outcome(pam_acct_mgmt(pamh, 0), "acct_mgmt");
   rl_reset();

@@ -145,3 +145,94 @@ const SANITIZER_MARKERS = [
 export function sanitizerReport(stderr: string): string | null {
   return SANITIZER_MARKERS.some((re) => re.test(stderr)) ? stderr : null;
 }
+
+/**
+ * Runs the helper with its stdout on a pipe that the caller has filled and never reads (python3
+ * owns the pipe: Node cannot leave one unread). `room` bytes are read back from the full pipe
+ * and `refill` bytes written again before the helper starts, so the helper's next write finds
+ * exactly `room - refill` bytes of space (the pipe holds 4096-byte chunks; a write merges into
+ * the last partly filled one). The run ends when the helper exits, or after `waitMs` with the
+ * helper still alive (then it is SIGKILLed and `aliveAfterWait` is true).
+ */
+export interface StuckReaderRun {
+  status: number | null;
+  aliveAfterWait: boolean;
+  ms: number;
+  /** What the helper managed to write behind the filler, read after it exited. */
+  written: Buffer;
+  stderr: string;
+}
+
+const STUCK_READER_PY = `
+import json, os, subprocess, sys, time
+cfg = json.loads(sys.argv[1])
+r, w = os.pipe()
+os.set_blocking(w, False)
+filler = 0
+try:
+    while True:
+        filler += os.write(w, b"\\0" * 4096)
+except BlockingIOError:
+    pass
+if cfg["room"]:
+    filler -= len(os.read(r, cfg["room"]))
+if cfg["refill"]:
+    filler += os.write(w, b"\\0" * cfg["refill"])
+os.set_blocking(w, True)
+started = time.monotonic()
+p = subprocess.Popen(cfg["argv"], stdin=subprocess.PIPE, stdout=w, stderr=subprocess.PIPE, env=cfg["env"])
+os.close(w)
+p.stdin.write(bytes.fromhex(cfg["start"]))
+p.stdin.flush()
+alive = False
+try:
+    status = p.wait(timeout=cfg["waitMs"] / 1000)
+except subprocess.TimeoutExpired:
+    alive = os.path.exists("/proc/%d" % p.pid)
+    p.kill()
+    status = p.wait()
+ms = (time.monotonic() - started) * 1000
+data = b""
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk:
+        break
+    data += chunk
+print(json.dumps({"status": status, "alive": alive, "ms": ms, "written": data[filler:].hex(),
+                  "stderr": p.stderr.read().decode("utf-8", "replace")}))
+`;
+
+export function runWithStuckReader(options: {
+  binary: string;
+  env: Record<string, string>;
+  start: Buffer;
+  room: number;
+  refill: number;
+  waitMs: number;
+}): Promise<StuckReaderRun> {
+  const config = JSON.stringify({
+    argv: [options.binary],
+    env: options.env,
+    start: options.start.toString('hex'),
+    room: options.room,
+    refill: options.refill,
+    waitMs: options.waitMs,
+  });
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['-c', STUCK_READER_PY, config], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`stuck-reader runner exited ${code}`));
+      const parsed = JSON.parse(out) as { status: number; alive: boolean; ms: number; written: string; stderr: string };
+      resolve({
+        status: parsed.status,
+        aliveAfterWait: parsed.alive,
+        ms: parsed.ms,
+        written: Buffer.from(parsed.written, 'hex'),
+        stderr: parsed.stderr,
+      });
+    });
+  });
+}

@@ -8,11 +8,11 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFrame, FrameType } from '../../main/pam/frames';
+import { encodeFrame, FrameDecoder, FrameError, FrameType } from '../../main/pam/frames';
 import { HELPER_OUT } from '../../testkit/paths';
 import { createPamStack, hasPamWrapper, matrixService, PAM_CHATTY, PAM_MATRIX, PAM_SET_ITEMS } from '../../testkit/pam-stack';
 import { fileExists, findExecutable, requireOrSkip } from '../../testkit/require';
-import { rawFrame, runHelper, sanitizerReport, startFrame, SUCCESS_RESULT, type HelperRun, type PromptAction, type RunOptions } from './driver';
+import { rawFrame, runHelper, runWithStuckReader, sanitizerReport, startFrame, SUCCESS_RESULT, type HelperRun, type PromptAction, type RunOptions } from './driver';
 
 const TEST_BIN = join(HELPER_OUT, 'bastion-pam-helper-test');
 const RELEASE_BIN = join(HELPER_OUT, 'bastion-pam-helper');
@@ -20,6 +20,10 @@ const PAM_PROBE = join(HELPER_OUT, 'pam_probe.so');
 const PASSWORD = 'correct horse';
 const SANITIZERS = { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
 const NOBODY = ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534'];
+const PYTHON = '/usr/bin/python3';
+/** CAP_SYS_RESOURCE (bit 24) in this process's effective set: without it (some containers) not
+ *  even root can raise a hard rlimit. */
+const CAN_RAISE_HARD_LIMITS = (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`) >> 24n) & 1n;
 
 const R = {
   protocol: '19:BASTION_PROTOCOL:helper',
@@ -466,6 +470,141 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       chownSync(f.stateDir, 65534, 65534);
       expectRun(await f.run({ onPrompt: right }), R.system, 4);
       assert.equal(readFileSync('/etc/passwd', 'utf8').includes('root:'), true);
+    });
+  });
+
+  describe('a caller that stops reading stdout cannot outlive the deadline (review finding 1)', () => {
+    const DEADLINE = 500;
+    const stuck = (f: Fixture, room: number, refill: number) =>
+      runWithStuckReader({ binary: TEST_BIN, env: f.env, start: startFrame('bastion-greeter', 'alice'), room, refill, waitMs: DEADLINE + 1000 });
+
+    it('stdout full before the first prompt: the helper exits 5 within deadline + 1 s', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable(PYTHON) !== null, 'python3')) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: String(DEADLINE) });
+      const run = await stuck(f, 0, 0);
+      assert.equal(sanitizerReport(run.stderr), null, run.stderr);
+      assert.equal(run.aliveAfterWait, false, 'the helper was still running');
+      assert.equal(run.status, 5);
+      assert.ok(run.ms >= DEADLINE && run.ms < DEADLINE + 1000, `${run.ms} ms`);
+      assert.equal(run.written.length, 0, 'nothing fits in the pipe');
+    });
+
+    it('full right after a whole prompt (waiting for the answer): the timeout write does not block', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable(PYTHON) !== null, 'python3')) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: String(DEADLINE) });
+      const prompt = encodeFrame(FrameType.PROMPT_ECHO_OFF, 'Password: ');
+      const run = await stuck(f, 4096, 4096 - prompt.length); // room for exactly the prompt
+      assert.equal(sanitizerReport(run.stderr), null, run.stderr);
+      assert.equal(run.aliveAfterWait, false, 'the helper was still running');
+      assert.equal(run.status, 5);
+      assert.deepEqual(run.written, prompt, 'the prompt, then no RESULT (there was no room)');
+    });
+
+    it('the deadline strikes while a large frame is half written: exit 5, the frame stays cut', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable(PYTHON) !== null, 'python3')) return;
+      const f = fixture(t, { 'bastion-greeter': `auth required ${PAM_PROBE} info=8192\n${matrix}` }, { BASTION_TEST_DEADLINE_MS: String(DEADLINE) });
+      const run = await stuck(f, 4096, 0); // 4096 of the 8197 bytes fit
+      assert.equal(sanitizerReport(run.stderr), null, run.stderr);
+      assert.equal(run.aliveAfterWait, false, 'the helper was still running');
+      assert.equal(run.status, 5);
+      assert.ok(run.ms < DEADLINE + 1000, `${run.ms} ms`);
+      const whole = encodeFrame(FrameType.INFO, 'x'.repeat(8192));
+      assert.equal(run.written.length, 4096);
+      assert.deepEqual(run.written, whole.subarray(0, 4096), 'a prefix of the INFO frame and nothing else');
+      const decoder = new FrameDecoder();
+      assert.deepEqual(decoder.push(run.written), []);
+      assert.throws(() => decoder.end(), FrameError, 'main sees a cut frame: a failure');
+    });
+  });
+
+  describe("the caller's limits, timers and priority do not reach PAM modules (review finding 2)", () => {
+    const reported = (run: HelperRun) => Object.fromEntries(run.texts(FrameType.INFO).map((s) => [s.slice(0, s.indexOf(' ')), s.slice(s.indexOf(' ') + 1)]));
+    // Applied by the caller, then exec of the helper: what a local user can do before running it.
+    const tune = (settings: string) => [PYTHON, '-c', `import os, resource, signal, sys\n${settings}\nos.execv(sys.argv[1], sys.argv[1:])`];
+
+    it('soft RLIMIT_NOFILE 8, nice 10, SCHED_IDLE, ITIMER_VIRTUAL/PROF armed → reset; the timers never fire', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable(PYTHON) !== null, 'python3')) return;
+      // The probe burns 1.5 s of CPU: the caller's 0.8 s timers would kill the helper (SIGVTALRM /
+      // SIGPROF) were they still armed.
+      const f = fixture(t, { 'bastion-greeter': `auth required ${PAM_PROBE} spin=1500 report\n${matrix}` });
+      const wrapper = tune(
+        [
+          'resource.setrlimit(resource.RLIMIT_NOFILE, (8, 4096))',
+          'os.nice(10)',
+          'os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))',
+          'signal.setitimer(signal.ITIMER_VIRTUAL, 0.8)',
+          'signal.setitimer(signal.ITIMER_PROF, 0.8)',
+        ].join('\n'),
+      );
+      const run = await f.run({ wrapper, onPrompt: answer(PASSWORD) });
+      expectRun(run, SUCCESS_RESULT, 0);
+      assert.deepEqual(reported(run), { RUSER: 'root', NOFILE: '1024 4096', AS: '-1', NICE: '0', SCHED: '0', ITIMER_VIRTUAL: '0' });
+    });
+
+    it('hard RLIMIT_NOFILE 8:8 → the kernel default 1024:4096, or (no CAP_SYS_RESOURCE) the most allowed', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable('/usr/bin/prlimit') !== null, 'prlimit (util-linux)')) return;
+      const f = fixture(t, { 'bastion-greeter': `auth requisite ${PAM_PROBE} report fail\naccount required pam_permit.so` });
+      // The release build: ASan's shadow memory would not fit under a low RLIMIT_AS.
+      const run = await runHelper({ binary: RELEASE_BIN, env: f.env, wrapper: ['/usr/bin/prlimit', '--nofile=8:8', '--as=1000000000:unlimited'] });
+      expectRun(run, R.authErr, 1);
+      const limits = reported(run);
+      assert.equal(limits.NOFILE, CAN_RAISE_HARD_LIMITS ? '1024 4096' : '8 8');
+      assert.equal(limits.AS, '-1', 'a soft limit under an unlimited hard one is raised');
+    });
+  });
+
+  describe('PAM modules cannot reach the protocol through fds 0-2 (review finding 6)', () => {
+    it('a module writing to stdout and stderr and reading stdin: frames intact, it reads end of file', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': `auth required ${PAM_PROBE} write_stdout write_stderr read_stdin\n${matrix}` });
+      // The answer is sent ahead, right behind START: a module reading the protocol's stdin would
+      // take it (and then the prompt would wait for an answer that never comes).
+      const start = Buffer.concat([startFrame('bastion-greeter', 'alice'), encodeFrame(FrameType.ANSWER, PASSWORD)]);
+      const run = await f.run({ start, onPrompt: () => ({ wait: true }), limitMs: 8000 });
+      expectRun(run, SUCCESS_RESULT, 0);
+      assert.deepEqual(run.texts(FrameType.INFO), ['STDIN 0']);
+      assert.equal(run.stderr.includes('PROBE_STDERR'), false, "a module's stderr does not reach the caller");
+    });
+  });
+
+  describe('PAM_RUSER names the caller (review finding 7)', () => {
+    const probeStack = `auth requisite ${PAM_PROBE} report fail\naccount required pam_deny.so`;
+
+    it('run by root → PAM_RUSER root', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': probeStack });
+      const run = await f.run({});
+      expectRun(run, R.authErr, 1);
+      assert.equal(run.texts(FrameType.INFO)[0], 'RUSER root');
+    });
+
+    it('installed setuid root and run by uid 65534 → PAM_RUSER nobody', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable('/usr/bin/unshare') !== null, 'unshare (util-linux)')) return;
+      const status = readFileSync('/proc/self/status', 'utf8');
+      if (!requireOrSkip(t, /^NoNewPrivs:\s+0$/m.test(status), 'setuid execution (no_new_privs is set here)')) return;
+      // A setuid run ignores pam_wrapper (LD_PRELOAD) and reads /etc/pam.d: give it a private
+      // mount namespace whose /etc/pam.d holds the probe stack only.
+      const f = fixture(t, {});
+      const pamd = join(f.scratch, 'pam.d');
+      mkdirSync(pamd);
+      writeFileSync(join(pamd, 'bastion-greeter'), `${probeStack}\n`);
+      const helper = f.publicCopy('bastion-pam-helper');
+      chmodSync(helper, 0o4755);
+      const wrapper = ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', `mount --bind '${pamd}' /etc/pam.d && exec "$0" --reuid=65534 --regid=65534 --clear-groups "$@"`, '/usr/bin/setpriv'];
+      const run = await runHelper({ binary: helper, env: { PATH: '/usr/bin:/bin' }, user: 'nobody', wrapper });
+      expectRun(run, R.authErr, 1);
+      assert.equal(run.texts(FrameType.INFO)[0], 'RUSER nobody');
+    });
+
+    it('a caller uid without a passwd entry → 4:BASTION_SYSTEM:helper, even in the greeter group', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_GREETER_GID: '4242' });
+      for (const groups of [['--groups=4242'], ['--clear-groups']]) {
+        const wrapper = ['/usr/bin/setpriv', '--reuid=4321', '--regid=4321', ...groups];
+        const run = await runHelper({ binary: f.publicCopy('bastion-pam-helper-test'), env: f.env, wrapper, onPrompt: answer(PASSWORD) });
+        expectRun(run, R.system, 4);
+        assert.equal(run.frames.length, 1);
+      }
     });
   });
 

@@ -1,15 +1,62 @@
 /* Test-only PAM module (auth and account), options applied in order:
- *   env        one PAM_TEXT_INFO "ENV <name>" per variable of the process's own environment, then
- *              "ENV_END": shows what survived the helper's scrub (pam_exec cannot: it hands its
- *              child the PAM environment, not the process's);
- *   user=NAME  sets PAM_USER (pam_wrapper's pam_set_items takes values from the process
- *              environment, which the helper scrubs);
- *   fail       returns PAM_AUTH_ERR (else PAM_SUCCESS). */
+ *   env           one PAM_TEXT_INFO "ENV <name>" per variable of the process's own environment,
+ *                 then "ENV_END": shows what survived the helper's scrub (pam_exec cannot: it
+ *                 hands its child the PAM environment, not the process's);
+ *   user=NAME     sets PAM_USER (pam_wrapper's pam_set_items takes values from the process
+ *                 environment, which the helper scrubs);
+ *   report        one PAM_TEXT_INFO per inherited property the helper resets or sets:
+ *                 "RUSER <PAM_RUSER>", "NOFILE <soft> <hard>", "AS <soft>", "NICE <n>",
+ *                 "SCHED <policy>", "ITIMER_VIRTUAL <armed 0|1>" (limits as numbers, -1 infinity);
+ *   spin=MS       burns MS ms of user CPU time (a caller's ITIMER_VIRTUAL/PROF would fire);
+ *   info=N        one PAM_TEXT_INFO of N bytes 'x' (a frame larger than what a pipe has room for);
+ *   write_stdout  writes bytes to fd 1 that would corrupt the helper's frame stream;
+ *   write_stderr  writes "PROBE_STDERR" to fd 2;
+ *   read_stdin    reads fd 0 and reports "STDIN <bytes read>" (0: end of file);
+ *   fail          returns PAM_AUTH_ERR (else PAM_SUCCESS). */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
+
+static long long limit_value(rlim_t v) {
+  return v == RLIM_INFINITY ? -1 : (long long)v;
+}
+
+static void report(pam_handle_t *pamh) {
+  const void *ruser = NULL;
+  struct rlimit nofile, as;
+  struct itimerval virt;
+  pam_get_item(pamh, PAM_RUSER, &ruser);
+  pam_info(pamh, "RUSER %s", ruser != NULL ? (const char *)ruser : "(unset)");
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0)
+    pam_info(pamh, "NOFILE %lld %lld", limit_value(nofile.rlim_cur), limit_value(nofile.rlim_max));
+  if (getrlimit(RLIMIT_AS, &as) == 0) pam_info(pamh, "AS %lld", limit_value(as.rlim_cur));
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, 0);
+  if (errno == 0) pam_info(pamh, "NICE %d", nice);
+  pam_info(pamh, "SCHED %d", sched_getscheduler(0));
+  if (getitimer(ITIMER_VIRTUAL, &virt) == 0)
+    pam_info(pamh, "ITIMER_VIRTUAL %d", virt.it_value.tv_sec != 0 || virt.it_value.tv_usec != 0);
+}
+
+static long cpu_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static void spin(long ms) {
+  volatile unsigned long sink = 0;
+  for (long end = cpu_ms() + ms; cpu_ms() < end;)
+    for (int i = 0; i < 100000; i++) sink += (unsigned long)i;
+}
 
 static int probe(pam_handle_t *pamh, int argc, const char **argv) {
   int rc = PAM_SUCCESS;
@@ -20,6 +67,28 @@ static int probe(pam_handle_t *pamh, int argc, const char **argv) {
       pam_info(pamh, "ENV_END");
     } else if (strncmp(argv[i], "user=", 5) == 0) {
       if (pam_set_item(pamh, PAM_USER, argv[i] + 5) != PAM_SUCCESS) rc = PAM_SYSTEM_ERR;
+    } else if (strcmp(argv[i], "report") == 0) {
+      report(pamh);
+    } else if (strncmp(argv[i], "spin=", 5) == 0) {
+      spin(atol(argv[i] + 5));
+    } else if (strncmp(argv[i], "info=", 5) == 0) {
+      int n = atoi(argv[i] + 5);
+      char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
+      if (text == NULL) return PAM_BUF_ERR;
+      memset(text, 'x', (size_t)n);
+      text[n] = '\0';
+      pam_info(pamh, "%s", text);
+      free(text);
+    } else if (strcmp(argv[i], "write_stdout") == 0) {
+      /* A frame header announcing 1 GiB: the stream would be unusable after it. */
+      static const char junk[] = "\x40\x00\x00\x00\x04JUNK\n";
+      if (write(STDOUT_FILENO, junk, sizeof junk - 1) < 0) { /* /dev/null or closed: fine */ }
+    } else if (strcmp(argv[i], "write_stderr") == 0) {
+      if (write(STDERR_FILENO, "PROBE_STDERR\n", 13) < 0) { /* fine */ }
+    } else if (strcmp(argv[i], "read_stdin") == 0) {
+      char buf[256];
+      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      pam_info(pamh, "STDIN %zd", n);
     } else if (strcmp(argv[i], "fail") == 0) {
       rc = PAM_AUTH_ERR;
     }
