@@ -20,7 +20,7 @@ PACKAGES=(
   # systemd-cryptenroll cross-check (LUKS2 image files, token export)
   cryptsetup-bin
   # misc
-  procps psmisc time
+  procps psmisc time file
 )
 
 missing=()

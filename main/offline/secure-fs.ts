@@ -12,12 +12,13 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  readlinkSync,
   renameSync,
   unlinkSync,
   writeSync,
   type Stats,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { OfflineCacheError, OfflineCode } from './codes';
 
 /** Readers reject cache files over 1 MiB, as the reference does. */
@@ -50,12 +51,94 @@ function privacyProblem(what: string, path: string, st: Stats, euid: number): st
   return null;
 }
 
+/** The kernel's own bound on symlinks followed in one lookup (MAXSYMLINKS). */
+const MAX_SYMLINKS = 40;
+const STICKY = 0o1000;
+
+/**
+ * Why a lookup may not pass through directory `dir` to its entry `entry`, or null when it may.
+ * Someone who can rename or replace entries of `dir` can swap what we open after we checked it,
+ * so `dir` must be owned by root or the effective user and closed to group/world writes. One
+ * exception, the classic /tmp case: a sticky directory (root- or euid-owned) whose entry is owned
+ * by root or the euid. In a sticky directory only the entry's owner, the directory's owner and
+ * root may rename or unlink it: all trusted here, so nobody else can swap the entry (and a name
+ * someone else planted first is refused, because its owner is not trusted).
+ */
+function traversalProblem(dir: string, st: Stats, entry: Stats, euid: number): string | null {
+  if (st.uid !== 0 && st.uid !== euid)
+    return `parent dir ${dir} is owned by uid ${st.uid}, not by root or uid ${euid}`;
+  if ((st.mode & 0o022) === 0) return null;
+  if ((st.mode & STICKY) !== 0 && (entry.uid === 0 || entry.uid === euid)) return null;
+  return `parent dir ${dir} is group/world-writable (mode ${octal(st.mode)})`;
+}
+
+/**
+ * Checks every directory the lookup of `path` passes through (see traversalProblem), from `/`
+ * down to the one holding its last component; symlinks on the way are followed (bounded) and the
+ * directories of their targets checked alike. The last component itself is the caller's to check
+ * (it never follows it). Returns false when a parent does not exist; any other problem is
+ * `code` with a one-line reason naming the parent.
+ */
+export function checkParents(
+  path: string,
+  what: string,
+  code: Exclude<OfflineCode, 0>,
+  euid = effectiveUid(),
+): boolean {
+  const fail = (reason: string): never => {
+    throw new OfflineCacheError(code, `${what} ${path}: ${reason}`);
+  };
+  const pending = resolve(path)
+    .split('/')
+    .filter((part) => part !== '' && part !== '.');
+  let current = '/';
+  let currentStat = lstatSync(current);
+  let links = 0;
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (name === '..') {
+      // `current` never holds a symlink, so its lexical parent is its real parent, already
+      // checked on the way down.
+      current = dirname(current);
+      currentStat = lstatSync(current);
+      continue;
+    }
+    const next = join(current, name);
+    let st: Stats;
+    try {
+      st = lstatSync(next);
+    } catch (error) {
+      if (isMissing(error)) return false;
+      return fail(`${next}: ${errnoOf(error) ?? 'unreadable'}`);
+    }
+    const problem = traversalProblem(current, currentStat, st, euid);
+    if (problem) fail(problem);
+    if (pending.length === 0) return true;
+    if (st.isSymbolicLink()) {
+      if (++links > MAX_SYMLINKS) fail(`too many symlinks at ${next}`);
+      const target = readlinkSync(next);
+      if (target.startsWith('/')) {
+        current = '/';
+        currentStat = lstatSync(current);
+      }
+      pending.unshift(...target.split('/').filter((part) => part !== '' && part !== '.'));
+      continue;
+    }
+    if (!st.isDirectory()) fail(`parent ${next} is not a directory`);
+    current = next;
+    currentStat = st;
+  }
+  return true;
+}
+
 /**
  * Checks that `dir` is a real directory (not a symlink), owned by the effective user and closed
- * to group and others. Returns false when it does not exist. Any other problem is an IO error
- * with a one-line reason: the cache refuses to work in a directory someone else can touch.
+ * to group and others, reached only through trusted parents (checkParents). Returns false when
+ * it does not exist. Any other problem is an IO error with a one-line reason: the cache refuses
+ * to work in a directory someone else can touch.
  */
 export function checkPrivateDir(dir: string, euid = effectiveUid()): boolean {
+  if (!checkParents(dir, 'cache dir', OfflineCode.IO, euid)) return false;
   let st: Stats;
   try {
     st = lstatSync(dir);
@@ -101,12 +184,13 @@ export interface ReadPrivateOptions {
 }
 
 /**
- * Reads a private regular file without following symlinks. Returns null when it does not
- * exist. Rejects symlinks, non-regular files, foreign owners, group/world access and files
- * over `maxBytes` with `badCode`.
+ * Reads a private regular file without following symlinks. Returns null when it (or a parent)
+ * does not exist. Rejects untrusted parents (checkParents), symlinks, non-regular files, foreign
+ * owners, group/world access and files over `maxBytes` with `badCode`.
  */
 export function readPrivateFile(path: string, options: ReadPrivateOptions): Buffer | null {
   const euid = options.euid ?? effectiveUid();
+  if (!checkParents(path, options.what, options.badCode, euid)) return null;
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO planted in place of the file must not hang the PAM stack.

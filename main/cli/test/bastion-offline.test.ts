@@ -1,12 +1,21 @@
 // bastion-offline as a process: the stdout protocol, exit statuses, store's refusal of tokens,
 // status, unsafe configuration, and the installed entry's cleared environment.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../../testkit/paths';
+import { findExecutable, requireOrSkip } from '../../../testkit/require';
 import { OfflineCache } from '../../offline/cache';
 import { cacheFileName } from '../../offline/format';
 import {
@@ -15,7 +24,12 @@ import {
   storeFresh,
   type GoldenCopy,
 } from '../../offline/test/golden-fixture';
-import { SHIPPED_ENTRY, installEntryForTest, type InstalledEntry } from './installed-entry';
+import {
+  LAUNCHER_SOURCE,
+  buildLauncherForTest,
+  installEntryForTest,
+  type InstalledEntry,
+} from './installed-entry';
 
 const SOURCE_CLI = join(REPO_ROOT, 'main/cli/bastion-offline.ts');
 
@@ -157,7 +171,7 @@ describe('bastion-offline verify / store / status', () => {
   });
 });
 
-describe('installed entry (resources/bin/bastion-offline)', () => {
+describe('installed entry (native-helper/bastion-offline-launcher.c)', () => {
   let installed: InstalledEntry;
   let copy: GoldenCopy;
   let scratch: string;
@@ -171,6 +185,13 @@ describe('installed entry (resources/bin/bastion-offline)', () => {
     installed.cleanup();
     copy.cleanup();
     rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('is statically linked: no loader runs, so no LD_* variable is ever read', (t) => {
+    if (!requireOrSkip(t, findExecutable('file') !== null, 'file(1)')) return;
+    const description = execFileSync('file', ['-b', installed.entry], { encoding: 'utf8' });
+    assert.match(description, /\bstatic(-pie)? linked\b/, description);
+    assert.doesNotMatch(description, /dynamically linked|interpreter/, description);
   });
 
   test('NODE_OPTIONS=--require=<evil> and NODE_PATH never reach the runtime; PAM_* does', () => {
@@ -202,44 +223,137 @@ describe('installed entry (resources/bin/bastion-offline)', () => {
     assert.equal(existsSync(marker), false, 'evil.cjs never ran');
     assert.deepEqual(readdirSync(scratch).sort(), ['evil.cjs']);
   });
+
+  test('LD_PRELOAD, LD_LIBRARY_PATH and LD_AUDIT load nothing, and verify still answers', () => {
+    const dir = mkdtempSync(join(scratch, 'ld-'));
+    const marks = { preload: join(dir, 'ran-preload'), audit: join(dir, 'ran-audit') };
+    for (const [kind, marker] of Object.entries(marks)) {
+      execFileSync('cc', [
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-fPIC',
+        '-shared',
+        `-DMARKER_PATH="${marker}"`,
+        join(import.meta.dirname, 'ld_marker_for_test.c'),
+        '-o',
+        join(dir, `lib${kind}-marker.so`),
+      ]);
+    }
+    // A bare LD_PRELOAD name is found through LD_LIBRARY_PATH: one marker covers both.
+    const hostile = {
+      PAM_USER: 'alice',
+      LD_PRELOAD: 'libpreload-marker.so',
+      LD_LIBRARY_PATH: dir,
+      LD_AUDIT: join(dir, 'libaudit-marker.so'),
+    };
+    // Control: a dynamically linked program started with the same environment loads both.
+    spawnSync('/bin/true', [], { env: hostile });
+    assert.deepEqual([existsSync(marks.preload), existsSync(marks.audit)], [true, true]);
+    rmSync(marks.preload);
+    rmSync(marks.audit);
+    const r = spawnSync(installed.entry, ['verify', ...copy.cliOptions], {
+      env: hostile,
+      input: 'correct horse battery staple\0',
+      encoding: 'utf8',
+    });
+    assert.match(r.stdout.trim(), /^OFFLINE_OK:\d+$/, r.stderr);
+    assert.deepEqual([existsSync(marks.preload), existsSync(marks.audit)], [false, false]);
+  });
 });
 
-describe('installed entry: the environment node receives', () => {
-  test('exactly the PAM_* items pam_exec sets, whatever else the caller had', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'entry-env-'));
-    try {
-      const printer = join(dir, 'print-env.mjs');
-      writeFileSync(printer, 'console.log(JSON.stringify(process.env));\n');
-      const entry = join(dir, 'bastion-offline');
-      const shipped = readFileSync(SHIPPED_ENTRY, 'utf8');
-      writeFileSync(entry, shipped.replace(/^BASTION_CLI=.*$/m, `BASTION_CLI=${printer}`), {
-        mode: 0o755,
-      });
-      const run = spawnSync(entry, ['verify'], {
-        env: {
-          PAM_USER: 'alice',
-          PAM_SERVICE: 'bastion-greeter',
-          PAM_TYPE: 'auth',
-          NODE_OPTIONS: '--require=/nonexistent/evil.cjs',
-          NODE_PATH: dir,
-          LD_LIBRARY_PATH: dir,
-          BASTION_CLI: '/nonexistent/other.mjs',
-          BASTION_NODE: '/nonexistent/node',
-          PATH: `${dir}:/usr/bin:/bin`,
-        },
-        encoding: 'utf8',
-      });
-      assert.equal(run.status, 0, run.stderr);
-      assert.deepEqual(JSON.parse(run.stdout), {
-        PAM_USER: 'alice',
-        PAM_SERVICE: 'bastion-greeter',
-        PAM_TYPE: 'auth',
-        PAM_RHOST: '',
-        PAM_RUSER: '',
-        PAM_TTY: '',
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+describe('installed entry: the environment and arguments the runtime receives', () => {
+  let dir: string;
+  let entry: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'entry-env-'));
+    chmodSync(dir, 0o755);
+    // The "runtime" prints what it was given; the "script" is then its first printed argument.
+    const printer = join(dir, 'print-exec');
+    writeFileSync(
+      printer,
+      `#!${process.execPath}\nconsole.log(JSON.stringify({ argv: process.argv.slice(2), env: process.env }));\n`,
+      { mode: 0o755 },
+    );
+    entry = buildLauncherForTest(dir, printer, '/fixed/script.mjs');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const launch = (args: string[], env: Record<string, string>) =>
+    spawnSync(entry, args, { env, encoding: 'utf8' });
+
+  test('exactly the PAM items pam_exec sets, ELECTRON_RUN_AS_NODE=1 and a fixed PATH', () => {
+    const run = launch(['verify', '--cache-dir', '/x'], {
+      PAM_USER: 'alice',
+      PAM_SERVICE: 'bastion-greeter',
+      PAM_TYPE: 'auth',
+      PAM_TTY: ':0',
+      PAM_OTHER: 'not an item pam_exec sets',
+      NODE_OPTIONS: '--require=/nonexistent/evil.cjs',
+      NODE_PATH: dir,
+      LD_LIBRARY_PATH: dir,
+      GLIBC_TUNABLES: 'glibc.malloc.check=3',
+      ELECTRON_RUN_AS_NODE: '0',
+      BASTION_RUNTIME: '/nonexistent/node',
+      PATH: `${dir}:/usr/bin:/bin`,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const seen = JSON.parse(run.stdout) as { argv: string[]; env: Record<string, string> };
+    assert.deepEqual(seen.argv, [
+      '--disallow-code-generation-from-strings',
+      '/fixed/script.mjs',
+      'verify',
+      '--cache-dir',
+      '/x',
+    ]);
+    assert.deepEqual(seen.env, {
+      ELECTRON_RUN_AS_NODE: '1',
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+      PAM_USER: 'alice',
+      PAM_SERVICE: 'bastion-greeter',
+      PAM_TYPE: 'auth',
+      PAM_TTY: ':0',
+    });
+  });
+
+  test('fails closed: a PAM item given twice, an overlong item or argument, too many arguments', () => {
+    assert.equal(launch(['verify'], {}).status, 0, 'baseline: no items at all is fine');
+    // Neither spawnSync nor env(1) can pass a name twice; execve itself can (through ctypes).
+    const execveRaw =
+      'import ctypes,sys; a=lambda l:(ctypes.c_char_p*(len(l)+1))(*[x.encode() for x in l],None); ' +
+      'ctypes.CDLL(None).execve(sys.argv[1].encode(), a(sys.argv[1:2]), a(sys.argv[2:]))';
+    const dup = spawnSync(
+      'python3',
+      ['-c', execveRaw, entry, 'PAM_USER=root', 'PAM_TYPE=auth', 'PAM_USER=alice'],
+      { encoding: 'utf8' },
+    );
+    assert.deepEqual(
+      [dup.status, dup.stdout, dup.stderr.trim()],
+      [1, '', 'bastion-offline: a PAM item appears twice in the environment'],
+    );
+    const long = launch(['verify'], { PAM_USER: 'a'.repeat(1024) });
+    assert.deepEqual([long.status, long.stdout], [1, '']);
+    assert.match(long.stderr, /PAM item is too long/);
+    assert.equal(launch(['verify'], { PAM_USER: 'a'.repeat(1024 - 'PAM_USER='.length) }).status, 0);
+    const longArg = launch(['verify', 'x'.repeat(4097)], {});
+    assert.deepEqual([longArg.status, longArg.stdout], [1, '']);
+    assert.equal(
+      launch(
+        Array.from({ length: 32 }, () => 'a'),
+        {},
+      ).status,
+      0,
+    );
+    const many = launch(
+      Array.from({ length: 33 }, () => 'a'),
+      {},
+    );
+    assert.deepEqual([many.status, many.stdout], [1, '']);
+    assert.match(many.stderr, /too many arguments/);
+  });
+
+  test('the launcher source reads no variable but the PAM items (no getenv, no PATH search)', () => {
+    const source = readFileSync(LAUNCHER_SOURCE, 'utf8');
+    assert.doesNotMatch(source, /\bgetenv\b|\bexecvp|\bexeclp|\bsystem\s*\(|\bpopen\b/);
   });
 });

@@ -1,17 +1,19 @@
 // Test helper: bastion-offline as it is installed — the bundle scripts/build.mjs makes, started
-// by the shipped shell entry (resources/bin/bastion-offline) with only its CLI path rewritten.
+// by the shipped static launcher (native-helper/bastion-offline-launcher.c), built by the
+// Makefile's own rule with only its two compile-time paths pointing at this checkout.
 // Built into a private folder under build/ (so `argon2` resolves from node_modules) and removed
-// afterwards; never touches build/cli, which other test files may be running.
+// afterwards; never touches build/cli or native-helper/out, which other tests may be using.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_DIR, REPO_ROOT } from '../../../testkit/paths';
 
-export const SHIPPED_ENTRY = join(REPO_ROOT, 'resources/bin/bastion-offline');
+export const LAUNCHER_SOURCE = join(REPO_ROOT, 'native-helper/bastion-offline-launcher.c');
 export const INSTALLED_ENTRY_PATH = '/usr/libexec/bastion-greeter/bastion-offline';
 
 export interface InstalledEntry {
-  /** The shell entry to put in PAM lines. */
+  /** The launcher to put in PAM lines. */
   entry: string;
   bundle: string;
   cleanup(): void;
@@ -47,13 +49,34 @@ export async function bundleForTest(
   return { dir, bundle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Builds the launcher with the Makefile's rule into `dir`, starting `runtime` on `script`.
+ * The paths become C string literals: refuse characters the make/shell quoting cannot carry.
+ */
+export function buildLauncherForTest(dir: string, runtime: string, script: string): string {
+  for (const path of [dir, runtime, script]) {
+    if (!/^\/[\w./-]+$/.test(path)) throw new Error(`unsupported path for the launcher: ${path}`);
+  }
+  const launcher = join(dir, 'bastion-offline');
+  execFileSync(
+    'make',
+    [
+      '-s',
+      '-C',
+      join(REPO_ROOT, 'native-helper'),
+      `OUT=${dir}`,
+      `BASTION_RUNTIME=${runtime}`,
+      `BASTION_OFFLINE_SCRIPT=${script}`,
+      join(dir, 'bastion-offline-launcher'),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  renameSync(join(dir, 'bastion-offline-launcher'), launcher);
+  return launcher;
+}
+
 export async function installEntryForTest(): Promise<InstalledEntry> {
   const { dir, bundle, cleanup } = await bundleForTest('bastion-offline');
-  const shipped = readFileSync(SHIPPED_ENTRY, 'utf8');
-  const cliLine = /^BASTION_CLI=.*$/m;
-  if (!cliLine.test(shipped))
-    throw new Error('resources/bin/bastion-offline has no BASTION_CLI= line');
-  const entry = join(dir, 'bastion-offline');
-  writeFileSync(entry, shipped.replace(cliLine, `BASTION_CLI=${bundle}`), { mode: 0o755 });
+  const entry = buildLauncherForTest(dir, process.execPath, bundle);
   return { entry, bundle, cleanup };
 }

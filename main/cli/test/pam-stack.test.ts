@@ -1,6 +1,7 @@
 // The shipped PAM service files (resources/pam/) run for real: libpam through pam_wrapper,
 // driven by our setuid helper's test build over its frames (main/pam/frames.ts), with the
-// installed bastion-offline entry. The online module (pam_unix in the shipped file) is replaced by:
+// installed bastion-offline entry (the static launcher, built for the test). The online module
+// (pam_unix / pam_openbastion in the shipped files) is replaced by:
 //  * reachable: pam_exec running a password check — a module that takes the password the way
 //    pam_unix/pam_sss do (pam_get_authtok, PAM_AUTHTOK kept for the next modules). pam_matrix
 //    cannot play this part: it wipes PAM_AUTHTOK in place after checking it, so `store` would
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FrameType } from '../../pam/frames';
 import { OfflineCache } from '../../offline/cache';
-import { copyGolden, type GoldenCopy } from '../../offline/test/golden-fixture';
+import { copyGolden, storeFresh, type GoldenCopy } from '../../offline/test/golden-fixture';
 import {
   createPamStack,
   hasPamWrapper,
@@ -28,11 +29,15 @@ import { INSTALLED_ENTRY_PATH, installEntryForTest, type InstalledEntry } from '
 
 const HELPER = join(HELPER_OUT, 'bastion-pam-helper-test');
 const SHIPPED_UNIX = readFileSync(join(REPO_ROOT, 'resources/pam/unix/bastion-greeter'), 'utf8');
+const SHIPPED_OPENBASTION = readFileSync(
+  join(REPO_ROOT, 'resources/pam/openbastion/bastion-greeter'),
+  'utf8',
+);
 const SHIPPED_STATUS = readFileSync(join(REPO_ROOT, 'resources/pam/bastion-status'), 'utf8');
 
 /**
- * The shipped file with only what must differ in a test: the auth pam_unix → `onlineModule`,
- * the account pam_unix → pam_permit, the installed entry path → the test entry, plus the test
+ * The shipped file with only what must differ in a test: the auth pam_unix / pam_openbastion →
+ * `onlineModule`, the account pam_unix / pam_openbastion → pam_permit, the installed entry path → the test entry, plus the test
  * cache's options.
  * `prelude` lines go first (used to put hostile variables into the PAM environment).
  */
@@ -44,15 +49,15 @@ function adapt(
   prelude = '',
 ): string {
   const body = shipped
-    .replace(/^(auth\s.*)\bpam_unix\.so\b/m, `$1${onlineModule}`)
+    .replace(/^(auth\s.*)\bpam_(unix|openbastion)\.so\b/m, `$1${onlineModule}`)
     // The account source is not under test (and pam_exec cannot expose a token in account).
-    .replace(/^(account\s.*)\bpam_unix\.so\b/m, '$1pam_permit.so')
+    .replace(/^(account\s.*)\bpam_(unix|openbastion)\.so\b/m, '$1pam_permit.so')
     .replaceAll(
       new RegExp(`${INSTALLED_ENTRY_PATH} (verify|store|status)`, 'g'),
       `${entry} $1 ${copy.cliOptions.join(' ')}`,
     );
   assert.ok(
-    !body.includes(INSTALLED_ENTRY_PATH) && !/\bpam_unix\.so/.test(body),
+    !body.includes(INSTALLED_ENTRY_PATH) && !/\bpam_(unix|openbastion)\.so/.test(body),
     'every line adapted',
   );
   return prelude + body;
@@ -64,6 +69,7 @@ describe('PAM stack through the helper: online first, offline cache when unreach
   let scratch: string;
   let reachable: string;
   let unreachable: string;
+  let putenvModule: string;
   const stacks: PamStack[] = [];
 
   before(async () => {
@@ -77,6 +83,22 @@ describe('PAM stack through the helper: online first, offline cache when unreach
     });
     reachable = `pam_exec.so expose_authtok ${check}`;
     unreachable = `${PAM_MATRIX} passdb=${join(scratch, 'no-passdb')}`;
+    // A test-only module that puts its NAME=value arguments into the PAM environment, which
+    // pam_exec hands to its command (pam_exec(8): the user can influence it, e.g. through
+    // ~/.pam_environment).
+    putenvModule = join(scratch, 'pam_putenv_for_test.so');
+    execFileSync('/usr/bin/cc', [
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fPIC',
+      '-shared',
+      join(import.meta.dirname, 'pam_putenv_for_test.c'),
+      '-o',
+      putenvModule,
+      '-lpam',
+    ]);
+    await storeFresh(copy, 'heidi', 'heidi-pass');
   });
   after(() => {
     installed?.cleanup();
@@ -191,21 +213,7 @@ describe('PAM stack through the helper: online first, offline cache when unreach
     const marker = join(scratch, 'evil-ran');
     const evil = join(scratch, 'evil.cjs');
     writeFileSync(evil, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
-    // A test-only module puts the variables into the PAM environment, which pam_exec hands to
-    // its command (pam_exec(8): the user can influence it, e.g. through ~/.pam_environment).
-    const module = join(scratch, 'pam_putenv_for_test.so');
-    execFileSync('/usr/bin/cc', [
-      '-Wall',
-      '-Wextra',
-      '-Werror',
-      '-fPIC',
-      '-shared',
-      join(import.meta.dirname, 'pam_putenv_for_test.c'),
-      '-o',
-      module,
-      '-lpam',
-    ]);
-    const prelude = `auth optional ${module} NODE_OPTIONS=--require=${evil} NODE_PATH=${scratch}\n`;
+    const prelude = `auth optional ${putenvModule} NODE_OPTIONS=--require=${evil} NODE_PATH=${scratch}\n`;
     // Control: the same PAM environment does reach a command that does not clear it.
     const probe = join(scratch, 'print-env');
     writeFileSync(probe, '#!/bin/sh\necho "NODE_OPTIONS=$NODE_OPTIONS NODE_PATH=$NODE_PATH"\n', {
@@ -228,6 +236,76 @@ describe('PAM stack through the helper: online first, offline cache when unreach
     assert.equal(existsSync(marker), false, 'evil.cjs never ran');
     rmSync(evil);
   });
+
+  test('LD_PRELOAD, LD_LIBRARY_PATH and LD_AUDIT in the PAM environment load nothing into root code', async (t) => {
+    if (!available(t)) return;
+    const dir = mkdtempSync(join(scratch, 'ld-'));
+    chmodSync(dir, 0o755);
+    const marks = { preload: join(dir, 'ran-preload'), audit: join(dir, 'ran-audit') };
+    for (const [kind, marker] of Object.entries(marks)) {
+      execFileSync('/usr/bin/cc', [
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-fPIC',
+        '-shared',
+        `-DMARKER_PATH="${marker}"`,
+        join(import.meta.dirname, 'ld_marker_for_test.c'),
+        '-o',
+        join(dir, `lib${kind}-marker.so`),
+      ]);
+    }
+    // A bare LD_PRELOAD name is looked up through LD_LIBRARY_PATH: its marker covers both.
+    const prelude =
+      `auth optional ${putenvModule} LD_PRELOAD=libpreload-marker.so LD_LIBRARY_PATH=${dir} ` +
+      `LD_AUDIT=${join(dir, 'libaudit-marker.so')}\n`;
+    const seen = () => [existsSync(marks.preload), existsSync(marks.audit)];
+    // Control: pam_exec seteuid runs a dynamically linked command as root with these applied.
+    const control = await login(
+      {
+        'bastion-greeter': `${prelude}auth required pam_exec.so seteuid /bin/true\naccount required pam_permit.so\n`,
+      },
+      'heidi',
+      'x',
+    );
+    assert.equal(control.success, true, `${control.result} ${control.stderr}`);
+    assert.deepEqual(seen(), [true, true], 'control: the loader applied both variables');
+    rmSync(marks.preload);
+    rmSync(marks.audit);
+    for (const shipped of [SHIPPED_UNIX, SHIPPED_OPENBASTION]) {
+      const run = await login(
+        online(adapt(shipped, installed!.entry, copy, unreachable, prelude)),
+        'heidi',
+        'OFFLINE:heidi-pass',
+      );
+      assert.equal(run.success, true, `${run.result} ${run.stderr}`);
+      assert.match(info(run)[0] ?? '', /^OFFLINE_OK:\d+$/, 'bastion-offline verify answered');
+      assert.deepEqual(seen(), [false, false], 'no marker library ran');
+    }
+  });
+
+  test('Open Bastion stack: token accepted online → success, nothing recorded; unreachable → verify', async (t) => {
+    if (!available(t)) return;
+    const accepted = await login(
+      online(adapt(SHIPPED_OPENBASTION, installed!.entry, copy, reachable)),
+      'ivan',
+      'online-secret',
+    );
+    assert.equal(accepted.success, true, `${accepted.result} ${accepted.stderr}`);
+    assert.throws(() => entryState('ivan'), /NOTFOUND/, 'pam_openbastion records, not store');
+    const refused = await login(
+      online(adapt(SHIPPED_OPENBASTION, installed!.entry, copy, reachable)),
+      'heidi',
+      'heidi-pass',
+    );
+    assert.deepEqual([refused.success, info(refused)], [false, []], 'refused online: no fallback');
+    const offline = online(adapt(SHIPPED_OPENBASTION, installed!.entry, copy, unreachable));
+    const ok = await login(offline, 'heidi', 'OFFLINE:heidi-pass');
+    assert.equal(ok.success, true, `${ok.result} ${ok.stderr}`);
+    assert.deepEqual(info(ok), [`OFFLINE_OK:${entryState('heidi').expiresAt}`]);
+    const wrong = await login(offline, 'ivan', 'OFFLINE:online-secret');
+    assert.deepEqual([wrong.success, info(wrong)], [false, ['OFFLINE_ERROR:-4']]);
+  });
 });
 
 describe('shipped PAM service files', () => {
@@ -244,6 +322,13 @@ describe('shipped PAM service files', () => {
         assert.ok(line.includes(`${INSTALLED_ENTRY_PATH} `), `${file}: ${line}`);
       }
     }
-    assert.equal(execLines, 5);
+    assert.equal(execLines, 4);
+  });
+
+  test('only the pam_unix site runs `store`: pam_openbastion records its verifiers itself', () => {
+    const storeLines = (text: string) =>
+      text.split('\n').filter((l) => !l.trimStart().startsWith('#') && / store\b/.test(l));
+    assert.equal(storeLines(SHIPPED_UNIX).length, 1);
+    assert.deepEqual(storeLines(SHIPPED_OPENBASTION), []);
   });
 });
