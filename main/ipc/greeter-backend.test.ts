@@ -84,7 +84,7 @@ describe('createGreeterBackend', () => {
     backend.subscribe((s) => seen.push(s));
     const before = await backend.handle('getAuthSnapshot', undefined);
     for (const [call, payload] of [
-      ['startAuth', { user: 'Root' }],
+      ['startAuth', { user: '-root' }],
       ['startAuth', { user: 'alice', admin: true }],
       ['startAuth', undefined],
       ['answer', { text: 7 }],
