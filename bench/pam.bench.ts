@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeFrame, FrameType } from '../main/pam/frames';
 import { runPamTransaction } from '../main/pam/helper-client';
 import { createPamStack, matrixService } from '../testkit/pam-stack';
 import { HELPER_OUT } from '../testkit/paths';
@@ -41,6 +42,30 @@ async function viaHelper(): Promise<void> {
 }
 
 /**
+ * The helper alone, its frames pre-written into stdin like `pamtester` with a pre-filled stdin:
+ * START and the ANSWER are both there before it reads (no conversation round trip), its output
+ * read and discarded. This isolates the C helper from main's client.
+ */
+const PREFILLED_FRAMES = Buffer.concat([
+  encodeFrame(FrameType.START, 'bastion-greeter\0alice'),
+  encodeFrame(FrameType.ANSWER, 'secret'),
+]);
+function viaHelperPrefilled(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(helperPath, [], { env: helperEnv, stdio: ['pipe', 'pipe', 'ignore'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
+    child.stdin.end(PREFILLED_FRAMES);
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 && output.includes('0:PAM_SUCCESS:acct_mgmt')
+        ? resolve()
+        : reject(new Error(`helper exit ${code}`)),
+    );
+  });
+}
+
+/**
  * pamtester with its password answered the way the greeter answers: only once the prompt has
  * arrived (`interactive`), or pre-written into its stdin before it starts (`prefilled`, no
  * conversation round trip at all: the floor).
@@ -63,7 +88,8 @@ function viaPamtester(interactive: boolean): Promise<void> {
       child.stdin.end('secret\n');
     }
     child.on('error', reject);
-    child.on('exit', (code) =>
+    // 'close' (exit and pipes closed), as the helper client waits for before its verdict.
+    child.on('close', (code) =>
       code === 0 ? resolve() : reject(new Error(`pamtester exit ${code}`)),
     );
   });
@@ -74,17 +100,22 @@ try {
   const helperSamples: number[] = [];
   const interactiveSamples: number[] = [];
   const prefilledSamples: number[] = [];
+  const helperPrefilledSamples: number[] = [];
   const interactive = () => viaPamtester(true);
   const prefilled = () => viaPamtester(false);
-  for (const warm of [viaHelper, interactive, prefilled]) await timeRuns(warm, 0, 3);
+  for (const warm of [viaHelper, interactive, prefilled, viaHelperPrefilled]) {
+    await timeRuns(warm, 0, 3);
+  }
   for (let i = 0; i < RUNS; i++) {
     helperSamples.push(...(await timeRuns(viaHelper, 1, 0)));
     interactiveSamples.push(...(await timeRuns(interactive, 1, 0)));
     prefilledSamples.push(...(await timeRuns(prefilled, 1, 0)));
+    helperPrefilledSamples.push(...(await timeRuns(viaHelperPrefilled, 1, 0)));
   }
   const helperMs = median(helperSamples);
   const interactiveMs = median(interactiveSamples);
   const prefilledMs = median(prefilledSamples);
+  const helperPrefilledMs = median(helperPrefilledSamples);
   console.log(
     JSON.stringify({
       runs: RUNS,
@@ -93,6 +124,8 @@ try {
       pamtester_prefilled_stdin_median_ms: round(prefilledMs),
       ratio_helper_vs_pamtester: round(helperMs / interactiveMs),
       ratio_helper_vs_pamtester_prefilled: round(helperMs / prefilledMs),
+      helper_alone_prefilled_stdin_median_ms: round(helperPrefilledMs),
+      ratio_helper_alone_vs_pamtester_prefilled: round(helperPrefilledMs / prefilledMs),
       goal_ratio: 1.1,
     }),
   );
