@@ -9,6 +9,7 @@ import type {
   BastionApi,
   GreeterInfo,
 } from '../../preload/api';
+import { IDLE_SNAPSHOT } from '../store/state';
 
 export interface PreviewConfig {
   info: GreeterInfo;
@@ -40,17 +41,7 @@ const STEP_MS = 40;
 
 /** `offline`: the fake main's belief about the portal, carried by every snapshot it pushes. */
 function idleSnapshot(offline: boolean): AuthSnapshot {
-  return {
-    phase: 'idle',
-    user: null,
-    prompt: null,
-    messages: [],
-    failure: null,
-    lockedUntil: null,
-    throttledUntil: null,
-    offlineValidUntil: null,
-    offline,
-  };
+  return { ...IDLE_SNAPSHOT, messages: [], offline };
 }
 
 function failed(user: string, reason: AuthFailureReason, offline: boolean): AuthSnapshot {

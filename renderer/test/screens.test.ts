@@ -15,6 +15,7 @@ import type { AuthSnapshot, GreeterInfo, Locale } from '../../preload/api';
 import { BUILD_DIR, REPO_ROOT } from '../../testkit/paths';
 import { fileExists, requireOrSkip } from '../../testkit/require';
 import type { PreviewCall, PreviewConfig } from './fake-bastion-api-for-preview';
+import { IDLE_SNAPSHOT } from '../store/state';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'e2e/artifacts/renderer');
@@ -122,18 +123,7 @@ async function push(page: Page, snapshot: AuthSnapshot): Promise<void> {
 }
 
 function snapshot(overrides: Partial<AuthSnapshot>): AuthSnapshot {
-  return {
-    phase: 'idle',
-    user: null,
-    prompt: null,
-    messages: [],
-    failure: null,
-    lockedUntil: null,
-    throttledUntil: null,
-    offlineValidUntil: null,
-    offline: false,
-    ...overrides,
-  };
+  return { ...IDLE_SNAPSHOT, messages: [], ...overrides };
 }
 
 /** The m:ss inside a countdown line, in seconds. */
