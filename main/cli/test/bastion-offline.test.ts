@@ -29,6 +29,7 @@ import {
   buildLauncherForTest,
   installEntryForTest,
   type InstalledEntry,
+  buildLdMarkersForTest,
 } from './installed-entry';
 
 const SOURCE_CLI = join(REPO_ROOT, 'main/cli/bastion-offline.ts');
@@ -226,20 +227,7 @@ describe('installed entry (native-helper/bastion-offline-launcher.c)', () => {
 
   test('LD_PRELOAD, LD_LIBRARY_PATH and LD_AUDIT load nothing, and verify still answers', () => {
     const dir = mkdtempSync(join(scratch, 'ld-'));
-    const marks = { preload: join(dir, 'ran-preload'), audit: join(dir, 'ran-audit') };
-    for (const [kind, marker] of Object.entries(marks)) {
-      execFileSync('cc', [
-        '-Wall',
-        '-Wextra',
-        '-Werror',
-        '-fPIC',
-        '-shared',
-        `-DMARKER_PATH="${marker}"`,
-        join(import.meta.dirname, 'ld_marker_for_test.c'),
-        '-o',
-        join(dir, `lib${kind}-marker.so`),
-      ]);
-    }
+    const marks = buildLdMarkersForTest(dir);
     // A bare LD_PRELOAD name is found through LD_LIBRARY_PATH: one marker covers both.
     const hostile = {
       PAM_USER: 'alice',

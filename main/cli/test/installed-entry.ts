@@ -80,3 +80,26 @@ export async function installEntryForTest(): Promise<InstalledEntry> {
   const entry = buildLauncherForTest(dir, process.execPath, bundle);
   return { entry, bundle, cleanup };
 }
+
+/**
+ * Builds two test libraries whose constructors create a marker file when a dynamic loader
+ * loads them: `lib<kind>-marker.so` for kind `preload` and `audit`, in `dir`. Returns the
+ * marker paths. A marker that exists proves the loader honoured LD_PRELOAD/LD_AUDIT.
+ */
+export function buildLdMarkersForTest(dir: string): { preload: string; audit: string } {
+  const marks = { preload: join(dir, 'ran-preload'), audit: join(dir, 'ran-audit') };
+  for (const [kind, marker] of Object.entries(marks)) {
+    execFileSync('/usr/bin/cc', [
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fPIC',
+      '-shared',
+      `-DMARKER_PATH="${marker}"`,
+      join(import.meta.dirname, 'ld_marker_for_test.c'),
+      '-o',
+      join(dir, `lib${kind}-marker.so`),
+    ]);
+  }
+  return marks;
+}

@@ -25,7 +25,12 @@ import {
 import { HELPER_OUT, REPO_ROOT } from '../../../testkit/paths';
 import { fileExists, requireOrSkip } from '../../../testkit/require';
 import { runHelper, type HelperRun } from '../../../native-helper/test/driver';
-import { INSTALLED_ENTRY_PATH, installEntryForTest, type InstalledEntry } from './installed-entry';
+import {
+  buildLdMarkersForTest,
+  INSTALLED_ENTRY_PATH,
+  installEntryForTest,
+  type InstalledEntry,
+} from './installed-entry';
 
 const HELPER = join(HELPER_OUT, 'bastion-pam-helper-test');
 const SHIPPED_UNIX = readFileSync(join(REPO_ROOT, 'resources/pam/unix/bastion-greeter'), 'utf8');
@@ -241,20 +246,7 @@ describe('PAM stack through the helper: online first, offline cache when unreach
     if (!available(t)) return;
     const dir = mkdtempSync(join(scratch, 'ld-'));
     chmodSync(dir, 0o755);
-    const marks = { preload: join(dir, 'ran-preload'), audit: join(dir, 'ran-audit') };
-    for (const [kind, marker] of Object.entries(marks)) {
-      execFileSync('/usr/bin/cc', [
-        '-Wall',
-        '-Wextra',
-        '-Werror',
-        '-fPIC',
-        '-shared',
-        `-DMARKER_PATH="${marker}"`,
-        join(import.meta.dirname, 'ld_marker_for_test.c'),
-        '-o',
-        join(dir, `lib${kind}-marker.so`),
-      ]);
-    }
+    const marks = buildLdMarkersForTest(dir);
     // A bare LD_PRELOAD name is looked up through LD_LIBRARY_PATH: its marker covers both.
     const prelude =
       `auth optional ${putenvModule} LD_PRELOAD=libpreload-marker.so LD_LIBRARY_PATH=${dir} ` +
