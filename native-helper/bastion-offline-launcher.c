@@ -23,10 +23,12 @@
 #define MAX_ARG_LEN 4096  /* a path */
 #define MAX_ITEM_LEN 1024 /* NAME=value of one PAM item (user, host, tty names) */
 
-/* The items pam_exec(8) sets. A name seen twice (one copy planted in the PAM environment, which
- * pam_exec appends its own after) is refused: which copy a runtime would read is not defined. */
-static const char *const pam_items[] = {"PAM_USER=", "PAM_SERVICE=", "PAM_TYPE=",
-                                        "PAM_RHOST=", "PAM_RUSER=", "PAM_TTY="};
+/* Items pam_exec(8) sets that bastion-offline may need. A name seen twice (one copy planted in
+ * the PAM environment, which pam_exec appends its own after) is refused: which copy a runtime
+ * would read is not defined. PAM_RHOST and PAM_TTY are left out: our helper never sets them, so
+ * pam_exec adds no copy of its own and any value would come from whoever filled the PAM
+ * environment. */
+static const char *const pam_items[] = {"PAM_USER=", "PAM_SERVICE=", "PAM_TYPE=", "PAM_RUSER="};
 #define N_ITEMS (sizeof pam_items / sizeof pam_items[0])
 
 extern char **environ;

@@ -18,7 +18,8 @@
  *      unchanged, run pam_acct_mgmt, check PAM_USER again; write RESULT and exit.
  *
  * Deadline: SIGALRM is never blocked. Its handler writes the timeout RESULT only between frames,
- * without blocking (O_NONBLOCK, one write of < PIPE_BUF bytes: all or nothing), then _exits; a
+ * without blocking (O_NONBLOCK, one short write; a partial one is a cut frame, which main
+ * already treats as a failure), then _exits; a
  * frame write it interrupts never resumes. So a caller that stops reading cannot keep a root
  * helper alive past the deadline.
  *
@@ -138,7 +139,8 @@ static void on_deadline(int sig) {
   wipe_rx();
   /* Inside a frame the RESULT would corrupt it (a cut frame already fails for main); and main
    * may have stopped reading: never block here. */
-  if (!writing && fcntl(proto_out, F_SETFL, O_NONBLOCK) == 0 &&
+  int flags = fcntl(proto_out, F_GETFL);
+  if (!writing && flags >= 0 && fcntl(proto_out, F_SETFL, flags | O_NONBLOCK) == 0 &&
       write(proto_out, timeout_frame, timeout_len) < 0) { /* nothing more to do */ }
   _exit(refusals[R_TIMEOUT].status);
 }
@@ -404,6 +406,13 @@ static int harden(void) {
   sa.sa_flags = 0;
   sigaction(SIGPIPE, &sa, NULL);
   sigaction(SIGXFSZ, &sa, NULL);
+  /* Job control must not freeze a root helper mid-transaction (a stopped helper passes no
+   * deadline, and a stalled online module falls through to the offline cache): ignore the
+   * stop signals and leave the caller's session, so no terminal can send them either. */
+  sigaction(SIGTSTP, &sa, NULL);
+  sigaction(SIGTTIN, &sa, NULL);
+  sigaction(SIGTTOU, &sa, NULL);
+  if (getpgrp() != getpid() && setsid() < 0) return -1;
   sa.sa_handler = on_deadline;
   sigfillset(&sa.sa_mask);
   sigaction(SIGALRM, &sa, NULL);
@@ -545,8 +554,14 @@ int main(void) {
   if (reset_inherited() != 0) refuse(R_SYSTEM);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) refuse(R_SYSTEM);
 
+  /* Counters are keyed on the account, not the spelling: with case-insensitive NSS (SSSD,
+   * winbind) "Alice" and "alice" are one account and must share one budget of guesses. */
+  struct passwd *account = getpwnam(user);
+  const char *key = account != NULL && strlen(account->pw_name) <= FRAME_MAX_USER
+                        ? account->pw_name
+                        : user;
   int n = snprintf(rl_name, sizeof rl_name, "%u-", (unsigned)caller);
-  for (const char *p = user; *p != '\0'; p++, n += 2)
+  for (const char *p = key; *p != '\0'; p++, n += 2)
     snprintf(rl_name + n, sizeof rl_name - (size_t)n, "%02x", (unsigned char)*p);
   snprintf(rl_tmp, sizeof rl_tmp, "%s.tmp", rl_name);
   if ((r = rl_check()) != R_NONE) refuse(r);

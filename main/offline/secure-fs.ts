@@ -88,6 +88,9 @@ export function checkParents(
   const fail = (reason: string): never => {
     throw new OfflineCacheError(code, `${what} ${path}: ${reason}`);
   };
+  // resolve() would drop `x/..` as text before any symlink is followed, while the kernel
+  // follows `x` first: the two would check and open different directories.
+  if (path.split('/').includes('..')) fail('".." in the path is refused: give the real path');
   const pending = resolve(path)
     .split('/')
     .filter((part) => part !== '' && part !== '.');
@@ -171,7 +174,9 @@ export function ensurePrivateDir(dir: string, euid = effectiveUid()): void {
       );
     }
   }
-  checkPrivateDir(dir, euid);
+  if (!checkPrivateDir(dir, euid)) {
+    throw new OfflineCacheError(OfflineCode.IO, `cache dir ${dir} vanished after being created`);
+  }
 }
 
 export interface ReadPrivateOptions {

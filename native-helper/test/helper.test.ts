@@ -295,6 +295,30 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       });
     }
 
+    it('job control cannot stop it: stop signals ignored, in a session of its own', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      let child: ChildProcess | undefined;
+      let seen: { state: string; session: number; pid: number } | null = null;
+      const run = await f.run({
+        onSpawn: (c) => (child = c),
+        onPrompt: () => {
+          const pid = child!.pid!;
+          for (const signal of ['SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as const) process.kill(pid, signal);
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // let them land
+          // /proc/<pid>/stat: "pid (comm) state ppid pgrp session …"
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          seen = { state: fields[0]!, session: Number(fields[3]), pid };
+          return { answer: PASSWORD };
+        },
+      });
+      assert.ok(seen, 'the helper prompted');
+      const { state, session, pid } = seen as { state: string; session: number; pid: number };
+      assert.notEqual(state, 'T', 'a stop signal stopped the helper');
+      assert.equal(session, pid, 'the helper leads a session of its own');
+      assert.equal(run.success, true);
+    });
+
     it('its parent dies at a prompt: PR_SET_PDEATHSIG ends it at once', async (t) => {
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: '8000' });

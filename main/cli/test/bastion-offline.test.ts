@@ -270,12 +270,14 @@ describe('installed entry: the environment and arguments the runtime receives', 
   const launch = (args: string[], env: Record<string, string>) =>
     spawnSync(entry, args, { env, encoding: 'utf8' });
 
-  test('exactly the PAM items pam_exec sets, ELECTRON_RUN_AS_NODE=1 and a fixed PATH', () => {
+  test('exactly the PAM items it needs (of those pam_exec sets), ELECTRON_RUN_AS_NODE=1 and a fixed PATH', () => {
     const run = launch(['verify', '--cache-dir', '/x'], {
       PAM_USER: 'alice',
       PAM_SERVICE: 'bastion-greeter',
       PAM_TYPE: 'auth',
+      PAM_RUSER: 'lightdm',
       PAM_TTY: ':0',
+      PAM_RHOST: 'planted.example',
       PAM_OTHER: 'not an item pam_exec sets',
       NODE_OPTIONS: '--require=/nonexistent/evil.cjs',
       NODE_PATH: dir,
@@ -300,7 +302,7 @@ describe('installed entry: the environment and arguments the runtime receives', 
       PAM_USER: 'alice',
       PAM_SERVICE: 'bastion-greeter',
       PAM_TYPE: 'auth',
-      PAM_TTY: ':0',
+      PAM_RUSER: 'lightdm',
     });
   });
 

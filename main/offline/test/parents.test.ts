@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
+  existsSync,
   lchownSync,
   mkdirSync,
   mkdtempSync,
@@ -20,7 +21,7 @@ import { REPO_ROOT } from '../../../testkit/paths';
 import { requireOrSkip } from '../../../testkit/require';
 import { OfflineCacheError, OfflineCode } from '../codes';
 import { readKeyFile } from '../keys';
-import { checkPrivateDir, readPrivateFile } from '../secure-fs';
+import { checkPrivateDir, ensurePrivateDir, readPrivateFile } from '../secure-fs';
 import { copyGolden, type GoldenCopy } from './golden-fixture';
 
 const OTHER_UID = 4243;
@@ -160,6 +161,18 @@ describe('parents of the cache dir and key file', () => {
     symlinkSync('loop-b', join(links, 'loop-a'));
     symlinkSync('loop-a', join(links, 'loop-b'));
     assert.match(refusal(() => checkPrivateDir(join(links, 'loop-a', 'cache'))).reason, /symlinks/);
+  });
+
+  test('".." in a path is refused: checked and opened paths must be the same', () => {
+    // link/.. is the link target's parent for the kernel, but base for a textual resolve().
+    const open = cacheUnder('dotdot-open', 0o777);
+    const links = join(base, 'dotdot-links');
+    mkdirSync(links, { mode: 0o755 });
+    symlinkSync(join(open.parent, 'cache'), join(links, 'into-open'));
+    const tricky = `${links}/into-open/../cache2`;
+    assert.match(refusal(() => checkPrivateDir(tricky)).reason, /"\.\." in the path is refused/);
+    assert.match(refusal(() => ensurePrivateDir(tricky)).reason, /"\.\." in the path is refused/);
+    assert.equal(existsSync(join(open.parent, 'cache2')), false, 'nothing created');
   });
 
   test("readPrivateFile reports an untrusted parent with the caller's code", () => {
