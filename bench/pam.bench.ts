@@ -13,12 +13,16 @@ import { HELPER_OUT } from '../testkit/paths';
 import { median, round, timeRuns } from './stats';
 
 const RUNS = 30;
+// An account the system knows (pam_matrix holds its test password): a real login is for a real
+// account, and the helper looks the account up (getpwnam, to key its rate limit). An unknown
+// name walks every NSS source (here files, then systemd), which costs pam_unix the same.
+const ACCOUNT = 'nobody';
 const helperPath = join(HELPER_OUT, 'bastion-pam-helper-bench');
 if (!existsSync(helperPath)) throw new Error(`${helperPath} missing: run make -C native-helper`);
 
 const stack = createPamStack({
   services: { 'bastion-greeter': matrixService() },
-  users: [{ user: 'alice', password: 'secret', service: 'bastion-greeter' }],
+  users: [{ user: ACCOUNT, password: 'secret', service: 'bastion-greeter' }],
 });
 
 // The helper's rate-limit state lives on tmpfs (/run/bastion-pam-helper) when installed; the
@@ -30,7 +34,7 @@ async function viaHelper(): Promise<void> {
   const tx = runPamTransaction({
     helperPath,
     service: 'bastion-greeter',
-    user: 'alice',
+    user: ACCOUNT,
     env: helperEnv,
   });
   for await (const event of tx.events()) {
@@ -47,7 +51,7 @@ async function viaHelper(): Promise<void> {
  * read and discarded. This isolates the C helper from main's client.
  */
 const PREFILLED_FRAMES = Buffer.concat([
-  encodeFrame(FrameType.START, 'bastion-greeter\0alice'),
+  encodeFrame(FrameType.START, `bastion-greeter\0${ACCOUNT}`),
   encodeFrame(FrameType.ANSWER, 'secret'),
 ]);
 function viaHelperPrefilled(): Promise<void> {
@@ -72,7 +76,7 @@ function viaHelperPrefilled(): Promise<void> {
  */
 function viaPamtester(interactive: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('pamtester', ['bastion-greeter', 'alice', 'authenticate', 'acct_mgmt'], {
+    const child = spawn('pamtester', ['bastion-greeter', ACCOUNT, 'authenticate', 'acct_mgmt'], {
       env: { ...stack.env, PATH: '/usr/bin:/bin' },
       // pamtester writes its prompt to stderr.
       stdio: ['pipe', 'ignore', interactive ? 'pipe' : 'ignore'],
