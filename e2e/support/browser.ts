@@ -5,12 +5,16 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../testkit/paths';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './greeter-harness';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../testkit/chromium';
 
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'e2e', 'artifacts');
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS],
+    headless: true,
+  });
 }
 
 export interface WatchedPage {

@@ -14,22 +14,12 @@ import { startDevBridge } from '../../dev/bridge-server';
 import type { DevBridge } from '../../dev/bridge-server';
 import { helperTestEnv, prepareDemoEnvironment } from '../../dev/demo-stack';
 import type { DemoEnvironment } from '../../dev/demo-stack';
+import { CHROMIUM_PATH } from '../../testkit/chromium';
 import { hasPamWrapper } from '../../testkit/pam-stack';
 import { BUILD_DIR, HELPER_OUT, REPO_ROOT } from '../../testkit/paths';
 import { fileExists, findExecutable } from '../../testkit/require';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const HELPER_TEST_BUILD = join(HELPER_OUT, 'bastion-pam-helper-test');
-/** The launch flags that work on these machines (REFERENCES.md). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** What the e2e suite needs from this machine, each with whether it is there. */
 export function e2ePrerequisites(): { what: string; available: boolean }[] {

@@ -16,8 +16,8 @@ import { BUILD_DIR, REPO_ROOT } from '../../testkit/paths';
 import { fileExists, requireOrSkip } from '../../testkit/require';
 import type { PreviewCall, PreviewConfig } from './fake-bastion-api-for-preview';
 import { IDLE_SNAPSHOT } from '../store/state';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../testkit/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'e2e/artifacts/renderer');
 const RENDERER_DIR = join(BUILD_DIR, 'renderer');
 const AXE_PATH = join(REPO_ROOT, 'node_modules/axe-core/axe.min.js');
@@ -139,7 +139,11 @@ function assertSecondsBetween(text: string, low: number, high: number): void {
 }
 
 function ready(t: TestContext): boolean {
-  return requireOrSkip(t, fileExists(CHROMIUM) && browser !== null, 'chromium (/usr/bin/chromium)');
+  return requireOrSkip(
+    t,
+    fileExists(CHROMIUM_PATH) && browser !== null,
+    'chromium (/usr/bin/chromium)',
+  );
 }
 
 before(async () => {
@@ -178,18 +182,10 @@ before(async () => {
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  if (fileExists(CHROMIUM)) {
+  if (fileExists(CHROMIUM_PATH)) {
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
     });
   }
 });
