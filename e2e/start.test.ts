@@ -33,7 +33,9 @@ test(
     }
     const child = spawn(process.execPath, ['scripts/start.mjs'], {
       cwd: REPO_ROOT,
-      env: { ...env, BASTION_START: 'chromium' },
+      // scripts/test.mjs built everything; a second build would rewrite build/ under the
+      // tests running beside this one.
+      env: { ...env, BASTION_START: 'chromium', BASTION_START_PREBUILT: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     t.after(() => {

@@ -185,8 +185,12 @@ async function runChromiumFallback() {
   }
 }
 
-ensureSystemPackages();
-build();
+// BASTION_START_PREBUILT=1: the caller (npm test's e2e) has just installed and built
+// everything; rebuilding here would rewrite build/ under the other tests running beside it.
+if (process.env.BASTION_START_PREBUILT !== '1') {
+  ensureSystemPackages();
+  build();
+}
 const binary = process.env.BASTION_START === 'chromium' ? null : electronBinary();
 if (binary) runElectron(binary);
 else await runChromiumFallback();
