@@ -7,7 +7,10 @@
  * is too late even with `env -i`: /bin/sh and env are loaded first). This program is linked
  * statically (no loader reads those variables), reads nothing from the environment except the
  * PAM items pam_exec sets, and execs a compile-time runtime and script with a clean environment.
- * No PATH search, no argv[0]-relative lookup. Anything unexpected: exit 1 (fail closed). */
+ * No PATH search, no argv[0]-relative lookup. Anything unexpected: exit 1 (fail closed).
+ * PAM_USER must be valid UTF-8: the runtime would decode invalid bytes to U+FFFD, so that two
+ * different names (jos\xe9, jos\xe8) would share one cache entry. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +36,31 @@ static const char *const pam_items[] = {"PAM_USER=", "PAM_SERVICE=", "PAM_TYPE="
 
 extern char **environ;
 
+/* Strict UTF-8 (RFC 3629): shortest form only, no UTF-16 surrogates, nothing past U+10FFFF. */
+static bool valid_utf8(const unsigned char *s) {
+  while (*s != 0) {
+    unsigned char c = *s++;
+    if (c < 0x80) continue;
+    int more;
+    unsigned char lo = 0x80, hi = 0xbf; /* range of the first continuation byte */
+    if (c >= 0xc2 && c <= 0xdf) more = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      more = 2;
+      if (c == 0xe0) lo = 0xa0;      /* overlong */
+      else if (c == 0xed) hi = 0x9f; /* surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3;
+      if (c == 0xf0) lo = 0x90;      /* overlong */
+      else if (c == 0xf4) hi = 0x8f; /* past U+10FFFF */
+    } else return false; /* continuation byte first, 0xc0/0xc1 (overlong), 0xf5.. */
+    for (int i = 0; i < more; i++, s++) {
+      unsigned char min = i == 0 ? lo : 0x80, max = i == 0 ? hi : 0xbf;
+      if (*s < min || *s > max) return false; /* includes the terminating NUL: cut sequence */
+    }
+  }
+  return true;
+}
+
 static int refuse(const char *why) {
   fprintf(stderr, "bastion-offline: %s\n", why);
   return 1;
@@ -48,6 +76,8 @@ int main(int argc, char **argv) {
       if (strncmp(*var, pam_items[i], strlen(pam_items[i])) != 0) continue;
       if (seen[i] != NULL) return refuse("a PAM item appears twice in the environment");
       if (strnlen(*var, MAX_ITEM_LEN + 1) > MAX_ITEM_LEN) return refuse("a PAM item is too long");
+      if (i == 0 && !valid_utf8((const unsigned char *)*var + strlen(pam_items[0])))
+        return refuse("PAM_USER is not valid UTF-8");
       seen[i] = *var;
       env[n_env++] = *var;
     }

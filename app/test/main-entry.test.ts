@@ -21,7 +21,7 @@ async function bundleMain(): Promise<string> {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['argon2', 'node-hid', 'cbor-extract', 'electron'],
+    external: ['sodium-native', 'node-hid', 'cbor-extract', 'electron'],
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;

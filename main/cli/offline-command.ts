@@ -2,10 +2,17 @@
 //   pam_exec.so seteuid expose_authtok [stdout] quiet <entry> verify|store|status
 // The user comes from PAM_USER (set by pam_exec), the password from stdin (never argv/env).
 // stdout is the greeter protocol, one line: OFFLINE_OK:<expires_at>, OFFLINE_ERROR:<code>[:<secs>]
-// or OFFLINE_STATUS:<expires_at>:<locked_until>. stderr gets one line for the administrator,
-// except under pam_exec (PAM_TYPE set), whose `stdout` option would show it on the login screen.
+// or OFFLINE_STATUS:<expires_at>:<locked_until>. The administrator gets one line with the real
+// reason: on stderr, except under pam_exec (PAM_TYPE set), whose `stdout` option would show
+// stderr on the login screen: there it goes to syslog (authpriv, tag bastion-offline).
+// verify shows "no entry" exactly as "wrong password" (OFFLINE_ERROR:-8, same exit status, same
+// Argon2id work): the login screen must not tell who has a cached login. LOCKED (-6) still
+// differs — only an existing entry can be locked — and EXPIRED (-5) answers the right password.
+// PAM_USER is read as bytes from the initial environment and must be valid UTF-8: Node's own
+// decoding would turn every invalid byte into U+FFFD and give different names one entry.
 // Exit status: 0 success, 1 refused (any OFFLINE_ERROR; an unsafe cache dir or key file is
-// OFFLINE_ERROR:-2 with its reason on stderr), 2 usage error.
+// OFFLINE_ERROR:-2 with its reason for the administrator), 2 usage error.
+import { DEFAULT_SYSLOG_SOCKET, logForAdmin, oneLine } from '../offline/admin-log';
 import { OfflineCacheError, OfflineCode } from '../offline/codes';
 import { OfflineCache } from '../offline/cache';
 import { looksLikeToken, passwordFromStdin } from '../offline/password';
@@ -23,7 +30,60 @@ export const OFFLINE_HELP = [
   '  status   print OFFLINE_STATUS:<expires_at>:<locked_until> for $PAM_USER',
   'options:',
   ...COMMON_OPTIONS_HELP,
+  `  --syslog-socket PATH     where reasons go under pam_exec (default ${DEFAULT_SYSLOG_SOCKET})`,
 ].join('\n');
+
+/** The process's initial environment block (NUL-separated NAME=value bytes), or null. */
+export type EnvironReader = () => Buffer | null;
+
+const PAM_USER_PREFIX = Buffer.from('PAM_USER=');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * PAM_USER from the raw environment bytes: exactly one, valid UTF-8 (an invalid sequence is
+ * refused, never replaced), so the name keys its entry on its exact bytes.
+ */
+export function pamUserFromEnviron(environ: Buffer): string | undefined {
+  const values: Buffer[] = [];
+  let start = 0;
+  while (start < environ.length) {
+    let end = environ.indexOf(0, start);
+    if (end < 0) end = environ.length;
+    const item = environ.subarray(start, end);
+    if (item.subarray(0, PAM_USER_PREFIX.length).equals(PAM_USER_PREFIX))
+      values.push(item.subarray(PAM_USER_PREFIX.length));
+    start = end + 1;
+  }
+  if (values.length === 0) return undefined;
+  if (values.length > 1)
+    throw new OfflineCacheError(OfflineCode.INVALID, 'PAM_USER appears twice in the environment');
+  try {
+    return strictUtf8.decode(values[0]);
+  } catch {
+    throw new OfflineCacheError(OfflineCode.INVALID, 'PAM_USER is not valid UTF-8');
+  }
+}
+
+/** `--syslog-socket PATH` (ours, not a cache option): removed from argv before parsing. */
+function takeSyslogSocket(argv: readonly string[]): { argv: string[]; socket: string } {
+  const rest: string[] = [];
+  let socket = DEFAULT_SYSLOG_SOCKET;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--syslog-socket' || arg.startsWith('--syslog-socket=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (value === undefined || !value.startsWith('/'))
+        throw new UsageError('--syslog-socket needs an absolute path');
+      socket = value;
+    } else rest.push(arg);
+  }
+  return { argv: rest, socket };
+}
+
+/** Where the administrator's one-line reason goes: stderr, or syslog under pam_exec. */
+interface AdminSink {
+  report(reason: string): Promise<void>;
+}
 
 export function offlineErrorLine(error: OfflineCacheError): string {
   return error.code === OfflineCode.LOCKED && error.lockRemaining !== null
@@ -36,8 +96,18 @@ function underPamExec(io: CliIo): boolean {
   return io.env.PAM_TYPE !== undefined && io.env.PAM_TYPE !== '';
 }
 
-function pamUser(io: CliIo): string {
-  const user = io.env.PAM_USER;
+function pamUser(io: CliIo, environ: EnvironReader | undefined): string {
+  let user = io.env.PAM_USER;
+  if (environ !== undefined) {
+    const raw = environ();
+    if (raw === null)
+      throw new OfflineCacheError(OfflineCode.IO, 'cannot read the environment as bytes');
+    try {
+      user = pamUserFromEnviron(raw);
+    } finally {
+      raw.fill(0);
+    }
+  }
   if (user === undefined || user === '')
     throw new UsageError('PAM_USER is not set (run me from pam_exec)');
   return user;
@@ -52,15 +122,29 @@ async function readPassword(io: CliIo, stripOfflinePrefix: boolean): Promise<Buf
   }
 }
 
-async function runCommand(command: string, cache: OfflineCache, io: CliIo): Promise<number> {
-  const user = pamUser(io);
+async function runCommand(
+  command: string,
+  cache: OfflineCache,
+  io: CliIo,
+  user: string,
+  admin: AdminSink,
+): Promise<number> {
   switch (command) {
     case 'verify': {
       const password = await readPassword(io, true);
       try {
         const ok = await cache.verify(user, password);
         io.out(`OFFLINE_OK:${ok.expiresAt}`);
+        if (ok.bookkeepingError !== undefined) await admin.report(ok.bookkeepingError);
         return 0;
+      } catch (error) {
+        // No entry looks exactly like a wrong password on the screen; the log says which.
+        if (error instanceof OfflineCacheError && error.code === OfflineCode.NOTFOUND) {
+          io.out(`OFFLINE_ERROR:${OfflineCode.PASSWORD}`);
+          await admin.report(error.reason);
+          return 1;
+        }
+        throw error;
       } finally {
         password.fill(0);
       }
@@ -92,19 +176,47 @@ async function runCommand(command: string, cache: OfflineCache, io: CliIo): Prom
   }
 }
 
-export async function bastionOffline(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * `environ`: the process's initial environment as bytes (bastion-offline.ts reads
+ * /proc/self/environ); PAM_USER is taken from it. Without it, from `io.env` (already decoded).
+ */
+export async function bastionOffline(
+  argv: readonly string[],
+  io: CliIo,
+  environ?: EnvironReader,
+): Promise<number> {
   let cache: OfflineCache | null = null;
+  let user: string | null = null;
+  let command: string | undefined;
+  let syslogSocket = DEFAULT_SYSLOG_SOCKET;
+  const admin: AdminSink = {
+    report: async (reason) => {
+      if (!underPamExec(io)) io.err(`bastion-offline: ${oneLine(reason)}`);
+      else {
+        const who = user === null ? '' : ` user=${JSON.stringify(user)}`;
+        await logForAdmin(
+          'bastion-offline',
+          `${command ?? '-'}${who} service=${io.env.PAM_SERVICE ?? '-'}: ${reason}`,
+          syslogSocket,
+        );
+      }
+    },
+  };
   try {
-    const args = parseArgs(argv, false);
+    const taken = takeSyslogSocket(argv);
+    syslogSocket = taken.socket;
+    const args = parseArgs(taken.argv, false);
     if (args.help) {
       io.out(OFFLINE_HELP);
       return 0;
     }
-    const [command, ...rest] = args.positionals;
+    const [first, ...rest] = args.positionals;
+    command = first;
     if (command === undefined || rest.length > 0)
       throw new UsageError('expected exactly one command');
+    user = pamUser(io, environ);
     cache = new OfflineCache(args.cache);
-    return await runCommand(command, cache, io);
+    return await runCommand(command, cache, io, user, admin);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`bastion-offline: ${error.message}\n${OFFLINE_HELP.split('\n')[0]}`);
@@ -113,8 +225,8 @@ export async function bastionOffline(argv: readonly string[], io: CliIo): Promis
     if (error instanceof OfflineCacheError) {
       io.out(offlineErrorLine(error));
       // pam_exec's `stdout` relays stderr to the login screen too: under PAM the code is all
-      // the greeter gets (the administrator reads reasons with `bastion-keys cache list`).
-      if (!underPamExec(io)) io.err(`bastion-offline: ${error.reason}`);
+      // the greeter gets, and the reason goes to syslog.
+      await admin.report(error.reason);
       return 1;
     }
     // Unexpected: fail closed with an IO code; the message carries no secret (none reaches here).

@@ -2,12 +2,16 @@
 // with Open Bastion's reference (src/offline_cache.c). Differences, all on the safe side:
 //  * a file that fails magic/tag/JSON/user checks is reported and left alone (the reference
 //    deletes it, so a writer with a wrong key destroys its own cache);
-//  * every read-modify-write runs under a per-user cross-process lock, and a failed attempt
-//    that cannot be recorded fails the call (the reference ignores the write error);
+//  * every read-modify-write runs under a per-user cross-process lock (a flock on the entry
+//    itself: no file is created), and a failed attempt that cannot be recorded fails the call
+//    (the reference ignores the write error); a success whose bookkeeping cannot be written
+//    (full disk) still succeeds, with the reason for the administrator;
+//  * "no entry" costs the same Argon2id work as a wrong password, and an expired entry says
+//    EXPIRED only to the right password (else PASSWORD): the command shows both alike;
 //  * required fields are required (the reference skips a missing expires_at: never expires);
 //  * dir, key file and entries must be private to the effective user.
 import { randomBytes } from 'node:crypto';
-import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfflineCacheError, OfflineCode } from './codes';
 import {
@@ -22,10 +26,16 @@ import {
   wipeEntry,
   type CacheEntry,
 } from './format';
-import { argon2idRaw, passwordMatches } from './hash';
+import { argon2idRaw, dummyPasswordCheck, passwordMatches } from './hash';
 import { deriveCacheKey, type KeySources } from './keys';
 import { LIMITS } from './limits';
-import { LOCK_TEMP_PATTERN, withFileLock } from './lock';
+import {
+  LEGACY_LOCK_PATTERN,
+  LEGACY_LOCK_TEMP_PATTERN,
+  withDirLock,
+  withEntryLock,
+  type LockOptions,
+} from './lock';
 import { MAX_PASSWORD_BYTES } from './password';
 import {
   MAX_CACHE_FILE_BYTES,
@@ -73,7 +83,17 @@ export interface EntryState {
 export interface VerifySuccess {
   expiresAt: number;
   entry: EntryState;
+  /**
+   * Set when the success could not be recorded (counters reset, last_success): the login
+   * stands — the entry on disk is the previous one, stricter, never looser — and this one-line
+   * reason is for the administrator.
+   */
+  bookkeepingError?: string;
 }
+
+/** withEntryLock's answer when the entry does not exist. */
+const MISSING: unique symbol = Symbol('missing entry');
+type Missing = typeof MISSING;
 
 export type ListedFile =
   | { file: string; ok: true; entry: EntryState }
@@ -127,8 +147,6 @@ function stateOf(entry: CacheEntry, file: string): EntryState {
   if (entry.home !== undefined) state.home = entry.home;
   return state;
 }
-
-const stemOf = (file: string): string => file.slice(0, 32);
 
 export class OfflineCache {
   readonly cacheDir: string;
@@ -211,31 +229,67 @@ export class OfflineCache {
     }
   }
 
-  private fileExists(file: string): boolean {
-    try {
-      lstatSync(join(this.cacheDir, file));
-      return true;
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw new OfflineCacheError(OfflineCode.IO, `cannot stat ${file}`);
-    }
+  private get lockOptions(): LockOptions {
+    return { timeoutMs: this.lockTimeoutMs };
   }
 
-  private locked<T>(file: string, task: () => Promise<T>): Promise<T> {
-    return withFileLock(this.cacheDir, stemOf(file), { timeoutMs: this.lockTimeoutMs }, task);
+  /** Runs `task` under the entry's lock; MISSING when the entry does not exist. */
+  private lockedEntry<T>(file: string, task: () => Promise<T>): Promise<T | Missing> {
+    return withEntryLock(this.cacheDir, file, this.lockOptions, MISSING, task);
   }
 
   /**
    * Offline login. Order as the reference: expired (entry removed) → locked → password.
    * Resolves on success; every refusal is an OfflineCacheError (LOCKED carries the remaining
    * seconds). `password` is not wiped here: the caller owns it.
+   *
+   * No user enumeration: a user without an entry costs the same work as a wrong password
+   * (key derivation, one Argon2id with the real parameters) and is refused with NOTFOUND, which
+   * the command shows exactly as PASSWORD. An expired entry answers EXPIRED only to the right
+   * password. What still differs, inherently: LOCKED (a lockout only exists for an entry).
    */
   async verify(user: string, password: Buffer): Promise<VerifySuccess> {
-    return this.withExistingEntry(user, async (file, entry) => {
+    validateUserName(user);
+    const file = cacheFileName(user);
+    const dirExists = checkPrivateDir(this.cacheDir);
+    const outcome = dirExists
+      ? await this.lockedEntry(file, () => this.verifyLocked(file, user, password))
+      : MISSING;
+    if (outcome !== MISSING) return outcome;
+    if (dirExists) {
+      try {
+        this.cacheKey(false); // as reading an entry would (PBKDF2)
+      } catch {
+        // its errors belong to the users who have an entry; this one has none
+      }
+    }
+    if (password.length > 0 && password.length <= MAX_PASSWORD_BYTES) {
+      await dummyPasswordCheck(password, randomBytes(SALT_BYTES));
+    }
+    throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+  }
+
+  private async verifyLocked(
+    file: string,
+    user: string,
+    password: Buffer,
+  ): Promise<VerifySuccess | Missing> {
+    const entry = this.readEntry(file, user);
+    if (entry === null) return MISSING;
+    try {
       const now = this.now();
+      // An empty answer (Enter, or a stack without expose_authtok) can never match — store
+      // refuses empty passwords — so it is refused without being counted as a guess.
+      const checkable = password.length > 0 && password.length <= MAX_PASSWORD_BYTES;
       if (now >= entry.expiresAt) {
+        const matched =
+          checkable && (await passwordMatches(password, entry.salt, entry.passwordHash));
         overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir);
-        throw new OfflineCacheError(OfflineCode.EXPIRED, 'cached credentials expired');
+        if (matched) throw new OfflineCacheError(OfflineCode.EXPIRED, 'cached credentials expired');
+        throw new OfflineCacheError(
+          OfflineCode.PASSWORD,
+          'cached credentials expired (entry removed) and the password does not match',
+        );
       }
       if (entry.lockedUntil > 0 && now < entry.lockedUntil) {
         throw new OfflineCacheError(
@@ -244,27 +298,32 @@ export class OfflineCache {
           entry.lockedUntil - now,
         );
       }
-      // An empty answer (Enter, or a stack without expose_authtok) can never match — store
-      // refuses empty passwords — so it is refused without being counted as a guess.
       if (password.length === 0) {
         throw new OfflineCacheError(OfflineCode.PASSWORD, 'empty password (not counted)');
       }
-      if (
-        password.length > MAX_PASSWORD_BYTES ||
-        !(await passwordMatches(password, entry.salt, entry.passwordHash))
-      ) {
+      if (!checkable || !(await passwordMatches(password, entry.salt, entry.passwordHash))) {
         entry.failedAttempts += 1;
         if (entry.failedAttempts >= this.maxFailedAttempts)
           entry.lockedUntil = now + this.lockoutSeconds;
-        this.writeEntry(file, entry, false);
+        this.writeEntry(file, entry, false); // cannot record it: fail closed (IO)
         throw new OfflineCacheError(OfflineCode.PASSWORD, 'password does not match');
       }
       entry.failedAttempts = 0;
       entry.lockedUntil = 0;
       entry.lastSuccess = now;
-      this.writeEntry(file, entry, false, false);
-      return { expiresAt: entry.expiresAt, entry: stateOf(entry, file) };
-    });
+      const success: VerifySuccess = { expiresAt: entry.expiresAt, entry: stateOf(entry, file) };
+      try {
+        this.writeEntry(file, entry, false, false);
+      } catch (error) {
+        // Full disk, read-only remount…: the password was right; losing the reset of the
+        // counters and last_success is stricter, never looser. Report, do not refuse.
+        if (!(error instanceof OfflineCacheError && error.code === OfflineCode.IO)) throw error;
+        success.bookkeepingError = `success not recorded: ${error.reason}`;
+      }
+      return success;
+    } finally {
+      wipeEntry(entry);
+    }
   }
 
   /**
@@ -284,40 +343,50 @@ export class OfflineCache {
     ensurePrivateDir(this.cacheDir);
     this.cacheKey(true);
     const file = cacheFileName(user);
-    return this.locked(file, async () => {
-      if (!this.fileExists(file)) this.makeRoomForOneMore();
-      const salt = randomBytes(SALT_BYTES);
-      const now = this.now();
-      const entry: CacheEntry = {
-        user,
-        createdAt: now,
-        expiresAt: now + ttl,
-        lastSuccess: now,
-        failedAttempts: 0,
-        lockedUntil: 0,
-        passwordHash: await argon2idRaw(password, salt),
-        salt,
-        unknown: {},
-      };
-      if (extras.gecos !== undefined) entry.gecos = extras.gecos;
-      if (extras.shell !== undefined) entry.shell = extras.shell;
-      if (extras.home !== undefined) entry.home = extras.home;
-      try {
-        this.writeEntry(file, entry, true);
-        return stateOf(entry, file);
-      } finally {
-        wipeEntry(entry);
-      }
-    });
+    const salt = randomBytes(SALT_BYTES);
+    const now = this.now();
+    const entry: CacheEntry = {
+      user,
+      createdAt: now,
+      expiresAt: now + ttl,
+      lastSuccess: now,
+      failedAttempts: 0,
+      lockedUntil: 0,
+      passwordHash: await argon2idRaw(password, salt),
+      salt,
+      unknown: {},
+    };
+    if (extras.gecos !== undefined) entry.gecos = extras.gecos;
+    if (extras.shell !== undefined) entry.shell = extras.shell;
+    if (extras.home !== undefined) entry.home = extras.home;
+    const write = async (): Promise<EntryState> => {
+      this.writeEntry(file, entry, true);
+      return stateOf(entry, file);
+    };
+    try {
+      // Creation is serialised by the directory lock; replacing an existing entry also takes
+      // that entry's lock, so a verify counting a failure never writes over a fresh verifier.
+      return await withDirLock(this.cacheDir, this.lockOptions, async () => {
+        const replaced = await this.lockedEntry(file, write);
+        if (replaced !== MISSING) return replaced;
+        await this.makeRoomForOneMore();
+        return write();
+      });
+    } finally {
+      wipeEntry(entry);
+    }
   }
 
   /** Max entries: expired entries make room first; a full cache refuses new users (IO). */
-  private makeRoomForOneMore(): void {
+  private async makeRoomForOneMore(): Promise<void> {
     if (this.cacheFiles().length < this.maxEntries) return;
     const now = this.now();
     for (const listed of this.list()) {
-      if (listed.ok && now >= listed.entry.expiresAt)
-        overwriteAndUnlink(join(this.cacheDir, listed.file), this.cacheDir);
+      if (listed.ok && now >= listed.entry.expiresAt) {
+        await this.lockedEntry(listed.file, async () =>
+          overwriteAndUnlink(join(this.cacheDir, listed.file), this.cacheDir),
+        );
+      }
     }
     if (this.cacheFiles().length >= this.maxEntries) {
       throw new OfflineCacheError(OfflineCode.IO, `cache full (${this.maxEntries} entries)`);
@@ -380,19 +449,21 @@ export class OfflineCache {
   async invalidate(user: string): Promise<void> {
     validateUserName(user);
     const file = cacheFileName(user);
-    if (!checkPrivateDir(this.cacheDir) || !this.fileExists(file)) {
+    const removed = checkPrivateDir(this.cacheDir)
+      ? await this.lockedEntry(file, async () =>
+          overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir),
+        )
+      : MISSING;
+    if (removed === MISSING || !removed) {
       throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
     }
-    await this.locked(file, async () => {
-      overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir);
-    });
   }
 
   /** Overwrites then unlinks every entry, readable or not. Returns how many. */
   async invalidateAll(): Promise<number> {
     let removed = 0;
     for (const file of this.cacheFiles()) {
-      await this.locked(file, async () => {
+      await this.lockedEntry(file, async () => {
         if (overwriteAndUnlink(join(this.cacheDir, file), this.cacheDir)) removed++;
       });
     }
@@ -411,8 +482,7 @@ export class OfflineCache {
 
   /**
    * Runs `fn` on `user`'s entry under the per-user lock, wiping the entry afterwards.
-   * NOTFOUND without taking a lock (or creating a lock file) when there is no entry: PAM_USER
-   * is caller-chosen and must not be able to create files here.
+   * NOTFOUND when there is no entry (the lock creates no file: PAM_USER is caller-chosen).
    */
   private async withExistingEntry<T>(
     user: string,
@@ -420,31 +490,34 @@ export class OfflineCache {
   ): Promise<T> {
     validateUserName(user);
     const file = cacheFileName(user);
-    if (!checkPrivateDir(this.cacheDir) || !this.fileExists(file)) {
+    const result = checkPrivateDir(this.cacheDir)
+      ? await this.lockedEntry(file, async () => {
+          const entry = this.readEntry(file, user);
+          if (entry === null) return MISSING;
+          try {
+            return await fn(file, entry);
+          } finally {
+            wipeEntry(entry);
+          }
+        })
+      : MISSING;
+    if (result === MISSING)
       throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
-    }
-    return this.locked(file, async () => {
-      const entry = this.readEntry(file, user);
-      if (entry === null)
-        throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
-      try {
-        return await fn(file, entry);
-      } finally {
-        wipeEntry(entry);
-      }
-    });
+    return result;
   }
 
   /**
-   * Removes expired entries and temp/lock-temp files abandoned by killed writers (their pid is
-   * gone). Unreadable entries are counted, not deleted: they may be readable with the right key.
+   * Removes expired entries, temp files abandoned by killed writers (their pid is gone) and
+   * the lock files of earlier versions (locks are flocks on the entries now). Unreadable
+   * entries are counted, not deleted: they may be readable with the right key.
    */
   async cleanup(): Promise<CleanupReport> {
     const report: CleanupReport = { expiredRemoved: 0, abandonedTempRemoved: 0, unreadable: 0 };
     if (!checkPrivateDir(this.cacheDir)) return report;
     for (const name of readdirSync(this.cacheDir)) {
-      const pid = TEMP_NAME_PATTERN.exec(name)?.[1] ?? LOCK_TEMP_PATTERN.exec(name)?.[1];
-      if (pid !== undefined && !processExists(Number(pid))) {
+      const pid = TEMP_NAME_PATTERN.exec(name)?.[1] ?? LEGACY_LOCK_TEMP_PATTERN.exec(name)?.[1];
+      const legacyLock = LEGACY_LOCK_PATTERN.test(name);
+      if (legacyLock || (pid !== undefined && !processExists(Number(pid)))) {
         try {
           unlinkSync(join(this.cacheDir, name));
           report.abandonedTempRemoved++;
@@ -460,7 +533,7 @@ export class OfflineCache {
         continue;
       }
       if (now < listed.entry.expiresAt) continue;
-      await this.locked(listed.file, async () => {
+      await this.lockedEntry(listed.file, async () => {
         const entry = this.readEntry(listed.file, null);
         if (entry === null) return;
         wipeEntry(entry);

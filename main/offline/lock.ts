@@ -1,34 +1,34 @@
 // Per-user mutual exclusion across processes, around every read-modify-write of a cache file,
-// so N concurrent wrong passwords count N (no lost update).
+// so N concurrent wrong passwords count N (no lost update) — without creating any file: a
+// verify must work on a full disk, and PAM_USER (caller-chosen) must never make us create files.
 //
-// Node has no flock(2), so the lock is a hard link: the owner writes "<pid> <starttime>" to a
-// private temp file and link(2)s it to `.<name>.lock`; link fails with EEXIST while someone
-// holds it, and the file is never empty. A holder killed with -9 leaves a stale lock: its
-// owner is detected as dead through /proc/<pid>/stat (pid *and* start time, so a recycled pid
-// is not mistaken for the owner). Breaking a stale lock is the only racy step, so breakers are
-// serialised by a real kernel flock taken by /usr/bin/flock on a descriptor we share with it
-// (the lock belongs to the open file description, which we keep after flock(1) exits, and the
-// kernel drops it if we die). Under that flock a breaker re-reads the lock and unlinks it only
-// if it still names the same dead owner — so a live lock is never removed.
-import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  constants,
-  linkSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+// The lock is a kernel flock(2) on the entry file itself. Node has no flock, so /usr/bin/flock
+// (util-linux) takes it on a descriptor we share with it: the lock belongs to the open file
+// description, which we keep after flock(1) exits, and the kernel drops it when we close it or
+// die (SIGKILL included: no stale lock, nothing to break). Writers replace entries by rename,
+// so a lock taken on a file that was replaced or removed meanwhile locks nothing: after taking
+// it we check that the path still names the same inode, and start again on the new one.
+// Open Bastion's reference takes no lock at all; its renames are seen the same way.
+//
+// Creating an entry (store of a new user; making room) is serialised by a flock on the cache
+// directory itself, always taken before any entry lock (one order: no deadlock). Verify never
+// takes it. Every wait is bounded (flock -w); a frozen holder costs a timeout, never a hang.
+import { spawn } from 'node:child_process';
+import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { OfflineCacheError, OfflineCode } from './codes';
 
 const FLOCK = '/usr/bin/flock';
-const BREAKER_NAME = '.break.lock';
-export const LOCK_NAME_PATTERN = /^\.[0-9a-f]{32}\.lock$/;
-export const LOCK_TEMP_PATTERN = /^\.[0-9a-f]{32}\.lock\.(\d+)\.[0-9a-f]{12}$/;
+/** flock(1)'s exit status when the lock stayed busy for the whole wait (its -E option). */
+const BUSY_EXIT = 75;
+/** Lock files of earlier versions (hard-link locks): never used now, removed by cleanup. */
+export const LEGACY_LOCK_PATTERN = /^\.(?:[0-9a-f]{32}\.lock|break\.lock)$/;
+export const LEGACY_LOCK_TEMP_PATTERN = /^\.[0-9a-f]{32}\.lock\.(\d+)\.[0-9a-f]{12}$/;
+
+export interface LockOptions {
+  /** How long to wait for a busy lock before failing with IO. */
+  timeoutMs: number;
+}
 
 function errnoOf(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error
@@ -36,144 +36,96 @@ function errnoOf(error: unknown): string | undefined {
     : undefined;
 }
 
-/** Start time of `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat), or null if dead. */
-function processStartTime(pid: number): string | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ESRCH') return null;
-    throw error;
-  }
-  // comm (field 2) may contain spaces and parentheses: count fields after the last ')'.
-  const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // A zombie (state Z, killed but not yet reaped) holds nothing any more.
-  if (afterComm[0] === 'Z' || afterComm[0] === 'X') return null;
-  return afterComm[19] ?? null; // field 22 = index 19 after fields 1-2
-}
-
-let selfIdentity: string | null = null;
-function ownIdentity(): string {
-  selfIdentity ??= `${process.pid} ${processStartTime(process.pid) ?? '0'}\n`;
-  return selfIdentity;
-}
-
-/** Whether the process named by lock content "<pid> <starttime>" still runs. Unknown → alive. */
-export function ownerAlive(content: string): boolean {
-  const match = /^(\d+) (\d+)\n$/.exec(content);
-  if (!match) return false; // we never write anything else: garbage is stale by definition
-  try {
-    return processStartTime(Number(match[1])) === match[2];
-  } catch {
-    return true; // cannot tell: never break a lock we are unsure about
-  }
-}
-
-function readLock(path: string): string | null {
-  try {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      return readFileSync(fd, 'latin1');
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-function breakStaleLock(dir: string, lockPath: string, staleContent: string): void {
-  const fd = openSync(
-    join(dir, BREAKER_NAME),
-    constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    const locked = spawnSync(FLOCK, ['-x', '-w', '10', '3'], {
+/** Takes an exclusive flock on `fd` within `timeoutMs`, or throws IO. */
+async function flockDescriptor(fd: number, timeoutMs: number, what: string): Promise<void> {
+  const seconds = Math.max(timeoutMs, 1) / 1000;
+  const status = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(FLOCK, ['-x', '-E', String(BUSY_EXIT), '-w', seconds.toFixed(3), '3'], {
       stdio: ['ignore', 'ignore', 'ignore', fd],
       env: {},
     });
-    if (locked.status !== 0) {
-      throw new OfflineCacheError(
-        OfflineCode.IO,
-        `cannot take the stale-lock breaker (${FLOCK} exit ${locked.status})`,
-      );
-    }
-    if (readLock(lockPath) === staleContent) unlinkSync(lockPath);
-  } finally {
-    closeSync(fd); // releases the flock: the descriptor's open file description goes away
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  }).catch((error: unknown) => {
+    throw new OfflineCacheError(
+      OfflineCode.IO,
+      `cannot run ${FLOCK} for ${what}: ${errnoOf(error) ?? 'error'}`,
+    );
+  });
+  if (status === BUSY_EXIT) throw new OfflineCacheError(OfflineCode.IO, `${what} stayed locked`);
+  if (status !== 0) {
+    throw new OfflineCacheError(OfflineCode.IO, `cannot lock ${what} (${FLOCK} exit ${status})`);
   }
 }
 
-export interface LockOptions {
-  /** How long to wait for a busy lock before failing with IO. */
-  timeoutMs: number;
-}
+const sameFile = (a: Stats, b: Stats): boolean => a.dev === b.dev && a.ino === b.ino;
 
 /**
- * Runs `task` while holding the lock `dir/.<name>.lock` (name: the 32-hex file stem).
- * Throws IO when the lock stays busy longer than `timeoutMs`.
+ * Runs `task` while holding the flock of `dir/file`, the entry itself. Resolves to `missing`
+ * (without running `task`) when there is no such entry, or it was removed while we waited.
+ * A symlink or non-regular file is refused (INVALID); a lock that stays busy → IO.
  */
-export async function withFileLock<T>(
+export async function withEntryLock<T, M>(
   dir: string,
-  name: string,
+  file: string,
+  options: LockOptions,
+  missing: M,
+  task: () => Promise<T>,
+): Promise<T | M> {
+  const path = join(dir, file);
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    let fd: number;
+    try {
+      fd = openSync(
+        path,
+        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+      );
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno === 'ENOENT') return missing;
+      if (errno === 'ELOOP')
+        throw new OfflineCacheError(OfflineCode.INVALID, `${file} is a symlink`);
+      throw new OfflineCacheError(OfflineCode.IO, `cannot open ${file}: ${errno ?? 'error'}`);
+    }
+    try {
+      const opened = fstatSync(fd);
+      if (!opened.isFile())
+        throw new OfflineCacheError(OfflineCode.INVALID, `${file} is not a regular file`);
+      await flockDescriptor(fd, deadline - Date.now(), file);
+      let current: Stats;
+      try {
+        current = lstatSync(path);
+      } catch (error) {
+        if (errnoOf(error) === 'ENOENT') return missing; // removed while we waited
+        throw new OfflineCacheError(OfflineCode.IO, `cannot stat ${file}: ${errnoOf(error)}`);
+      }
+      if (sameFile(opened, current)) return await task();
+      // Replaced while we waited: the lock we hold is on the old inode. Start again.
+      if (Date.now() >= deadline)
+        throw new OfflineCacheError(OfflineCode.IO, `${file} stayed locked`);
+    } finally {
+      closeSync(fd); // releases the flock
+    }
+  }
+}
+
+/** Runs `task` while holding the flock of the cache directory (entry creation only). */
+export async function withDirLock<T>(
+  dir: string,
   options: LockOptions,
   task: () => Promise<T>,
 ): Promise<T> {
-  const lockPath = join(dir, `.${name}.lock`);
-  const identity = ownIdentity();
-  const temp = join(dir, `.${name}.lock.${process.pid}.${randomBytes(6).toString('hex')}`);
+  let fd: number;
   try {
-    const tempFd = openSync(
-      temp,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      writeSync(tempFd, identity);
-    } finally {
-      closeSync(tempFd);
-    }
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (error) {
-    throw new OfflineCacheError(
-      OfflineCode.IO,
-      `cannot create a lock file in ${dir}: ${errnoOf(error) ?? 'error'}`,
-    );
-  }
-  const deadline = Date.now() + options.timeoutMs;
-  let pause = 2;
-  try {
-    for (;;) {
-      try {
-        linkSync(temp, lockPath);
-        break;
-      } catch (error) {
-        if (errnoOf(error) !== 'EEXIST') {
-          throw new OfflineCacheError(
-            OfflineCode.IO,
-            `cannot take lock ${lockPath}: ${errnoOf(error) ?? 'error'}`,
-          );
-        }
-      }
-      const owner = readLock(lockPath);
-      if (owner === null) continue; // released between our link and our read: retry now
-      if (!ownerAlive(owner)) {
-        breakStaleLock(dir, lockPath, owner);
-        continue;
-      }
-      if (Date.now() >= deadline)
-        throw new OfflineCacheError(OfflineCode.IO, `lock ${lockPath} stayed busy`);
-      await sleep(pause);
-      pause = Math.min(pause * 2, 25);
-    }
-  } finally {
-    unlinkSync(temp);
+    throw new OfflineCacheError(OfflineCode.IO, `cannot open ${dir}: ${errnoOf(error) ?? 'error'}`);
   }
   try {
+    await flockDescriptor(fd, options.timeoutMs, 'the cache directory');
     return await task();
   } finally {
-    // Only ever remove our own lock (a correct protocol never needs the check; it is cheap).
-    if (readLock(lockPath) === identity) unlinkSync(lockPath);
+    closeSync(fd);
   }
 }

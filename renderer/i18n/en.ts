@@ -43,7 +43,7 @@ export const en: Messages = {
     CRYPTO:
       'The offline credential store is damaged or was tampered with. Connect to the network to sign in online, or contact your administrator.',
     NOTFOUND:
-      'No offline credentials are stored for this account. Connect to the network and sign in online once to enable offline sign-in.',
+      'Wrong password for offline sign-in, or no offline sign-in on this computer for this account. Use the password that last worked online and check Caps Lock; if you never signed in online here, connect to the network first.',
     EXPIRED:
       'Your offline credentials have expired. Connect to the network and sign in online to renew them.',
     LOCKED:
@@ -51,7 +51,7 @@ export const en: Messages = {
     INVALID:
       'Your offline credential entry is not valid. Connect to the network to sign in online, or ask your administrator to reset it.',
     PASSWORD:
-      'Wrong password for offline sign-in. Use the password that last worked online and check Caps Lock.',
+      'Wrong password for offline sign-in, or no offline sign-in on this computer for this account. Use the password that last worked online and check Caps Lock; if you never signed in online here, connect to the network first.',
     UNKNOWN:
       'Offline sign-in failed for an unknown reason. Try again; if this keeps happening, contact your administrator.',
   },

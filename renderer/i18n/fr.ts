@@ -43,7 +43,7 @@ export const fr: Messages = {
     CRYPTO:
       'Le stockage des identifiants hors ligne est endommagé ou a été modifié. Connectez-vous au réseau pour vous identifier en ligne, ou contactez votre administrateur.',
     NOTFOUND:
-      'Aucun identifiant hors ligne n’est enregistré pour ce compte. Connectez-vous au réseau et identifiez-vous une fois en ligne pour activer la connexion hors ligne.',
+      'Mot de passe hors ligne incorrect, ou pas de connexion hors ligne sur cet ordinateur pour ce compte. Utilisez le dernier mot de passe accepté en ligne et vérifiez le verrouillage des majuscules ; si vous ne vous êtes jamais identifié en ligne ici, connectez-vous d’abord au réseau.',
     EXPIRED:
       'Vos identifiants hors ligne ont expiré. Connectez-vous au réseau et identifiez-vous en ligne pour les renouveler.',
     LOCKED:
@@ -51,7 +51,7 @@ export const fr: Messages = {
     INVALID:
       "Votre entrée d'identifiants hors ligne n'est pas valide. Connectez-vous au réseau pour vous identifier en ligne, ou demandez à votre administrateur de la réinitialiser.",
     PASSWORD:
-      'Mot de passe hors ligne incorrect. Utilisez le dernier mot de passe accepté en ligne et vérifiez le verrouillage des majuscules.',
+      'Mot de passe hors ligne incorrect, ou pas de connexion hors ligne sur cet ordinateur pour ce compte. Utilisez le dernier mot de passe accepté en ligne et vérifiez le verrouillage des majuscules ; si vous ne vous êtes jamais identifié en ligne ici, connectez-vous d’abord au réseau.',
     UNKNOWN:
       'La connexion hors ligne a échoué pour une raison inconnue. Réessayez ; si le problème persiste, contactez votre administrateur.',
   },

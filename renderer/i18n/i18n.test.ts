@@ -26,12 +26,20 @@ test('fr has exactly the keys of en, with the same kinds of values', () => {
   }
 });
 
-test('every OFFLINE_ERROR name has a distinct, translated sentence in both locales', () => {
+test('every OFFLINE_ERROR name has a distinct, translated sentence in both locales (NOTFOUND reads as PASSWORD)', () => {
   for (const [locale, t] of catalogues) {
+    // No user enumeration (issue 7): "no entry" must read exactly as "wrong password", whoever
+    // prints the code (bastion-offline prints -8 for both; another cache may print -4).
+    assert.equal(
+      t.offlineError.NOTFOUND,
+      t.offlineError.PASSWORD,
+      `${locale}: NOTFOUND ≠ PASSWORD`,
+    );
     const seen = new Set<string>();
     for (const name of OFFLINE_ERROR_NAMES) {
       const text = t.offlineError[name];
       assert.ok(text.trim().length > 20, `${locale}.${name} is too short to say what to do`);
+      if (name === 'NOTFOUND') continue; // checked above: the PASSWORD sentence
       assert.ok(!seen.has(text), `${locale}.${name} repeats another sentence`);
       seen.add(text);
     }

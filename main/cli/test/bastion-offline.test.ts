@@ -95,15 +95,16 @@ describe('bastion-offline verify / store / status', () => {
     assert.match(r.stdout, /^OFFLINE_ERROR:-6:(4[0-9]|5[0-9]|60)$/); // 60 s minus the run time
   });
 
-  test('verify: expired (carol, stored 8 days ago) → -5 and the entry is removed; unknown user → -4', () => {
+  test('verify: expired (carol, stored 8 days ago) → -5 and the entry is removed; unknown user → -8 like a wrong password', () => {
     assert.equal(
       offline(['verify', ...copy.cliOptions], { PAM_USER: 'carol' }, 'carol pw').stdout,
       'OFFLINE_ERROR:-5',
     );
     assert.equal(existsSync(join(copy.cacheDir, cacheFileName('carol'))), false);
-    assert.equal(
-      offline(['verify', ...copy.cliOptions], { PAM_USER: 'mallory' }, 'x').stdout,
-      'OFFLINE_ERROR:-4',
+    const unknown = offline(['verify', ...copy.cliOptions], { PAM_USER: 'mallory' }, 'x');
+    assert.deepEqual(
+      [unknown.status, unknown.stdout, unknown.stderr],
+      [1, 'OFFLINE_ERROR:-8', 'bastion-offline: no cached credentials for this user'],
     );
   });
 

@@ -42,7 +42,7 @@ export async function bundleForTest(
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['argon2', 'node-hid', 'cbor-extract', 'electron'],
+    external: ['sodium-native', 'node-hid', 'cbor-extract', 'electron'],
     logLevel: 'warning',
     banner: { js: buildBanner() },
   });

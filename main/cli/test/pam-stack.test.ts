@@ -22,7 +22,7 @@ import {
   PAM_MATRIX,
   type PamStack,
 } from '../../../testkit/pam-stack';
-import { HELPER_OUT, REPO_ROOT } from '../../../testkit/paths';
+import { HELPER_TEST_BUILD, REPO_ROOT } from '../../../testkit/paths';
 import { fileExists, requireOrSkip } from '../../../testkit/require';
 import { runHelper, type HelperRun } from '../../../native-helper/test/driver';
 import {
@@ -32,7 +32,7 @@ import {
   type InstalledEntry,
 } from './installed-entry';
 
-const HELPER = join(HELPER_OUT, 'bastion-pam-helper-test');
+const HELPER = HELPER_TEST_BUILD;
 const SHIPPED_UNIX = readFileSync(join(REPO_ROOT, 'resources/pam/unix/bastion-greeter'), 'utf8');
 const SHIPPED_OPENBASTION = readFileSync(
   join(REPO_ROOT, 'resources/pam/openbastion/bastion-greeter'),
@@ -190,9 +190,9 @@ describe('PAM stack through the helper: online first, offline cache when unreach
     assert.equal(locked.success, false);
     assert.equal(info(locked).length, 1);
     assert.match(info(locked)[0]!, /^OFFLINE_ERROR:-6:(2[5-9]\d|300)$/);
-    // Unknown user while offline: -4, and the stack fails.
+    // Unknown user while offline: the same line as a wrong password (no enumeration), fails.
     const unknown = await login(offline, 'nobody', 'x');
-    assert.deepEqual([unknown.success, info(unknown)], [false, ['OFFLINE_ERROR:-4']]);
+    assert.deepEqual([unknown.success, info(unknown)], [false, ['OFFLINE_ERROR:-8']]);
   });
 
   test('bastion-status prints the state for the tray and never authenticates', async (t) => {
@@ -296,7 +296,7 @@ describe('PAM stack through the helper: online first, offline cache when unreach
     assert.equal(ok.success, true, `${ok.result} ${ok.stderr}`);
     assert.deepEqual(info(ok), [`OFFLINE_OK:${entryState('heidi').expiresAt}`]);
     const wrong = await login(offline, 'ivan', 'OFFLINE:online-secret');
-    assert.deepEqual([wrong.success, info(wrong)], [false, ['OFFLINE_ERROR:-4']]);
+    assert.deepEqual([wrong.success, info(wrong)], [false, ['OFFLINE_ERROR:-8']]);
   });
 });
 

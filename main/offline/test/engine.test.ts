@@ -1,23 +1,23 @@
 // Engine behaviour beyond the golden set: store/verify round trip, lockout and expiry with an
 // injected clock, bounds, max entries, file modes, key fallbacks, admin operations, the lock.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   existsSync,
   linkSync,
-  mkdirSync,
   readFileSync,
   readdirSync,
+  renameSync,
   statSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { OfflineCache, type OfflineCacheOptions } from '../cache';
 import { OfflineCacheError, OfflineCode } from '../codes';
 import { cacheFileName } from '../format';
-import { withFileLock } from '../lock';
+import { withEntryLock } from '../lock';
 import { looksLikeToken, passwordFromStdin } from '../password';
 import { copyGolden, snapshotDir } from './golden-fixture';
 
@@ -270,40 +270,86 @@ describe('administration', () => {
   });
 });
 
-describe('cross-process lock', () => {
-  test('a lock left by a dead process is broken; a live holder makes others wait, then time out (IO)', async () => {
+describe('cross-process lock (flock on the entry itself)', () => {
+  test('creates no file; a live holder makes others wait, then time out (IO); a killed holder frees it at once', async () => {
     const copy = copyGolden();
     try {
-      const dir = join(copy.root, 'locks');
-      mkdirSync(dir, { mode: 0o700 });
-      const stem = 'a'.repeat(32);
-      // A finished child's pid with its real start time: exactly what a killed holder leaves.
-      const child = spawnSync('/bin/sh', ['-c', 'echo $$ $(cut -d" " -f22 /proc/$$/stat)'], {
-        encoding: 'utf8',
-      });
-      writeFileSync(join(dir, `.${stem}.lock`), child.stdout, { mode: 0o600 });
-      assert.equal(await withFileLock(dir, stem, { timeoutMs: 1000 }, async () => 'ran'), 'ran');
-      assert.equal(existsSync(join(dir, `.${stem}.lock`)), false, 'released');
-      // A live holder: this very process, seen from a nested acquisition.
-      const started = Date.now();
-      await withFileLock(dir, stem, { timeoutMs: 1000 }, async () => {
-        await assert.rejects(
-          withFileLock(dir, stem, { timeoutMs: 200 }, async () => 'never'),
-          (e: OfflineCacheError) => e.code === OfflineCode.IO && /stayed busy/.test(e.reason),
-        );
-      });
-      assert.ok(Date.now() - started >= 200);
-      assert.deepEqual(
-        readdirSync(dir).filter((n) => n !== '.break.lock'),
-        [],
-        'no temp or lock files left',
+      const dir = copy.cacheDir;
+      const file = cacheFileName('alice');
+      const before = readdirSync(dir).sort();
+      assert.equal(
+        await withEntryLock(dir, file, { timeoutMs: 1000 }, 'missing', async () => 'ran'),
+        'ran',
       );
-      unlinkSync(join(dir, '.break.lock'));
+      assert.equal(
+        await withEntryLock(dir, cacheFileName('nobody'), { timeoutMs: 1000 }, 'missing', () =>
+          Promise.resolve('ran'),
+        ),
+        'missing',
+        'no entry: nothing locked, nothing created',
+      );
+      // A live holder in another process: flock(1) holding the entry while it sleeps.
+      const holder = await holdLock(join(dir, file));
+      const started = Date.now();
+      await assert.rejects(
+        withEntryLock(dir, file, { timeoutMs: 300 }, 'missing', async () => 'never'),
+        (e: OfflineCacheError) => e.code === OfflineCode.IO && /stayed locked/.test(e.reason),
+      );
+      assert.ok(Date.now() - started >= 250);
+      // SIGKILL the holder: the kernel drops the lock, no stale state to break.
+      const waiting = withEntryLock(dir, file, { timeoutMs: 5000 }, 'missing', async () => 'got');
+      await sleep(100);
+      holder.kill('SIGKILL');
+      assert.equal(await waiting, 'got');
+      assert.deepEqual(readdirSync(dir).sort(), before, 'no lock or temp file was ever created');
     } finally {
       copy.cleanup();
     }
   });
+
+  test('an entry replaced (rename) while a waiter waits: the waiter locks the new file', async () => {
+    const copy = copyGolden();
+    const cache = new OfflineCache({ ...copy.options, now: () => 1_795_400_020 });
+    try {
+      const path = join(copy.cacheDir, cacheFileName('eve'));
+      const holder = await holdLock(path);
+      const oldInode = statSync(path).ino;
+      // The reference writes without any lock: temp + rename over the locked file.
+      const copyOfEntry = readFileSync(path);
+      writeFileSync(`${path}.tmp.1`, copyOfEntry, { mode: 0o600 });
+      renameSync(`${path}.tmp.1`, path);
+      assert.notEqual(statSync(path).ino, oldInode);
+      // Not blocked by the holder of the old inode.
+      await assert.rejects(
+        cache.verify('eve', Buffer.from('nope')),
+        (e: OfflineCacheError) => e.code === OfflineCode.PASSWORD,
+      );
+      assert.equal(cache.get('eve').failedAttempts, 3);
+      holder.kill('SIGKILL');
+    } finally {
+      cache.close();
+      copy.cleanup();
+    }
+  });
 });
+
+/**
+ * Another process holding the flock of `path`: one process (the shell opens the file, flock(1)
+ * locks that descriptor, then the shell becomes `sleep` keeping it), so killing it frees it.
+ */
+async function holdLock(path: string): Promise<ChildProcess> {
+  const holder = spawn(
+    '/bin/sh',
+    ['-c', 'exec 3<"$1" && /usr/bin/flock -x 3 && echo locked && exec sleep 30', 'sh', path],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const locked = await new Promise<boolean>((resolve) => {
+    holder.stdout!.once('data', () => resolve(true));
+    holder.once('close', () => resolve(false));
+  });
+  assert.equal(locked, true, 'the holder took the lock');
+  return holder;
+}
 
 describe('what arrives on stdin', () => {
   test('pam_exec NUL termination, a typed newline, the OFFLINE: prefix, the 512-byte cap', () => {
