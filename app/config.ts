@@ -3,12 +3,18 @@
 // start (a greeter that silently falls back to another mode is worse than one that stops).
 import type { GreeterMode, Locale } from '../preload/api';
 import { parsePortalUrl, PortalUrlError } from '../main/monitor/portal-url';
+import { MAX_SOCKET_PATH_BYTES } from '../main/pam/helper-client';
 
 export interface GreeterConfig {
   mode: GreeterMode;
   locale: Locale;
-  /** Absolute path of the setuid PAM helper. */
+  /** Absolute path of the setuid PAM helper (used when the helper socket is absent). */
   helperPath: string;
+  /**
+   * Socket of the socket-activated helper (resources/systemd/), preferred when something
+   * listens there; null: the setuid helper only.
+   */
+  helperSocketPath: string | null;
   /** The locked session's user (unlock mode). */
   currentUser: string | null;
   /** Windowed instead of fullscreen kiosk (debugging only). */
@@ -39,8 +45,10 @@ export class ConfigError extends Error {
 
 /** Where packages install the helper (setuid root); see resources/. */
 export const DEFAULT_HELPER_PATH = '/usr/libexec/bastion-greeter/bastion-pam-helper';
+/** ListenStream= of resources/systemd/bastion-pam-helper.socket. */
+export const DEFAULT_HELPER_SOCKET = '/run/bastion-pam-helper.sock';
 
-type Flag = '--mode' | '--locale' | '--helper' | '--user';
+type Flag = '--mode' | '--locale' | '--helper' | '--helper-socket' | '--user';
 
 function parseFlags(argv: readonly string[]): { values: Map<Flag, string>; windowed: boolean } {
   const values = new Map<Flag, string>();
@@ -51,7 +59,7 @@ function parseFlags(argv: readonly string[]): { values: Map<Flag, string>; windo
       continue;
     }
     if (!arg.startsWith('--bastion-')) continue; // Chromium/Electron switches pass through
-    const match = /^--bastion-(mode|locale|helper|user)=(.*)$/.exec(arg);
+    const match = /^--bastion-(mode|locale|helper|helper-socket|user)=(.*)$/.exec(arg);
     if (!match) throw new ConfigError('CONFIG_UNKNOWN_FLAG', `unknown option ${arg.split('=')[0]}`);
     values.set(`--${match[1]}` as Flag, match[2]!);
   }
@@ -59,9 +67,11 @@ function parseFlags(argv: readonly string[]): { values: Map<Flag, string>; windo
 }
 
 /**
- * Reads `--bastion-mode=`, `--bastion-locale=`, `--bastion-helper=`, `--bastion-user=`,
- * `--windowed` and the environment knobs BASTION_MODE, BASTION_LOCALE, BASTION_HELPER,
- * BASTION_USER and BASTION_PORTAL_URL (https URL the offline monitor probes; unset: none).
+ * Reads `--bastion-mode=`, `--bastion-locale=`, `--bastion-helper=`,
+ * `--bastion-helper-socket=`, `--bastion-user=`, `--windowed` and the environment knobs
+ * BASTION_MODE, BASTION_LOCALE, BASTION_HELPER, BASTION_HELPER_SOCKET (absolute path; empty:
+ * the setuid helper only), BASTION_USER and BASTION_PORTAL_URL (https URL the offline monitor
+ * probes; unset: none).
  */
 export function readGreeterConfig(
   argv: readonly string[],
@@ -80,6 +90,19 @@ export function readGreeterConfig(
   if (!helperPath.startsWith('/')) {
     throw new ConfigError('CONFIG_BAD_PATH', 'the helper path must be absolute');
   }
+  const socket =
+    values.get('--helper-socket') ?? env.BASTION_HELPER_SOCKET ?? DEFAULT_HELPER_SOCKET;
+  const helperSocketPath = socket === '' ? null : socket;
+  if (
+    helperSocketPath !== null &&
+    (!helperSocketPath.startsWith('/') ||
+      Buffer.byteLength(helperSocketPath) > MAX_SOCKET_PATH_BYTES)
+  ) {
+    throw new ConfigError(
+      'CONFIG_BAD_PATH',
+      `the helper socket path must be absolute, at most ${MAX_SOCKET_PATH_BYTES} bytes`,
+    );
+  }
   const currentUser = values.get('--user') ?? env.BASTION_USER ?? null;
   let portalUrl: URL | null;
   try {
@@ -88,5 +111,13 @@ export function readGreeterConfig(
     if (!(error instanceof PortalUrlError)) throw error;
     throw new ConfigError('CONFIG_BAD_URL', `BASTION_PORTAL_URL: ${error.message}`);
   }
-  return { mode, locale, helperPath, currentUser: currentUser || null, windowed, portalUrl };
+  return {
+    mode,
+    locale,
+    helperPath,
+    helperSocketPath,
+    currentUser: currentUser || null,
+    windowed,
+    portalUrl,
+  };
 }

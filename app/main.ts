@@ -38,6 +38,7 @@ async function start(): Promise<void> {
     mode: config.mode,
     locale: config.locale,
     helperPath: config.helperPath,
+    helperSocketPath: config.helperSocketPath,
     currentUser: config.currentUser,
     host: 'electron',
   });

@@ -1,7 +1,11 @@
-// PAM round trip: one whole transaction (spawn, START, password prompt, answer, authenticate,
-// acct_mgmt, RESULT) through our helper from main/pam, against `pamtester` doing the same
-// operations on the same pam_wrapper stack, both started from Node the same way.
-// The helper build measured is `bastion-pam-helper-bench`: the release compiler flags with the
+// PAM round trip: one whole transaction (start, START, password prompt, answer, authenticate,
+// acct_mgmt, RESULT) through our helper from main/pam, in both of its modes — spawned as the
+// setuid binary is, and socket-activated (`--socket` under systemd-socket-activate --accept
+// --inetd, which forks and execs one helper per connection as the Accept=yes unit does) —
+// against `pamtester` doing the same operations on the same pam_wrapper stack, all in one run.
+// The socket figure has no PID-1 cost in it (cgroup, sandbox namespaces of the unit): there is
+// no PID-1 systemd here.
+// The helper build measured is `test-build-pam-helper-bench`: the release compiler flags with the
 // test switch (so it reads the pam_wrapper stack), without the sanitizers of the test build.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +13,8 @@ import { join } from 'node:path';
 import { encodeFrame, FrameType } from '../main/pam/frames';
 import { runPamTransaction } from '../main/pam/helper-client';
 import { createPamStack, matrixService } from '../testkit/pam-stack';
-import { HELPER_OUT } from '../testkit/paths';
+import { HELPER_BENCH_BUILD } from '../testkit/paths';
+import { startSocketActivatedHelper } from '../testkit/socket-activate';
 import { median, round, timeRuns } from './stats';
 
 const RUNS = 30;
@@ -17,7 +22,7 @@ const RUNS = 30;
 // account, and the helper looks the account up (getpwnam, to key its rate limit). An unknown
 // name walks every NSS source (here files, then systemd), which costs pam_unix the same.
 const ACCOUNT = 'nobody';
-const helperPath = join(HELPER_OUT, 'bastion-pam-helper-bench');
+const helperPath = HELPER_BENCH_BUILD;
 if (!existsSync(helperPath)) throw new Error(`${helperPath} missing: run make -C native-helper`);
 
 const stack = createPamStack({
@@ -30,9 +35,14 @@ const stack = createPamStack({
 const stateRoot = mkdtempSync('/dev/shm/bastion-bench-');
 const helperEnv = { ...stack.env, BASTION_TEST_STATE_DIR: join(stateRoot, 'helper-state') };
 
-async function viaHelper(): Promise<void> {
+// The socket-activated mode: the same build, the same environment, one helper per connection.
+const activated = await startSocketActivatedHelper({ binary: helperPath, env: helperEnv });
+
+/** One transaction through main/pam's client; `socketPath` set: the socket-activated mode. */
+async function roundTrip(socketPath: string | null): Promise<void> {
   const tx = runPamTransaction({
     helperPath,
+    socketPath,
     service: 'bastion-greeter',
     user: ACCOUNT,
     env: helperEnv,
@@ -43,7 +53,12 @@ async function viaHelper(): Promise<void> {
       throw new Error(`helper round trip failed: ${JSON.stringify(event.outcome)}`);
     }
   }
+  // A silent fallback to spawning would measure the wrong mode.
+  const expected = socketPath === null ? 'spawn' : 'socket';
+  if (tx.transport !== expected) throw new Error(`ran over ${tx.transport}, not ${expected}`);
 }
+const viaHelper = () => roundTrip(null);
+const viaSocket = () => roundTrip(activated.path);
 
 /**
  * The helper alone, its frames pre-written into stdin like `pamtester` with a pre-filled stdin:
@@ -100,23 +115,26 @@ function viaPamtester(interactive: boolean): Promise<void> {
 }
 
 try {
-  // Interleave the three so drift in machine load hits them alike.
+  // Interleave them all so drift in machine load hits them alike.
   const helperSamples: number[] = [];
+  const socketSamples: number[] = [];
   const interactiveSamples: number[] = [];
   const prefilledSamples: number[] = [];
   const helperPrefilledSamples: number[] = [];
   const interactive = () => viaPamtester(true);
   const prefilled = () => viaPamtester(false);
-  for (const warm of [viaHelper, interactive, prefilled, viaHelperPrefilled]) {
+  for (const warm of [viaHelper, viaSocket, interactive, prefilled, viaHelperPrefilled]) {
     await timeRuns(warm, 0, 3);
   }
   for (let i = 0; i < RUNS; i++) {
     helperSamples.push(...(await timeRuns(viaHelper, 1, 0)));
+    socketSamples.push(...(await timeRuns(viaSocket, 1, 0)));
     interactiveSamples.push(...(await timeRuns(interactive, 1, 0)));
     prefilledSamples.push(...(await timeRuns(prefilled, 1, 0)));
     helperPrefilledSamples.push(...(await timeRuns(viaHelperPrefilled, 1, 0)));
   }
   const helperMs = median(helperSamples);
+  const socketMs = median(socketSamples);
   const interactiveMs = median(interactiveSamples);
   const prefilledMs = median(prefilledSamples);
   const helperPrefilledMs = median(helperPrefilledSamples);
@@ -128,12 +146,17 @@ try {
       pamtester_prefilled_stdin_median_ms: round(prefilledMs),
       ratio_helper_vs_pamtester: round(helperMs / interactiveMs),
       ratio_helper_vs_pamtester_prefilled: round(helperMs / prefilledMs),
+      socket_round_trip_median_ms: round(socketMs),
+      ratio_socket_vs_pamtester: round(socketMs / interactiveMs),
+      ratio_socket_vs_pamtester_prefilled: round(socketMs / prefilledMs),
+      socket_activation: 'systemd-socket-activate --accept --inetd (no PID-1 unit costs)',
       helper_alone_prefilled_stdin_median_ms: round(helperPrefilledMs),
       ratio_helper_alone_vs_pamtester_prefilled: round(helperPrefilledMs / prefilledMs),
       goal_ratio: 1.1,
     }),
   );
 } finally {
+  await activated.stop();
   stack.cleanup();
   rmSync(stateRoot, { recursive: true, force: true });
 }

@@ -2,11 +2,17 @@
 // entry reads the same knobs (app/config.ts); dev/ may not import app/, so this is its own.
 import type { GreeterMode, Locale } from '../preload/api';
 import { parsePortalUrl, PortalUrlError } from '../main/monitor/portal-url';
+import { MAX_SOCKET_PATH_BYTES } from '../main/pam/helper-client';
 
 export interface DevServerConfig {
   mode: GreeterMode;
   locale: Locale;
   helperPath: string;
+  /**
+   * Socket of a socket-activated helper tried before `helperPath` (BASTION_HELPER_SOCKET);
+   * null, the default here: the demo spawns the helper's test build.
+   */
+  helperSocketPath: string | null;
   currentUser: string | null;
   /** Where to lay out the demo PAM stack and state (scripts/start.mjs: build/demo); null: none. */
   demoDir: string | null;
@@ -28,6 +34,8 @@ export class DevConfigError extends Error {
 
 /**
  * Reads BASTION_MODE (login|unlock), BASTION_LOCALE (en|fr), BASTION_HELPER (absolute path),
+ * BASTION_HELPER_SOCKET (absolute path of a socket-activated helper, tried first; unset or
+ * empty: none),
  * BASTION_USER (the locked session's user; the demo defaults it to `demo`),
  * BASTION_DEV_DEMO_DIR, BASTION_DEV_PORT and BASTION_PORTAL_URL (the URL the offline monitor
  * probes: https, or http on loopback for the demo and tests; unset: no probe) and
@@ -47,6 +55,16 @@ export function readDevServerConfig(
   const helperPath = env.BASTION_HELPER ?? '';
   if (!helperPath.startsWith('/')) {
     throw new DevConfigError('BASTION_HELPER must be the absolute path of the PAM helper');
+  }
+  const helperSocketPath = env.BASTION_HELPER_SOCKET || null;
+  if (
+    helperSocketPath !== null &&
+    (!helperSocketPath.startsWith('/') ||
+      Buffer.byteLength(helperSocketPath) > MAX_SOCKET_PATH_BYTES)
+  ) {
+    throw new DevConfigError(
+      `BASTION_HELPER_SOCKET must be absolute, at most ${MAX_SOCKET_PATH_BYTES} bytes`,
+    );
   }
   const demoDir = env.BASTION_DEV_DEMO_DIR || null;
   if (demoDir !== null && !demoDir.startsWith('/')) {
@@ -72,5 +90,15 @@ export function readDevServerConfig(
   ) {
     throw new DevConfigError('BASTION_DEV_PROBE_INTERVAL_MS must be an integer >= 50');
   }
-  return { mode, locale, helperPath, currentUser, demoDir, port, portalUrl, probeIntervalMs };
+  return {
+    mode,
+    locale,
+    helperPath,
+    helperSocketPath,
+    currentUser,
+    demoDir,
+    port,
+    portalUrl,
+    probeIntervalMs,
+  };
 }

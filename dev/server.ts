@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     mode: config.mode,
     locale: config.locale,
     helperPath: config.helperPath,
+    helperSocketPath: config.helperSocketPath,
     currentUser: config.currentUser,
     host: 'dev-chromium',
     ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),

@@ -23,29 +23,44 @@
  * frame write it interrupts never resumes. So a caller that stops reading cannot keep a root
  * helper alive past the deadline.
  *
- * Rate limiting, per (caller uid, target user), in STATE_DIR (root, 0700; files 0600, written
- * temp + fsync + rename under flock on the directory, opened O_NOFOLLOW). An attempt is charged
- * when its first ANSWER arrives, before PAM sees it, so parallel helpers cannot outrun the count;
- * a transaction that never answers (cancelled, timed out) costs nothing. RL_MAX_FAILURES charges
- * within RL_WINDOW lock the pair for RL_BACKOFF_FIRST seconds, doubling with each further lockout
- * up to RL_BACKOFF_MAX; the lockout level is forgotten after RL_FORGET quiet seconds; a success
- * deletes the record. While locked, START is answered BASTION_THROTTLED without running PAM.
- * An unreadable state file or directory fails closed (BASTION_SYSTEM).
+ * Two ways to be started (PROTOCOL.md, "Modes"): setuid root by the caller itself (the caller is
+ * the real uid), or `--socket` by systemd (Accept=yes, real uid 0, the connection on fds 0/1; the
+ * caller is the socket peer, SO_PEERCRED / SO_PEERGROUPS). Nothing else differs.
  *
+ * Nothing one caller's helper holds may make another caller's helper wait (a setuid helper stays
+ * in its caller's cgroup, where the caller can freeze it): every lock is per caller, every wait
+ * for one is bounded, and none is held while PAM runs, except the caller's own slot.
+ *  - Slots: at most MAX_CONCURRENT helpers per caller at once (flock, never waited for, on
+ *    STATE_DIR/<uid>.slot<n>); one more is BASTION_BUSY.
+ *  - Rate limit per (caller uid, account), a leaky bucket: each charged attempt adds RL_LEAK
+ *    seconds of debt, which leaks away at one per second; past RL_FREE - 1 attempts' worth the
+ *    pair is locked for RL_BACKOFF_FIRST seconds, doubling per attempt (or part of one) above
+ *    RL_FREE, capped at RL_BACKOFF_MAX. So a burst
+ *    gets RL_FREE guesses, slow guessing settles at about one per RL_LEAK, and the level
+ *    persists while guessing goes on. Charged when the first ANSWER arrives, before PAM sees it
+ *    (parallel helpers cannot outrun the count); a success deletes the record. The record is
+ *    read without a lock (it is only ever replaced by rename) and updated under flock on its
+ *    own lock file, waited for at most RL_LOCK_WAIT_MS. Unreadable state fails closed.
+ *  - Idle: from START to the first answer at most IDLE_MS (a prompt left open holds a root
+ *    process and a slot); the whole transaction at most DEADLINE_MS.
+ *  - bastion-status never prompts and so is never charged: its frames are kept per (caller,
+ *    account) for STATUS_TTL seconds and replayed without running PAM (a root Node process).
+
  * Secrets: every inbound frame lands in one mlocked buffer, wiped after each frame and on exit.
  * libpam requires answers as malloc'ed strings it frees itself (Linux-PAM overwrites them first);
  * the copy we hand over is the only one outside the locked buffer. Nothing is logged.
  *
  * The test build (-DBASTION_TEST_BUILD) keeps pam_wrapper's variables (PAM_WRAPPER, PAM_WRAPPER_*,
- * PAM_MATRIX_PASSWD, LD_PRELOAD, UID_WRAPPER_DISABLE_DEEPBIND) through the scrub and reads
- * BASTION_TEST_STATE_DIR, BASTION_TEST_DEADLINE_MS and BASTION_TEST_GREETER_GID. The release
- * build reads none of them.
+ * PAM_MATRIX_PASSWD, LD_PRELOAD, UID_WRAPPER_DISABLE_DEEPBIND) through the scrub and reads the
+ * BASTION_TEST_* switches of test_overrides(); it refuses to run setuid (ruid != euid), so an
+ * installed copy cannot hand those switches to a caller. The release build reads none of them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <security/pam_appl.h>
@@ -57,9 +72,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,18 +87,23 @@
  * fsync on a disk would double the round trip; a reboot forgetting them is acceptable. */
 #define STATE_DIR "/run/bastion-pam-helper"
 #define DEADLINE_MS 120000L
+#define IDLE_MS 30000L          /* START to the first answer: the greeter answers at once */
 #define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
-#define RL_MAX_FAILURES 5
-#define RL_WINDOW 900L        /* 15 min */
-#define RL_BACKOFF_FIRST 60L  /* 1 min, then 2, 4, 8, 16, 32, capped at 60 */
+#define MAX_CONCURRENT 4        /* helpers per caller at once (password, key, status, one spare) */
+#define RL_FREE 5               /* a burst of guesses before the first lockout */
+#define RL_LEAK 3600L           /* one charged attempt forgiven per hour */
+#define RL_DEBT_MAX (24 * RL_LEAK) /* at most a day to forgive everything */
+#define RL_BACKOFF_FIRST 60L    /* 1 min, then 2, 4 … per attempt (or part) above RL_FREE, capped */
 #define RL_BACKOFF_MAX 3600L
-#define RL_FORGET 86400L      /* a day without failures resets the lockout level */
+#define RL_LOCK_WAIT_MS 2000L   /* only the same caller's helper for the same account holds it */
+#define STATUS_TTL 30L          /* bastion-status answers replayed for this long */
+#define STATUS_MAX 16384        /* bytes of frames kept for a replay */
 
 static const char *const allowed_services[] = {"bastion-greeter", "bastion-status"};
 
 enum refusal {
-  R_NONE, R_PROTOCOL, R_SERVICE, R_CALLER, R_THROTTLED, R_USER_CHANGED, R_CANCELLED, R_TIMEOUT,
-  R_NOT_PRIVILEGED, R_SYSTEM
+  R_NONE, R_PROTOCOL, R_SERVICE, R_CALLER, R_THROTTLED, R_BUSY, R_USER_CHANGED, R_CANCELLED,
+  R_TIMEOUT, R_NOT_PRIVILEGED, R_SYSTEM
 };
 /* Exit status: 0 success, 1 PAM said no, 2 refused, 3 protocol/cancel, 4 system, 5 deadline. */
 static const struct { int code; const char *name; int status; } refusals[] = {
@@ -89,6 +111,7 @@ static const struct { int code; const char *name; int status; } refusals[] = {
     [R_SERVICE] = {PAM_PERM_DENIED, "BASTION_SERVICE_NOT_ALLOWED", 2},
     [R_CALLER] = {PAM_PERM_DENIED, "BASTION_CALLER_NOT_ALLOWED", 2},
     [R_THROTTLED] = {PAM_MAXTRIES, "BASTION_THROTTLED", 2},
+    [R_BUSY] = {PAM_MAXTRIES, "BASTION_BUSY", 2},
     [R_USER_CHANGED] = {PAM_PERM_DENIED, "BASTION_USER_CHANGED", 2},
     [R_CANCELLED] = {PAM_ABORT, "BASTION_CANCELLED", 3},
     [R_TIMEOUT] = {PAM_ABORT, "BASTION_TIMEOUT", 5},
@@ -116,19 +139,35 @@ static size_t timeout_len;
 static int proto_in = STDIN_FILENO, proto_out = STDOUT_FILENO; /* moved above 2 by harden() */
 static volatile sig_atomic_t writing; /* a frame is being written: no timeout frame now */
 
+static int socket_mode; /* --socket: started by systemd, the caller is the socket's peer */
 static uid_t caller;
+static gid_t caller_gid, *caller_groups; /* the caller's gid and supplementary groups */
+static int caller_ngroups;
 static char ruser[256]; /* the caller's user name: PAM_RUSER */
 static char service[FRAME_MAX_SERVICE + 1], user[FRAME_MAX_USER + 1];
-static char rl_name[24 + 2 * FRAME_MAX_USER], rl_tmp[sizeof rl_name + 4];
+static char rl_name[24 + 2 * FRAME_MAX_USER], rl_tmp[sizeof rl_name + 24];
+static char rl_lock[sizeof rl_name + 8], status_name[sizeof rl_name + 8];
 static pam_handle_t *pamh;
 static enum refusal conv_refusal;
 static int charged; /* this attempt was counted by the rate limit */
+static const char *why; /* one line for the admin log: why a refusal happened */
+static struct timespec idle_end; /* START and the first answer must arrive before this */
+static int idle_armed, idle_expired;
+static unsigned char status_frames[STATUS_MAX]; /* bastion-status frames, for the replay */
+static size_t status_len;
+static int status_recording, status_overflow;
 
 static struct {
   char state_dir[PATH_MAX];
-  long deadline_ms;
+  long deadline_ms, idle_ms;
   gid_t greeter_gid; /* (gid_t)-1: look GREETER_GROUP up */
-} cfg = {STATE_DIR, DEADLINE_MS, (gid_t)-1};
+  long clock_offset; /* test build: seconds added to the clock */
+  int stop_in_record_lock; /* test build: SIGSTOP ourselves while holding the record lock */
+} cfg = {STATE_DIR, DEADLINE_MS, IDLE_MS, (gid_t)-1, 0, 0};
+
+static long now_s(void) {
+  return (long)time(NULL) + cfg.clock_offset;
+}
 
 static void wipe_rx(void) {
   for (volatile unsigned char *p = rx; p < rx + sizeof rx; p++) *p = 0; /* async-signal-safe */
@@ -164,15 +203,46 @@ static int send_frame(unsigned type, const char *text, size_t len) {
     while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
   }
   size_t n = frame_encode(tx, type, text, len);
+  if (status_recording && !status_overflow) {
+    if (status_len + n <= sizeof status_frames) memcpy(status_frames + status_len, tx, n);
+    else status_overflow = 1;
+    status_len += n;
+  }
   writing = 1;
   int rc = write_all(tx, n);
   writing = type == FT_RESULT;
   return rc;
 }
 
+static long ms_left(const struct timespec *end) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (end->tv_sec - t.tv_sec) * 1000L + (end->tv_nsec - t.tv_nsec) / 1000000L;
+}
+
+static void idle_in(long ms) {
+  clock_gettime(CLOCK_MONOTONIC, &idle_end);
+  idle_end.tv_sec += ms / 1000;
+  idle_end.tv_nsec += (ms % 1000) * 1000000L;
+  if (idle_end.tv_nsec >= 1000000000L) idle_end.tv_sec++, idle_end.tv_nsec -= 1000000000L;
+}
+
+/* Before the first answer, input must come within the idle cap. */
+static int wait_input(void) {
+  while (idle_armed) {
+    long ms = ms_left(&idle_end);
+    if (ms <= 0) return idle_expired = 1, -1;
+    struct pollfd p = {proto_in, POLLIN, 0};
+    int r = poll(&p, 1, ms > 60000 ? 60000 : (int)ms);
+    if (r > 0 || (r < 0 && errno != EINTR)) return 0; /* read() tells what it is */
+  }
+  return 0;
+}
+
 static size_t read_full(unsigned char *p, size_t n) {
   size_t got = 0;
   while (got < n) {
+    if (wait_input() != 0) break;
     ssize_t r = read(proto_in, p + got, n - got);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
@@ -181,15 +251,19 @@ static size_t read_full(unsigned char *p, size_t n) {
   return got;
 }
 
-/* Reads one frame into rx. End of stream between frames is R_CANCELLED; anything else that is
- * not a whole, well-formed frame is R_PROTOCOL. */
+/* Reads one frame into rx. End of stream between frames is R_CANCELLED; the idle cap passing is
+ * R_TIMEOUT; anything else that is not a whole, well-formed frame is R_PROTOCOL. */
 static enum refusal recv_frame(struct frame *f) {
   size_t used = 0, got = read_full(rx, FRAME_HEADER);
+  if (idle_expired) return why = "no answer within the idle limit", R_TIMEOUT;
   if (got == 0) return R_CANCELLED;
   if (got < FRAME_HEADER || frame_decode(rx, got, f, &used) != FRAME_NEED_MORE) return R_PROTOCOL;
   got += read_full(rx + FRAME_HEADER, used - FRAME_HEADER);
+  if (idle_expired) return why = "no answer within the idle limit", R_TIMEOUT;
   return frame_decode(rx, got, f, &used) == FRAME_OK ? R_NONE : R_PROTOCOL;
 }
+
+static void status_save(int status);
 
 static void finish(int code, const char *name, const char *stage, int status) {
   char text[80];
@@ -197,18 +271,22 @@ static void finish(int code, const char *name, const char *stage, int status) {
   if (pamh != NULL) pam_end(pamh, code);
   send_frame(FT_RESULT, text, (size_t)n);
   wipe_rx();
+  if (status_recording) status_save(status);
   exit(status);
 }
 
+/* Refusals are logged (LOG_AUTHPRIV, one line, no secrets) so an admin can find out why. */
 static void refuse(enum refusal r) {
+  if (r != R_CANCELLED)
+    syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s for uid %u, user \"%s\", service \"%s\": %s",
+           refusals[r].name, (unsigned)caller, user, service, why != NULL ? why : "-");
+  status_recording = 0; /* a refusal is no status answer to replay */
   finish(refusals[r].code, refusals[r].name, "helper", refusals[r].status);
 }
 
-/* ---- rate limit ---- */
+/* ---- per-caller state: slots, rate limit, status replay ---- */
 
-struct rl { long fails, first, last, level, until; };
-
-static int rl_open(int create) {
+static int state_open(int create) {
   if (create && mkdir(cfg.state_dir, 0700) != 0 && errno != EEXIST) return -1;
   int fd = open(cfg.state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
@@ -220,75 +298,186 @@ static int rl_open(int create) {
   return fd;
 }
 
+/* A root-owned 0600 regular file of ours in the state dir, opened without following links. */
+static int state_file(int dir, const char *name, int flags) {
+  int fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+                  (st.st_mode & 077) != 0)) {
+    close(fd);
+    errno = EPERM;
+    return -1;
+  }
+  return fd;
+}
+
+/* Takes one of the caller's MAX_CONCURRENT slots for the life of the process (never waits: a
+ * helper the caller froze keeps its own slot, no one else's). The fd stays open, close-on-exec. */
+static enum refusal take_slot(void) {
+  int dir = state_open(1);
+  if (dir < 0) return why = "state directory unusable", R_SYSTEM;
+  for (int i = 0; i < MAX_CONCURRENT; i++) {
+    char name[48];
+    snprintf(name, sizeof name, "%u.slot%d", (unsigned)caller, i);
+    int fd = state_file(dir, name, O_RDWR | O_CREAT);
+    if (fd < 0) return close(dir), why = "slot file unusable", R_SYSTEM;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return close(dir), R_NONE;
+    close(fd);
+    if (errno != EWOULDBLOCK) return close(dir), why = "slot lock failed", R_SYSTEM;
+  }
+  close(dir);
+  why = "too many helpers of this caller at once";
+  return R_BUSY;
+}
+
+/* The leaky bucket: `debt` in seconds as of `last` (an attempt costs RL_LEAK, one leaks away per
+ * second: exact at any pace); locked until `until`. */
+struct rl { long debt, last, until; };
+
+static void rl_leak(struct rl *s, long now) {
+  long gone = now > s->last ? now - s->last : 0;
+  s->debt = s->debt > gone ? s->debt - gone : 0;
+  s->last = now > s->last ? now : s->last;
+}
+
+/* Reads the pair's record; no record is an empty bucket. A record is only ever replaced whole
+ * (rename), so reading needs no lock. */
 static int rl_load(int dir, struct rl *s, long now) {
   char buf[128];
   memset(s, 0, sizeof *s);
-  int fd = openat(dir, rl_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = state_file(dir, rl_name, O_RDONLY);
   if (fd < 0) return errno == ENOENT ? 0 : -1;
   ssize_t n = read(fd, buf, sizeof buf - 1);
   close(fd);
   char nl = 0;
   if (n <= 0) return -1;
   buf[n] = '\0';
-  if (sscanf(buf, "%ld %ld %ld %ld %ld%c", &s->fails, &s->first, &s->last, &s->level, &s->until,
-             &nl) != 6 || nl != '\n' || s->fails < 0 || s->level < 0 || s->level > 64)
+  if (sscanf(buf, "v2 %ld %ld %ld%c", &s->debt, &s->last, &s->until, &nl) != 4 || nl != '\n' ||
+      s->debt < 0 || s->debt > RL_DEBT_MAX || s->last < 0)
     return -1;
   if (s->until > now + RL_BACKOFF_MAX) s->until = now + RL_BACKOFF_MAX; /* clock went back */
+  if (s->last > now) s->last = now;
   return 0;
 }
 
 static int rl_save(int dir, const struct rl *s) {
-  int fd = openat(dir, rl_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = state_file(dir, rl_tmp, O_WRONLY | O_CREAT | O_TRUNC);
   if (fd < 0) return -1;
-  int ok = dprintf(fd, "%ld %ld %ld %ld %ld\n", s->fails, s->first, s->last, s->level, s->until) > 0
-           && fsync(fd) == 0;
+  int ok = dprintf(fd, "v2 %ld %ld %ld\n", s->debt, s->last, s->until) > 0 && fsync(fd) == 0;
   ok = close(fd) == 0 && ok && renameat(dir, rl_tmp, dir, rl_name) == 0 && fsync(dir) == 0;
   return ok ? 0 : -1;
 }
 
+/* flock on the pair's own lock file (never replaced, never deleted), waited for at most
+ * RL_LOCK_WAIT_MS: only this caller's other helpers for this account can hold it. */
+static int rl_lock_take(int dir) {
+  int fd = state_file(dir, rl_lock, O_RDWR | O_CREAT);
+  if (fd < 0) return -1;
+  for (long waited = 0;; waited += 10) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
+    if (errno != EWOULDBLOCK && errno != EINTR) return close(fd), -1;
+    if (waited >= RL_LOCK_WAIT_MS) return close(fd), errno = EWOULDBLOCK, -1;
+    struct timespec ten = {0, 10 * 1000 * 1000};
+    nanosleep(&ten, NULL);
+  }
+#ifdef BASTION_TEST_BUILD
+  if (cfg.stop_in_record_lock) raise(SIGSTOP); /* a frozen helper holding the lock */
+#endif
+  return fd;
+}
+
 /* Read-only: is the pair locked now? A missing directory means no failures yet. */
 static enum refusal rl_check(void) {
-  int dir = rl_open(0);
-  if (dir < 0) return errno == ENOENT ? R_NONE : R_SYSTEM;
-  long now = (long)time(NULL);
+  int dir = state_open(0);
+  if (dir < 0) return errno == ENOENT ? R_NONE : (why = "state directory unusable", R_SYSTEM);
+  long now = now_s();
   struct rl s;
-  int rc = flock(dir, LOCK_SH) == 0 ? rl_load(dir, &s, now) : -1;
+  int rc = rl_load(dir, &s, now);
   close(dir);
-  return rc != 0 ? R_SYSTEM : now < s.until ? R_THROTTLED : R_NONE;
+  if (rc != 0) return why = "rate-limit record unreadable", R_SYSTEM;
+  return now < s.until ? (why = "locked after repeated failures", R_THROTTLED) : R_NONE;
 }
 
 /* Counts this attempt before its first answer reaches PAM. */
 static enum refusal rl_charge(void) {
-  int dir = rl_open(1);
-  if (dir < 0) return R_SYSTEM;
-  long now = (long)time(NULL);
+  int dir = state_open(1);
+  if (dir < 0) return why = "state directory unusable", R_SYSTEM;
+  int lock = rl_lock_take(dir);
+  if (lock < 0) {
+    enum refusal r = errno == EWOULDBLOCK ? R_BUSY : R_SYSTEM;
+    why = r == R_BUSY ? "rate-limit record held by this caller's other helper" : "lock failed";
+    return close(dir), r;
+  }
+  long now = now_s();
   struct rl s;
   enum refusal r = R_SYSTEM;
-  if (flock(dir, LOCK_EX) == 0 && rl_load(dir, &s, now) == 0) {
+  why = "rate-limit record unreadable or unwritable";
+  if (rl_load(dir, &s, now) == 0) {
     r = R_THROTTLED;
+    why = "locked after repeated failures";
     if (now >= s.until) {
-      if (now - s.last > RL_FORGET) s.level = 0;
-      if (now - s.first > RL_WINDOW) s.fails = 0;
-      if (s.fails == 0) s.first = now;
-      s.fails++;
-      s.last = now;
-      if (s.fails >= RL_MAX_FAILURES) {
-        s.level = s.level < 16 ? s.level + 1 : 16;
-        long backoff = RL_BACKOFF_FIRST << (s.level > 7 ? 6 : s.level - 1);
+      rl_leak(&s, now);
+      s.debt = s.debt + RL_LEAK < RL_DEBT_MAX ? s.debt + RL_LEAK : RL_DEBT_MAX;
+      if (s.debt > (RL_FREE - 1) * RL_LEAK) { /* the RL_FREE-th attempt within the hour */
+        long excess = s.debt - RL_FREE * RL_LEAK;
+        long over = excess > 0 ? (excess + RL_LEAK - 1) / RL_LEAK : 0;
+        long backoff = over >= 6 ? RL_BACKOFF_MAX : RL_BACKOFF_FIRST << over;
         s.until = now + (backoff < RL_BACKOFF_MAX ? backoff : RL_BACKOFF_MAX);
-        s.fails = 0;
       }
       r = rl_save(dir, &s) == 0 ? R_NONE : R_SYSTEM;
     }
   }
+  if (r == R_NONE) why = NULL;
+  close(lock); /* released before PAM sees the answer */
   close(dir);
   return r;
 }
 
 static void rl_reset(void) {
-  int dir = rl_open(0);
+  int dir = state_open(0);
   if (dir < 0) return;
-  if (flock(dir, LOCK_EX) == 0 && unlinkat(dir, rl_name, 0) == 0) fsync(dir);
+  int lock = rl_lock_take(dir);
+  if (lock >= 0 && unlinkat(dir, rl_name, 0) == 0) fsync(dir);
+  if (lock >= 0) close(lock);
+  close(dir);
+}
+
+/* bastion-status: replays the frames of a run younger than STATUS_TTL, if any, and exits. */
+static void status_replay(void) {
+  int dir = state_open(0);
+  if (dir < 0) return;
+  int fd = state_file(dir, status_name, O_RDONLY);
+  close(dir);
+  if (fd < 0) return;
+  static unsigned char buf[64 + STATUS_MAX];
+  size_t got = 0;
+  for (ssize_t r; got < sizeof buf && (r = read(fd, buf + got, sizeof buf - got)) > 0;)
+    got += (size_t)r;
+  close(fd);
+  long at = 0, now = now_s();
+  int status = -1, head = 0;
+  if (got == sizeof buf || sscanf((char *)buf, "BSR1 %ld %d\n%n", &at, &status, &head) != 2 ||
+      head <= 0 || (size_t)head > got || status < 0 || status > 5 || at > now ||
+      now - at >= STATUS_TTL)
+    return; /* absent, stale or odd: run PAM instead */
+  writing = 1;
+  int rc = write_all(buf + head, got - (size_t)head);
+  exit(rc == 0 ? status : refusals[R_CANCELLED].status);
+}
+
+static void status_save(int status) {
+  if (status_overflow || status_len == 0) return;
+  int dir = state_open(1);
+  if (dir < 0) return;
+  char tmp[sizeof status_name + 24];
+  snprintf(tmp, sizeof tmp, "%s.%ld", status_name, (long)getpid());
+  int fd = state_file(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC);
+  if (fd >= 0) {
+    int ok = dprintf(fd, "BSR1 %ld %d\n", now_s(), status) > 0 &&
+             write(fd, status_frames, status_len) == (ssize_t)status_len;
+    ok = close(fd) == 0 && ok && renameat(dir, tmp, dir, status_name) == 0;
+    if (!ok) unlinkat(dir, tmp, 0);
+  }
   close(dir);
 }
 
@@ -314,8 +503,11 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **out
       goto fail;
     }
     if (type == FT_INFO || type == FT_ERROR) continue;
+    status_recording = 0; /* a conversation with answers is never replayed */
+    if (idle_armed) idle_in(cfg.idle_ms); /* each prompt before the first answer gets the cap */
     struct frame f;
     enum refusal r = recv_frame(&f);
+    idle_armed = 0; /* the idle cap ends with the first answer */
     if (r == R_NONE && f.type == FT_CANCEL) r = f.len == 0 ? R_CANCELLED : R_PROTOCOL;
     else if (r == R_NONE && frame_answer(&f) != FRAME_OK) r = R_PROTOCOL;
     if (r == R_NONE && !charged) r = rl_charge();
@@ -350,8 +542,11 @@ static void test_overrides(void) {
   if ((v = getenv("BASTION_TEST_STATE_DIR")) != NULL && *v == '/')
     snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", v);
   if ((v = getenv("BASTION_TEST_DEADLINE_MS")) != NULL && atol(v) > 0) cfg.deadline_ms = atol(v);
+  if ((v = getenv("BASTION_TEST_IDLE_MS")) != NULL && atol(v) > 0) cfg.idle_ms = atol(v);
   if ((v = getenv("BASTION_TEST_GREETER_GID")) != NULL && *v != '\0')
     cfg.greeter_gid = (gid_t)atol(v);
+  if ((v = getenv("BASTION_TEST_CLOCK_OFFSET")) != NULL) cfg.clock_offset = atol(v);
+  cfg.stop_in_record_lock = getenv("BASTION_TEST_STOP_IN_RECORD_LOCK") != NULL;
 }
 #endif
 
@@ -433,19 +628,48 @@ static int harden(void) {
 
 static int arm_deadline(long ms) {
   struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+  idle_in(cfg.idle_ms); /* START, then each prompt until the first answer */
+  idle_armed = 1;
   int n = snprintf((char *)tx, sizeof tx, "%d:%s:helper", refusals[R_TIMEOUT].code,
                    refusals[R_TIMEOUT].name);
   timeout_len = frame_encode(timeout_frame, FT_RESULT, tx, (size_t)n);
   return setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* Who asked: the real ids of a setuid start, or the socket peer's (SO_PEERCRED at connect time,
+ * SO_PEERGROUPS) in socket mode. Recorded before anything else changes them. */
+static int identify_caller(void) {
+  if (!socket_mode) {
+    caller = getuid();
+    caller_gid = getgid();
+    int n = getgroups(0, NULL);
+    caller_groups = calloc(n > 0 ? (size_t)n : 1, sizeof *caller_groups);
+    if (n < 0 || caller_groups == NULL || (n > 0 && (n = getgroups(n, caller_groups)) < 0))
+      return -1;
+    caller_ngroups = n;
+    return 0;
+  }
+  struct ucred peer;
+  socklen_t len = sizeof peer;
+  if (getsockopt(proto_in, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || len != sizeof peer)
+    return -1;
+  caller = peer.uid;
+  caller_gid = peer.gid;
+  for (socklen_t room = 64 * sizeof(gid_t);;) {
+    free(caller_groups);
+    if ((caller_groups = malloc(room)) == NULL) return -1;
+    len = room;
+    if (getsockopt(proto_in, SOL_SOCKET, SO_PEERGROUPS, caller_groups, &len) == 0) break;
+    if (errno != ERANGE || len <= room || len > 65536 * sizeof(gid_t)) return -1;
+    room = len;
+  }
+  caller_ngroups = (int)(len / sizeof(gid_t));
+  return 0;
+}
+
 static int in_group(gid_t g) {
-  if (getgid() == g) return 1;
-  int n = getgroups(0, NULL), found = 0;
-  gid_t *groups = n > 0 ? calloc((size_t)n, sizeof *groups) : NULL;
-  if (groups != NULL && (n = getgroups(n, groups)) > 0)
-    for (int i = 0; i < n && !found; i++) found = groups[i] == g;
-  free(groups);
+  int found = caller_gid == g;
+  for (int i = 0; i < caller_ngroups && !found; i++) found = caller_groups[i] == g;
   return found;
 }
 
@@ -479,20 +703,37 @@ static int become_root(void) {
 /* Once root: nothing the caller tuned may reach PAM modules and their children. A low
  * RLIMIT_NOFILE/AS/DATA/STACK could make an online module fail (AUTHINFO_UNAVAIL) so the stack
  * falls through to an offline cache; ITIMER_VIRTUAL/PROF survive execve and would kill us at a
- * time of the caller's choosing. The limits are the kernel's own defaults for init (what a root
- * service starts with), except RLIMIT_CORE 0 (no core of a process holding secrets) and no cap on
- * NPROC/SIGPENDING (sized from RAM by the kernel; root-side work should not hit them). Without
+ * time of the caller's choosing; a huge timer slack stretches PAM's failure delays. So every
+ * limit is set to a fixed value of ours that bounds root work (a PAM stack, a Node child of
+ * pam_exec: well under 1 GiB) instead of lifting it: CPU 120 s (the deadline), address space
+ * 2 GiB, data 1 GiB, 4096 processes and pending signals, RLIMIT_CORE 0 (no core of a process
+ * holding secrets); FSIZE stays unlimited (sparse per-uid tally files sit at huge offsets).
+ * RLIMIT_NPROC does not bind uid 0 (the kernel exempts root): what bounds root processes is the
+ * per-caller slot cap (take_slot) and, in socket mode, the unit's TasksMax=. Without
  * CAP_SYS_RESOURCE (some containers) a hard limit cannot be raised: as sudo does, we then take
  * the highest soft limit the hard one allows. Anything else that cannot be reset (a raised nice
  * without CAP_SYS_NICE…) fails closed. ITIMER_REAL is ours (the deadline). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+#ifdef ASAN_BUILD
+/* ASan maps terabytes of shadow memory as it goes: the sanitized test build cannot live under an
+ * address-space or data bound. The release and the bench build (which the tests also run) do. */
+#define MEMORY_BOUND(n) RLIM_INFINITY
+#else
+#define MEMORY_BOUND(n) (n)
+#endif
+
 static int reset_inherited(void) {
   static const struct { int res; rlim_t cur, max; } limits[] = {
-      {RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY},     {RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY},
-      {RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY},    {RLIMIT_STACK, 8 << 20, RLIM_INFINITY},
+      {RLIMIT_CPU, 120, 120},                         {RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY},
+      {RLIMIT_DATA, MEMORY_BOUND(1UL << 30), MEMORY_BOUND(1UL << 30)},            {RLIMIT_STACK, 8 << 20, 8 << 20},
       {RLIMIT_CORE, 0, 0},                            {RLIMIT_RSS, RLIM_INFINITY, RLIM_INFINITY},
-      {RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY},   {RLIMIT_NOFILE, 1024, 4096},
-      {RLIMIT_MEMLOCK, 8 << 20, 8 << 20},             {RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY},
-      {RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY},   {RLIMIT_SIGPENDING, RLIM_INFINITY, RLIM_INFINITY},
+      {RLIMIT_NPROC, 4096, 4096},                     {RLIMIT_NOFILE, 1024, 4096},
+      {RLIMIT_MEMLOCK, 8 << 20, 8 << 20},             {RLIMIT_AS, MEMORY_BOUND(2UL << 30), MEMORY_BOUND(2UL << 30)},
+      {RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY},   {RLIMIT_SIGPENDING, 4096, 4096},
       {RLIMIT_MSGQUEUE, 819200, 819200},              {RLIMIT_NICE, 0, 0},
       {RLIMIT_RTPRIO, 0, 0},                          {RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY},
   };
@@ -509,6 +750,9 @@ static int reset_inherited(void) {
   }
   rc |= setitimer(ITIMER_VIRTUAL, &off, NULL) | setitimer(ITIMER_PROF, &off, NULL);
   rc |= setpriority(PRIO_PROCESS, 0, 0) | sched_setscheduler(0, SCHED_OTHER, &normal);
+  /* The kernel's default slack (50 µs). 0 would mean "the default", but that default is the
+   * value inherited from the caller at fork. */
+  rc |= prctl(PR_SET_TIMERSLACK, 50000UL, 0, 0, 0);
   /* A caller's idle I/O class would slow root modules down; a kernel without the call
    * (ENOSYS) has no class to reset, and refusing every login there would help nobody. */
   if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* none: from nice */) != 0 &&
@@ -530,29 +774,73 @@ static const char *pam_name(int rc) {
 
 static void pam_outcome(int rc, const char *stage) {
   if (conv_refusal != R_NONE) refuse(conv_refusal);
-  if (rc == PAM_SUCCESS && !user_unchanged()) refuse(R_USER_CHANGED);
+  if (rc == PAM_SUCCESS && !user_unchanged()) {
+    why = "a PAM module changed PAM_USER";
+    refuse(R_USER_CHANGED);
+  }
   if (rc != PAM_SUCCESS) finish(rc, pam_name(rc), stage, 1);
 }
 
-int main(void) {
-  caller = getuid(); /* first: whoever started us */
+int main(int argc, char **argv) {
+  socket_mode = argc == 2 && strcmp(argv[1], "--socket") == 0;
   pid_t parent = getppid();
+#ifdef BASTION_TEST_BUILD
+  /* Its BASTION_TEST_* switches would be a caller's to set: a test build never runs setuid. */
+  if (getuid() != geteuid() || getgid() != getegid()) {
+    why = "a test build must not be installed setuid";
+    refuse(R_SYSTEM);
+  }
+#endif
+  if (argc > 2 || (argc == 2 && !socket_mode)) {
+    why = "unknown argument";
+    refuse(R_PROTOCOL);
+  }
+  /* --socket trusts the socket's peer as the caller: only for a process that is root already
+   * (systemd's unit), never for one a user started through the setuid bit. */
+  if (socket_mode && (getuid() != 0 || geteuid() != 0)) {
+    why = "--socket is for the systemd unit";
+    refuse(R_NOT_PRIVILEGED);
+  }
+  if (!socket_mode && identify_caller() != 0) refuse(R_SYSTEM); /* first: whoever started us */
   if (harden() != 0) refuse(R_SYSTEM);
+  openlog("bastion-pam-helper", LOG_PID, LOG_AUTHPRIV);
+  if (socket_mode && identify_caller() != 0) {
+    why = "no peer credentials on the connection";
+    refuse(R_SYSTEM);
+  }
   if (arm_deadline(cfg.deadline_ms) != 0) refuse(R_SYSTEM);
+  /* A slot before anything is read: connections that never send START (or flood) then cost at
+   * most MAX_CONCURRENT helpers per caller, and the socket unit's MaxConnections= cannot be
+   * filled by one user. Only where we may write root's state (a non-setuid test run cannot; it
+   * is refused as BASTION_NOT_PRIVILEGED below). */
+  enum refusal r;
+  if (geteuid() == 0) {
+    if (setegid(0) != 0) refuse((why = "cannot take gid 0", R_SYSTEM));
+    if ((r = take_slot()) != R_NONE) refuse(r);
+  }
 
   struct frame f;
-  enum refusal r = recv_frame(&f);
+  r = recv_frame(&f);
   if (r == R_NONE && frame_start(&f, service, user) != FRAME_OK) r = R_PROTOCOL;
   wipe_rx();
-  if (r != R_NONE) refuse(R_PROTOCOL);
+  if (r != R_NONE && r != R_TIMEOUT) why = "malformed START frame (a user name must be UTF-8)";
+  if (r != R_NONE) refuse(r == R_TIMEOUT ? r : R_PROTOCOL);
   int allowed = 0;
   for (size_t i = 0; i < sizeof allowed_services / sizeof *allowed_services; i++)
     allowed |= strcmp(service, allowed_services[i]) == 0;
-  if (!allowed) refuse(R_SERVICE);
-  if ((r = check_caller()) != R_NONE) refuse(r);
-  if (become_root() != 0) refuse(R_NOT_PRIVILEGED);
-  if (reset_inherited() != 0) refuse(R_SYSTEM);
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) refuse(R_SYSTEM);
+  if (!allowed) refuse((why = "service not in the allowlist", R_SERVICE));
+  if ((r = check_caller()) != R_NONE) {
+    why = r == R_CALLER ? "outside the greeter group, asked for another user" : "caller has no passwd entry";
+    refuse(r);
+  }
+  if (become_root() != 0) refuse((why = "cannot become root (not installed setuid?)", R_NOT_PRIVILEGED));
+  if (reset_inherited() != 0) refuse((why = "cannot reset inherited limits", R_SYSTEM));
+  /* setuid: die with the caller, who must still be the one that started us (the death signal
+   * is cleared by credential changes). A socket-mode parent is systemd; the peer's going away
+   * is an end of stream. */
+  if (!socket_mode &&
+      (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent))
+    refuse(R_SYSTEM);
 
   /* Counters are keyed on the account, not the spelling: with case-insensitive NSS (SSSD,
    * winbind) "Alice" and "alice" are one account and must share one budget of guesses. */
@@ -564,12 +852,18 @@ int main(void) {
   for (const char *p = key; *p != '\0'; p++, n += 2)
     snprintf(rl_name + n, sizeof rl_name - (size_t)n, "%02x", (unsigned char)*p);
   snprintf(rl_tmp, sizeof rl_tmp, "%s.tmp", rl_name);
+  snprintf(rl_lock, sizeof rl_lock, "%s.lock", rl_name);
+  snprintf(status_name, sizeof status_name, "%s.status", rl_name);
+
+  status_recording = strcmp(service, "bastion-status") == 0;
+  if (status_recording) status_replay(); /* exits if a fresh answer was replayed */
   if ((r = rl_check()) != R_NONE) refuse(r);
 
   struct pam_conv pc = {conv, NULL};
   int rc = pam_start(service, user, &pc, &pamh);
   if (rc != PAM_SUCCESS) {
     pamh = NULL; /* pam_start frees what it allocated */
+    status_recording = 0;
     finish(rc, pam_name(rc), "helper", 4);
   }
   if (pam_set_item(pamh, PAM_RUSER, ruser) != PAM_SUCCESS) refuse(R_SYSTEM);

@@ -18,6 +18,24 @@ int frame_decode(const unsigned char *buf, size_t avail, struct frame *f, size_t
   return FRAME_OK;
 }
 
+/* Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
+static int valid_utf8(const unsigned char *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned c = p[i];
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || n - i < len) return 0;
+    unsigned long cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < len; k++) {
+      if ((p[i + k] & 0xC0) != 0x80) return 0;
+      cp = cp << 6 | (p[i + k] & 0x3F);
+    }
+    static const unsigned long min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    i += len;
+  }
+  return 1;
+}
+
 int frame_start(const struct frame *f, char *service, char *user) {
   if (f->type != FT_START) return FRAME_BAD_PAYLOAD;
   const unsigned char *nul = memchr(f->payload, 0, f->len);
@@ -29,6 +47,9 @@ int frame_start(const struct frame *f, char *service, char *user) {
     if (f->payload[i] <= 0x20 || f->payload[i] >= 0x7f) return FRAME_BAD_PAYLOAD;
   for (size_t i = slen + 1; i < f->len; i++)
     if (f->payload[i] < 0x20 || f->payload[i] == 0x7f) return FRAME_BAD_PAYLOAD; /* incl. NUL */
+  /* One account, one spelling: bytes that are not UTF-8 would reach modules (and Node, which
+   * reads them as U+FFFD) as a name other than the one the rate limit and caches key on. */
+  if (!valid_utf8(nul + 1, ulen)) return FRAME_BAD_PAYLOAD;
   memcpy(service, f->payload, slen);
   service[slen] = '\0';
   memcpy(user, nul + 1, ulen);

@@ -35,7 +35,7 @@ struct frame {
 int frame_decode(const unsigned char *buf, size_t avail, struct frame *f, size_t *used);
 
 /* START payload "service\0user": exactly one NUL, both parts non-empty, within the limits above,
- * printable ASCII for the service, no control bytes in the user. Copies both NUL-terminated
+ * printable ASCII for the service, no control bytes in the user, which must be valid UTF-8. Copies both NUL-terminated
  * into service[FRAME_MAX_SERVICE + 1] and user[FRAME_MAX_USER + 1]. */
 int frame_start(const struct frame *f, char *service, char *user);
 

@@ -14,7 +14,7 @@ const only = process.argv.slice(2); // e.g. `node scripts/build.mjs renderer`
 const want = (part) => only.length === 0 || only.includes(part);
 
 // Native modules stay outside bundles: they are loaded from node_modules at run time.
-const nativeExternals = ['argon2', 'node-hid', 'cbor-extract', 'electron'];
+const nativeExternals = ['sodium-native', 'node-hid', 'cbor-extract', 'electron'];
 
 const parts = [
   {

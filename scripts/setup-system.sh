@@ -15,10 +15,16 @@ PACKAGES=(
   libusb-1.0-0
   # independent tools the tests cross-check against
   argon2 openssl python3-cryptography
+  # offline verify: the bench's C baseline (libsodium crypto_pwhash), Argon2id on a CPU
+  # without AVX2 (qemu-x86_64 -cpu Nehalem), syslog lines for the administrator (logger)
+  libsodium-dev libssl-dev qemu-user bsdutils util-linux
   # FIDO2 peers
   python3-fido2 fido2-tools libpam-u2f pamu2fcfg
   # systemd-cryptenroll cross-check (LUKS2 image files, token export)
   cryptsetup-bin
+  # the socket-activated helper without PID-1 systemd: systemd-socket-activate, and
+  # systemd-analyze verify for resources/systemd/ (setpriv, for a non-root caller: util-linux)
+  systemd
   # misc
   procps psmisc time file
 )

@@ -64,8 +64,9 @@ function runElectron(binary) {
   console.log(`Starting Electron (${binary}) on build/app/main.cjs`);
   const helper = join(root, 'native-helper', 'out', 'bastion-pam-helper');
   console.log(
-    'Real logins need the helper installed setuid root (see native-helper/); the pam_wrapper\n' +
-      'demo users run in the Chromium fallback: BASTION_START=chromium npm start',
+    'Real logins need the helper installed: its socket unit (resources/systemd/, tried first)\n' +
+      'or setuid root (README). The pam_wrapper demo users run in the Chromium fallback:\n' +
+      'BASTION_START=chromium npm start',
   );
   const child = spawn(binary, [join(root, 'build', 'app', 'main.cjs'), '--windowed'], {
     stdio: 'inherit',
@@ -99,7 +100,7 @@ async function runChromiumFallback() {
   console.log(
     '\nElectron binary not available here; running the same app in the system Chromium.\n',
   );
-  const helper = join(root, 'native-helper', 'out', 'bastion-pam-helper-test');
+  const helper = join(root, 'native-helper', 'test-only-builds', 'test-build-pam-helper-asan');
   if (!existsSync(helper)) {
     console.error(`npm start: ${helper} is missing (make -C native-helper).`);
     process.exit(1);

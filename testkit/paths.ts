@@ -5,3 +5,10 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD_DIR = join(REPO_ROOT, 'build');
 export const HELPER_OUT = join(REPO_ROOT, 'native-helper/out');
+/** Test-only builds of the helper: outside `out/`, named so that no install glob for
+ *  `bastion-*` or `native-helper/out/*` can pick them up (they honour BASTION_TEST_* switches). */
+export const HELPER_TEST_ONLY_DIR = join(REPO_ROOT, 'native-helper/test-only-builds');
+/** ASan + UBSan, -DBASTION_TEST_BUILD: what the tests run. */
+export const HELPER_TEST_BUILD = join(HELPER_TEST_ONLY_DIR, 'test-build-pam-helper-asan');
+/** Release flags + -DBASTION_TEST_BUILD, no sanitizers: what the bench runs. */
+export const HELPER_BENCH_BUILD = join(HELPER_TEST_ONLY_DIR, 'test-build-pam-helper-bench');

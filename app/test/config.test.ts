@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, DEFAULT_HELPER_PATH, readGreeterConfig } from '../config';
+import {
+  ConfigError,
+  DEFAULT_HELPER_PATH,
+  DEFAULT_HELPER_SOCKET,
+  readGreeterConfig,
+} from '../config';
 
-test('defaults: login screen, English, the installed helper, fullscreen', () => {
+test('defaults: login screen, English, the installed helper (socket first), fullscreen', () => {
   assert.deepEqual(readGreeterConfig([], {}), {
     mode: 'login',
     locale: 'en',
     helperPath: DEFAULT_HELPER_PATH,
+    helperSocketPath: DEFAULT_HELPER_SOCKET,
     currentUser: null,
     windowed: false,
     portalUrl: null,
@@ -24,6 +30,7 @@ test('environment knobs are read; command-line flags win over them', () => {
     mode: 'unlock',
     locale: 'fr',
     helperPath: '/x/helper',
+    helperSocketPath: DEFAULT_HELPER_SOCKET,
     currentUser: 'alice',
     windowed: false,
     portalUrl: null,
@@ -37,6 +44,7 @@ test('environment knobs are read; command-line flags win over them', () => {
       mode: 'login',
       locale: 'en',
       helperPath: '/y',
+      helperSocketPath: DEFAULT_HELPER_SOCKET,
       currentUser: 'alice',
       windowed: true,
       portalUrl: null,
@@ -49,6 +57,8 @@ test('bad values stop the start with a typed error', () => {
     [[], { BASTION_MODE: 'admin' }, 'CONFIG_BAD_MODE'],
     [['--bastion-locale=de'], {}, 'CONFIG_BAD_LOCALE'],
     [['--bastion-helper=relative/helper'], {}, 'CONFIG_BAD_PATH'],
+    [['--bastion-helper-socket=relative.sock'], {}, 'CONFIG_BAD_PATH'],
+    [[], { BASTION_HELPER_SOCKET: `/${'s'.repeat(107)}` }, 'CONFIG_BAD_PATH'],
     [['--bastion-debug=1'], {}, 'CONFIG_UNKNOWN_FLAG'],
     // The greeter probes over https only: a plain-http answer could be anyone's, even on loopback.
     [
@@ -73,4 +83,17 @@ test('BASTION_PORTAL_URL: the https URL the offline monitor probes; unset or emp
   const url = 'https://auth.example.com/.well-known/openid-configuration';
   assert.equal(readGreeterConfig([], { BASTION_PORTAL_URL: url }).portalUrl?.href, url);
   assert.equal(readGreeterConfig([], { BASTION_PORTAL_URL: '' }).portalUrl, null);
+});
+
+test('BASTION_HELPER_SOCKET / --bastion-helper-socket: the socket tried first; empty: setuid only', () => {
+  assert.equal(
+    readGreeterConfig([], { BASTION_HELPER_SOCKET: '/tmp/h.sock' }).helperSocketPath,
+    '/tmp/h.sock',
+  );
+  assert.equal(
+    readGreeterConfig(['--bastion-helper-socket=/a.sock'], { BASTION_HELPER_SOCKET: '/b.sock' })
+      .helperSocketPath,
+    '/a.sock',
+  );
+  assert.equal(readGreeterConfig([], { BASTION_HELPER_SOCKET: '' }).helperSocketPath, null);
 });

@@ -20,10 +20,12 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import * as asar from '@electron/asar';
 import { build, Platform } from 'electron-builder';
-import { BUILD_DIR, HELPER_OUT, REPO_ROOT } from '../../testkit/paths';
+import { BUILD_DIR, HELPER_OUT, HELPER_TEST_BUILD, REPO_ROOT } from '../../testkit/paths';
 
 /** Marks of the development bridge that must never ship (searched case-insensitively). */
-const DEV_ONLY_MARKS = ['x-bastion-token', 'BASTION_DEV_URL', 'bridge-client'];
+// `BASTION_TEST_` is in every build with test hooks (the helper's test and bench builds read
+// BASTION_TEST_* switches): no packaged file may carry it.
+const DEV_ONLY_MARKS = ['x-bastion-token', 'BASTION_DEV_URL', 'bridge-client', 'BASTION_TEST_'];
 
 /** Electron's fuse sentinel and a V1 wire of 8 fuses in Electron's default states. */
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
@@ -96,6 +98,9 @@ test(
     // The dev bridge really is built in this tree, so its absence below means something.
     assert.ok(existsSync(join(BUILD_DIR, 'dev', 'bridge-client.js')));
     assert.ok(containsMark(readFileSync(join(BUILD_DIR, 'dev', 'bridge-client.js'))));
+    // …and so does a helper build with test hooks, while the release helper has none.
+    assert.equal(containsMark(readFileSync(HELPER_TEST_BUILD)), 'BASTION_TEST_');
+    assert.equal(containsMark(readFileSync(join(HELPER_OUT, 'bastion-pam-helper'))), null);
 
     const dir = mkdtempSync(join(tmpdir(), 'bastion-package-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -162,7 +167,9 @@ test(
     const onDisk = walk(unpacked).filter((p) => p !== asarPath);
     const names = onDisk.map((p) => relative(unpacked, p));
     assert.deepEqual(
-      names.filter((n) => /bastion-pam-helper-test|pam_envdump|bridge-client|server\.mjs/.test(n)),
+      names.filter((n) =>
+        /bastion-pam-helper-test|test-build-|pam_envdump|bridge-client|server\.mjs/.test(n),
+      ),
       [],
     );
     assert.deepEqual(

@@ -7,6 +7,7 @@ test('defaults and knobs', () => {
     mode: 'login',
     locale: 'en',
     helperPath: '/h',
+    helperSocketPath: null,
     currentUser: null,
     demoDir: null,
     port: 0,
@@ -25,6 +26,7 @@ test('defaults and knobs', () => {
       mode: 'unlock',
       locale: 'fr',
       helperPath: '/h',
+      helperSocketPath: null,
       currentUser: 'demo',
       demoDir: '/tmp/demo',
       port: 8123,
@@ -42,6 +44,7 @@ test('bad values are refused with a typed error', () => {
     { BASTION_HELPER: '/h', BASTION_LOCALE: 'de' },
     { BASTION_HELPER: '/h', BASTION_DEV_PORT: '70000' },
     { BASTION_HELPER: '/h', BASTION_DEV_DEMO_DIR: 'rel' },
+    { BASTION_HELPER: '/h', BASTION_HELPER_SOCKET: 'rel.sock' },
     { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'http://portal.example.com/' },
     { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'http://10.0.0.1/' },
     { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'ftp://127.0.0.1/' },
@@ -74,5 +77,13 @@ test('BASTION_PORTAL_URL: https anywhere, plain http only on loopback (demo and 
     readDevServerConfig({ BASTION_HELPER: '/h', BASTION_DEV_PROBE_INTERVAL_MS: '250' })
       .probeIntervalMs,
     250,
+  );
+});
+
+test('BASTION_HELPER_SOCKET: a socket-activated helper tried first', () => {
+  assert.equal(
+    readDevServerConfig({ BASTION_HELPER: '/h', BASTION_HELPER_SOCKET: '/run/x.sock' })
+      .helperSocketPath,
+    '/run/x.sock',
   );
 });

@@ -16,10 +16,10 @@ import { helperTestEnv, prepareDemoEnvironment } from '../../dev/demo-stack';
 import type { DemoEnvironment } from '../../dev/demo-stack';
 import { CHROMIUM_PATH } from '../../testkit/chromium';
 import { hasPamWrapper } from '../../testkit/pam-stack';
-import { BUILD_DIR, HELPER_OUT, REPO_ROOT } from '../../testkit/paths';
+import { BUILD_DIR, HELPER_TEST_BUILD, REPO_ROOT } from '../../testkit/paths';
 import { fileExists, findExecutable } from '../../testkit/require';
 
-export const HELPER_TEST_BUILD = join(HELPER_OUT, 'bastion-pam-helper-test');
+export { HELPER_TEST_BUILD };
 
 /** What the e2e suite needs from this machine, each with whether it is there. */
 export function e2ePrerequisites(): { what: string; available: boolean }[] {

@@ -71,6 +71,27 @@ describe('AuthController start-up', () => {
     assert.match(log.join('\n'), /lockout store not loaded/);
   });
 
+  it('the log says which transport ran and why the attempt broke (never an answer)', async () => {
+    const log: string[] = [];
+    const auth = new AuthController({
+      helperPath: '/nonexistent/bastion-pam-helper',
+      // ENOTDIR: a connect error other than "no socket here", so no fallback.
+      socketPath: '/etc/passwd/bastion-pam-helper.sock',
+      service: 'bastion-greeter',
+      clock,
+      lockoutStore: null,
+      log: (line) => log.push(line),
+    });
+    await auth.start('alice');
+    await auth.idle();
+    assert.equal(auth.snapshot().failure?.reason, 'unavailable');
+    assert.deepEqual(log, [
+      'attempt for alice via no helper: unavailable (SOCKET_CONNECT_FAILED: cannot connect to ' +
+        'the PAM helper socket /etc/passwd/bastion-pam-helper.sock (ENOTDIR))',
+    ]);
+    await auth.close();
+  });
+
   it('a missing helper ends the attempt as unavailable, and does not count as a guess', async () => {
     const auth = controller(null);
     for (let i = 0; i < 5; i += 1) {

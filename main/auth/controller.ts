@@ -10,6 +10,7 @@ import {
   runPamTransaction,
   type PamOutcome,
   type PamTransaction,
+  type PamTransport,
 } from '../pam/helper-client';
 import { parsePamText, describeOfflineError } from './conversation';
 import { LIMITS } from '../offline/limits';
@@ -45,8 +46,13 @@ export class AuthControllerError extends Error {
 }
 
 export interface AuthControllerOptions {
-  /** Absolute path of bastion-pam-helper. */
+  /** Absolute path of bastion-pam-helper (setuid; the fallback when the socket is absent). */
   helperPath: string;
+  /**
+   * Socket of the socket-activated helper (`/run/bastion-pam-helper.sock` when installed),
+   * tried first; null or unset: the setuid helper only. See PamTransactionOptions.socketPath.
+   */
+  socketPath?: string | null;
   /** PAM service passed to the helper (`bastion-greeter`). */
   service: string;
   /** The helper's environment (tests: pam_wrapper's); empty by default. */
@@ -154,6 +160,7 @@ export class AuthController {
     this.openPrompts = [];
     const transaction = runPamTransaction({
       helperPath: this.options.helperPath,
+      socketPath: this.options.socketPath ?? null,
       service: this.options.service,
       user,
       env: this.options.helperEnv ?? {},
@@ -259,11 +266,12 @@ export class AuthController {
       }
     }
     if (!outcome) return; // unreachable: events() always ends with a result
-    await this.conclude(user, outcome, messages);
+    await this.conclude(user, transaction.transport, outcome, messages);
   }
 
   private async conclude(
     user: string,
+    transport: PamTransport | null,
     outcome: PamOutcome,
     messages: AuthMessage[],
   ): Promise<void> {
@@ -276,7 +284,7 @@ export class AuthController {
         offlineValidUntil: offlineOk?.kind === 'offline-ok' ? offlineOk.expiresAt : null,
       });
       this.dispatch({ type: 'throttle', throttledUntil: null });
-      this.log(`attempt for ${user}: success`);
+      this.log(`attempt for ${user} via ${transport}: success`);
       const hadLockout = this.memoryLockouts.delete(user);
       if (hadLockout || (this.store !== null && this.store.lockedUntil(user) !== null)) {
         await this.persistLockout(user, null);
@@ -285,8 +293,10 @@ export class AuthController {
     }
     const failure = failureFromOutcome(outcome, messages)!;
     this.log(
-      `attempt for ${user}: ${failure.reason}` +
-        (outcome.kind === 'client-error' ? ` (${outcome.error.code})` : ` (${failure.pamName})`),
+      `attempt for ${user} via ${transport ?? 'no helper'}: ${failure.reason}` +
+        (outcome.kind === 'client-error'
+          ? ` (${outcome.error.code}: ${outcome.error.message})`
+          : ` (${failure.pamName})`),
     );
     let lockedUntil: number | null = null;
     if (failure.reason === 'locked') {

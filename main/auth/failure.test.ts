@@ -52,6 +52,7 @@ describe('failureFromOutcome', () => {
       ['PAM_MAXTRIES', 'locked'],
       ['PAM_AUTHINFO_UNAVAIL', 'unavailable'],
       ['BASTION_THROTTLED', 'throttled'],
+      ['BASTION_BUSY', 'throttled'],
       ['BASTION_CANCELLED', 'cancelled'],
       ['BASTION_TIMEOUT', 'timeout'],
       ['BASTION_SERVICE_NOT_ALLOWED', 'refused'],
@@ -73,6 +74,9 @@ describe('failureFromOutcome', () => {
     const cases: [PamClientErrorCode, string][] = [
       ['HELPER_NOT_FOUND', 'unavailable'],
       ['HELPER_NOT_EXECUTABLE', 'unavailable'],
+      ['SOCKET_CONNECT_FAILED', 'unavailable'],
+      ['SOCKET_BROKEN', 'unavailable'],
+      ['MISSING_RESULT', 'internal'],
       ['KILLED', 'unavailable'],
       ['TIMEOUT', 'timeout'],
       ['CANCELLED', 'cancelled'],

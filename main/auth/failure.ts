@@ -30,6 +30,7 @@ const REASON_BY_NAME: Readonly<Record<string, AuthFailureReason>> = {
   BASTION_CALLER_NOT_ALLOWED: 'refused',
   BASTION_USER_CHANGED: 'refused',
   BASTION_THROTTLED: 'throttled',
+  BASTION_BUSY: 'throttled', // too many of this caller's helpers at once: wait, then try again
   BASTION_CANCELLED: 'cancelled',
   BASTION_TIMEOUT: 'timeout',
   BASTION_NOT_PRIVILEGED: 'unavailable',
@@ -40,6 +41,8 @@ const REASON_BY_CLIENT_ERROR: Readonly<Partial<Record<PamClientErrorCode, AuthFa
   HELPER_NOT_FOUND: 'unavailable',
   HELPER_NOT_EXECUTABLE: 'unavailable',
   SPAWN_FAILED: 'unavailable',
+  SOCKET_CONNECT_FAILED: 'unavailable',
+  SOCKET_BROKEN: 'unavailable',
   KILLED: 'unavailable',
   TIMEOUT: 'timeout',
   CANCELLED: 'cancelled',

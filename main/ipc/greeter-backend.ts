@@ -33,8 +33,13 @@ export interface GreeterBackendOptions {
    * (REFERENCES.md). Other sites leave it false: their offline module reads the bare password.
    */
   offlineAnswerPrefix?: boolean;
-  /** Absolute path of bastion-pam-helper. */
+  /** Absolute path of bastion-pam-helper (setuid; the fallback when the socket is absent). */
   helperPath: string;
+  /**
+   * Absolute path of the socket-activated helper's socket, tried first (app/config.ts:
+   * `/run/bastion-pam-helper.sock` by default); null or unset: the setuid helper only.
+   */
+  helperSocketPath?: string | null;
   /** PAM service name; defaults to `bastion-greeter`. */
   service?: string;
   /** The helper's whole environment (tests and the demo pass pam_wrapper's); empty by default. */
@@ -84,6 +89,10 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
   if (!options.helperPath.startsWith('/')) {
     throw new GreeterBackendConfigError('helperPath must be absolute');
   }
+  const socketPath = options.helperSocketPath ?? null;
+  if (socketPath !== null && !socketPath.startsWith('/')) {
+    throw new GreeterBackendConfigError('helperSocketPath must be absolute');
+  }
   let currentUser: string | null = null;
   if (options.currentUser !== null) {
     try {
@@ -101,6 +110,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
 
   const controller = new AuthController({
     helperPath: options.helperPath,
+    socketPath,
     service: options.service ?? GREETER_PAM_SERVICE,
     helperEnv: options.helperEnv ?? {},
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),

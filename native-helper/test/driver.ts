@@ -1,6 +1,10 @@
 // Drives the real helper binary over its frames (main/pam/frames.ts) for the helper tests:
 // spawn (optionally through setpriv or a wrapper), script the conversation, collect everything.
+// Socket mode: the helper runs under `systemd-socket-activate --accept --inetd`
+// (testkit/socket-activate.ts) and each run is a small relay process connected to it, so the
+// caller is the relay's uid.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { SocketActivatedHelper } from '../../testkit/socket-activate';
 import { encodeFrame, FrameDecoder, FrameError, FrameType, type Frame } from '../../main/pam/frames';
 
 export const SUCCESS_RESULT = '0:PAM_SUCCESS:acct_mgmt';
@@ -31,6 +35,8 @@ export interface RunOptions {
   limitMs?: number;
   /** Called once the process is spawned. */
   onSpawn?: (child: ChildProcess) => void;
+  /** Socket mode: connect to this helper socket through a relay instead of running `binary`. */
+  socket?: SocketActivatedHelper;
 }
 
 export interface HelperRun {
@@ -44,6 +50,8 @@ export interface HelperRun {
   stderr: string;
   decodeError: FrameError | null;
   ms: number;
+  /** Run through the socket: `status` is the relay's, the helper's own exit status is not seen. */
+  viaSocket: boolean;
   /** PROTOCOL.md's success rule, applied strictly, as main must apply it. */
   success: boolean;
   texts(type: FrameType): string[];
@@ -61,9 +69,36 @@ export function rawFrame(length: number, type: number, body: Buffer = Buffer.all
   return Buffer.concat([head, body]);
 }
 
+/** Connects stdin/stdout to a unix socket (the test's stand-in for main's socket transport, so
+ *  that a run can be made as any uid under setpriv). Half-closes on end of stdin. */
+const SOCKET_RELAY_PY = `
+import os, socket, sys, threading
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+def up():
+    while True:
+        d = os.read(0, 65536)
+        if not d:
+            break
+        s.sendall(d)
+    try:
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+threading.Thread(target=up, daemon=True).start()
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    os.write(1, d)
+`;
+
 export function runHelper(options: RunOptions): Promise<HelperRun> {
   const started = Date.now();
-  const command = [...(options.wrapper ?? []), options.binary];
+  const socket = options.socket;
+  const stderrBefore = socket?.log().length ?? 0;
+  const target = socket ? ['/usr/bin/python3', '-c', SOCKET_RELAY_PY, socket.path] : [options.binary];
+  const command = [...(options.wrapper ?? []), ...target];
   const child = spawn(command[0]!, command.slice(1), {
     env: options.env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -106,8 +141,11 @@ export function runHelper(options: RunOptions): Promise<HelperRun> {
   const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 20_000);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (status, signal) => {
+    child.on('close', async (status, signal) => {
       clearTimeout(limit);
+      // The helper writes its sanitizer reports before it exits and its socket closes.
+      if (socket) await new Promise((r) => setTimeout(r, 30));
+      if (socket) stderr += socket.log().slice(stderrBefore);
       try {
         if (!decodeError) decoder.end();
       } catch (error) {
@@ -125,6 +163,7 @@ export function runHelper(options: RunOptions): Promise<HelperRun> {
         stderr,
         decodeError,
         ms: Date.now() - started,
+        viaSocket: socket !== undefined,
         success: result === SUCCESS_RESULT && afterResult === 0 && status === 0 && signal === null && decodeError === null,
         texts: (type) => frames.filter((f) => f.type === type).map((f) => f.payload.toString('utf8')),
       });

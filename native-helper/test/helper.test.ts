@@ -4,17 +4,18 @@
 // PROTOCOL.md's rule (exact RESULT, nothing after it, exit 0).
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { encodeFrame, FrameDecoder, FrameError, FrameType } from '../../main/pam/frames';
-import { HELPER_OUT } from '../../testkit/paths';
+import { HELPER_BENCH_BUILD, HELPER_OUT, HELPER_TEST_BUILD } from '../../testkit/paths';
 import { createPamStack, hasPamWrapper, matrixService, PAM_CHATTY, PAM_MATRIX, PAM_SET_ITEMS } from '../../testkit/pam-stack';
 import { fileExists, findExecutable, requireOrSkip } from '../../testkit/require';
+import { SOCKET_ACTIVATE, startSocketActivatedHelper, type SocketActivatedHelper } from '../../testkit/socket-activate';
 import { rawFrame, runHelper, runWithStuckReader, sanitizerReport, startFrame, SUCCESS_RESULT, type HelperRun, type PromptAction, type RunOptions } from './driver';
 
-const TEST_BIN = join(HELPER_OUT, 'bastion-pam-helper-test');
+const TEST_BIN = HELPER_TEST_BUILD;
 const RELEASE_BIN = join(HELPER_OUT, 'bastion-pam-helper');
 const PAM_PROBE = join(HELPER_OUT, 'pam_probe.so');
 const PASSWORD = 'correct horse';
@@ -30,6 +31,7 @@ const R = {
   service: '6:BASTION_SERVICE_NOT_ALLOWED:helper',
   caller: '6:BASTION_CALLER_NOT_ALLOWED:helper',
   throttled: '11:BASTION_THROTTLED:helper',
+  busy: '11:BASTION_BUSY:helper',
   userChanged: '6:BASTION_USER_CHANGED:helper',
   cancelled: '26:BASTION_CANCELLED:helper',
   timeout: '26:BASTION_TIMEOUT:helper',
@@ -38,8 +40,11 @@ const R = {
   authErr: '7:PAM_AUTH_ERR:authenticate',
 };
 
-function ready(t: TestContext): boolean {
+type Mode = 'setuid' | 'socket';
+
+function readyFor(t: TestContext, mode: Mode): boolean {
   return (
+    (mode === 'setuid' || requireOrSkip(t, SOCKET_ACTIVATE !== null, 'systemd-socket-activate (systemd)')) &&
     requireOrSkip(t, hasPamWrapper(), 'libpam-wrapper') &&
     requireOrSkip(t, fileExists(TEST_BIN) && fileExists(RELEASE_BIN) && fileExists(PAM_PROBE), 'the helper build (make -C native-helper)') &&
     requireOrSkip(t, process.getuid?.() === 0, 'root (the helper tests switch uids and need root-owned state)') &&
@@ -48,6 +53,7 @@ function ready(t: TestContext): boolean {
 }
 
 interface Fixture {
+  mode: Mode;
   env: Record<string, string>;
   stateDir: string;
   scratch: string;
@@ -56,8 +62,9 @@ interface Fixture {
   publicCopy(name: string): string;
 }
 
-/** A pam_wrapper stack (service → body; `{passdb}` is pam_matrix's file) and a state dir. */
-function fixture(t: TestContext, services: Record<string, string>, extraEnv: Record<string, string> = {}): Fixture {
+/** A pam_wrapper stack (service → body; `{passdb}` is pam_matrix's file) and a state dir. In
+ *  socket mode, runs go through systemd-socket-activate (one listener per helper environment). */
+function makeFixture(t: TestContext, services: Record<string, string>, extraEnv: Record<string, string>, mode: Mode): Fixture {
   const stack = createPamStack({
     services,
     users: ['bastion-greeter', 'bastion-status'].flatMap((service) => [
@@ -68,10 +75,21 @@ function fixture(t: TestContext, services: Record<string, string>, extraEnv: Rec
   const scratch = mkdtempSync(join(tmpdir(), 'bastion-helper-test-'));
   chmodSync(scratch, 0o755);
   const stateDir = join(scratch, 'ratelimit');
-  t.after(() => {
+  const sockets = new Map<string, Promise<SocketActivatedHelper>>();
+  t.after(async () => {
+    for (const socket of sockets.values()) {
+      const s = await socket;
+      await s.stop();
+      assert.equal(sanitizerReport(s.log()), null, `sanitizer report:\n${s.log()}`);
+    }
     stack.cleanup();
     rmSync(scratch, { recursive: true, force: true });
   });
+  const socketFor = (helperEnv: Record<string, string>): Promise<SocketActivatedHelper> => {
+    const key = JSON.stringify(helperEnv);
+    if (!sockets.has(key)) sockets.set(key, startSocketActivatedHelper({ binary: TEST_BIN, env: helperEnv }));
+    return sockets.get(key)!;
+  };
   const env = {
     ...stack.env,
     UID_WRAPPER_DISABLE_DEEPBIND: '1', // pam_wrapper 1.1.4's switch; ASan refuses RTLD_DEEPBIND
@@ -81,13 +99,18 @@ function fixture(t: TestContext, services: Record<string, string>, extraEnv: Rec
     ...extraEnv,
   };
   return {
+    mode,
     env,
     stateDir,
     scratch,
-    run: (options) => runHelper({ binary: TEST_BIN, env, ...options }),
+    async run(options) {
+      if (mode === 'setuid') return runHelper({ binary: TEST_BIN, env, ...options });
+      const socket = await socketFor(options.env ?? env);
+      return runHelper({ ...options, binary: TEST_BIN, env: { PATH: '/usr/bin:/bin' }, socket });
+    },
     publicCopy(name) {
-      const path = join(scratch, name);
-      copyFileSync(join(HELPER_OUT, name), path);
+      const path = join(scratch, basename(name));
+      copyFileSync(name.startsWith('/') ? name : join(HELPER_OUT, name), path);
       chmodSync(path, 0o755);
       return path;
     },
@@ -99,7 +122,7 @@ function fixture(t: TestContext, services: Record<string, string>, extraEnv: Rec
 function expectRun(run: HelperRun, result: string | null, status: number | null): void {
   assert.equal(sanitizerReport(run.stderr), null, `sanitizer report:\n${run.stderr}`);
   assert.equal(run.result, result, `stderr:\n${run.stderr}`);
-  assert.equal(run.status, status);
+  if (!run.viaSocket) assert.equal(run.status, status); // a socket peer sees no exit status
   assert.equal(run.afterResult, 0, 'frames after RESULT');
   assert.equal(run.decodeError, null);
   assert.equal(run.success, result === SUCCESS_RESULT);
@@ -109,7 +132,47 @@ const answer = (text: string | Buffer) => (): PromptAction => ({ answer: text })
 const prompts = (run: HelperRun) => run.frames.filter((f) => f.type === FrameType.PROMPT_ECHO_OFF || f.type === FrameType.PROMPT_ECHO_ON).length;
 const matrix = matrixService();
 
-describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
+/** A python3 process holding something (a flock) until killed; `ready` once it says so. */
+function spawnHolder(code: string, ...args: string[]): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(PYTHON, ['-c', code, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+  });
+  return { child, ready };
+}
+
+/** Processes started with BASTION_TEST_STOP_IN_RECORD_LOCK=<marker> (the helper stops itself
+ *  with SIGSTOP inside its record lock); `stoppedOnly`: those in state T. */
+function marked(marker: string, stoppedOnly: boolean): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (!readFileSync(`/proc/${name}/environ`, 'latin1').includes(`BASTION_TEST_STOP_IN_RECORD_LOCK=${marker}\0`)) continue;
+      if (!stoppedOnly || readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]![0] === 'T') found.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+const markedStopped = (marker: string): number[] => marked(marker, true);
+const killMarked = (marker: string): void => {
+  for (const pid of marked(marker, false)) process.kill(pid, 'SIGKILL');
+};
+
+/** Rate-limit records in a state dir (not the slot, lock and status-replay files beside them). */
+const records = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => /^\d+-[0-9a-f]+$/.test(n)).sort() : []);
+
+// The same suite for both ways the helper is started (PROTOCOL.md, "Modes"); what only a setuid
+// start has (a parent, a caller's own limits and signals, exit statuses) runs once.
+for (const mode of ['setuid', 'socket'] as const)
+describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} mode`, () => {
+  const fixture = (t: TestContext, services: Record<string, string>, extraEnv: Record<string, string> = {}) => makeFixture(t, services, extraEnv, mode);
+  const setuidOnly = (body: () => void): void => {
+    if (mode === 'setuid') body();
+  };
+  const ready = (t: TestContext): boolean => readyFor(t, mode);
   it('right password → 0:PAM_SUCCESS:acct_mgmt, exit 0', async (t) => {
     if (!ready(t)) return;
     const f = fixture(t, { 'bastion-greeter': matrix });
@@ -206,7 +269,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
     expectRun(cancelled, R.cancelled, 3);
     assert.equal(cancelled.texts(FrameType.INFO).length, 3);
     expectRun(await f.run({ env, onPrompt: () => ({ closeStdin: true }) }), R.cancelled, 3);
-    assert.equal(existsSync(f.stateDir), false, 'an unanswered attempt is not charged');
+    assert.deepEqual(records(f.stateDir), [], 'an unanswered attempt is not charged');
   });
 
   describe('malformed input → 19:BASTION_PROTOCOL:helper, exit 3', () => {
@@ -271,7 +334,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
         });
         expectRun(run, R.protocol, 3);
         assert.equal(prompts(run), 1);
-        assert.equal(existsSync(f.stateDir), false, 'a rejected answer is not charged');
+        assert.deepEqual(records(f.stateDir), [], 'a rejected answer is not charged');
       });
     }
 
@@ -282,6 +345,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
     });
   });
 
+  setuidOnly(() =>
   describe('the helper dies mid-conversation', () => {
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       it(`killed with ${signal} at a prompt: no RESULT, the client sees failure`, async (t) => {
@@ -338,7 +402,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       assert.equal(run.success, false);
       assert.ok(run.ms < 4000, `the helper outlived its parent by ${run.ms} ms`);
     });
-  });
+  }));
 
   describe('PAM_USER changed by a module → 6:BASTION_USER_CHANGED, exit 2', () => {
     const stacks: [string, string][] = [
@@ -392,23 +456,25 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       ['uid 65534 outside the greeter group asking for alice', ['--clear-groups'], {}, 'alice', R.caller],
       ['uid 65534 asking for root', ['--clear-groups'], {}, 'root', R.caller],
       ['uid 65534 in another group asking for alice', ['--groups=4243'], { BASTION_TEST_GREETER_GID: '4242' }, 'alice', R.caller],
-      // Passing the caller rule, the non-setuid test binary then cannot become root.
-      ['uid 65534 asking for itself (nobody)', ['--clear-groups'], {}, 'nobody', R.notPrivileged],
-      ['a greeter-group member (supplementary) asking for alice', ['--groups=4242'], { BASTION_TEST_GREETER_GID: '4242' }, 'alice', R.notPrivileged],
-      ['a greeter-group member (primary gid) asking for alice', ['--clear-groups'], { BASTION_TEST_GREETER_GID: '65534' }, 'alice', R.notPrivileged],
+      // Passing the caller rule, the non-setuid test binary then cannot become root; the socket
+      // mode's helper is root already and runs PAM for the peer (nobody is no pam_matrix user).
+      ['uid 65534 asking for itself (nobody)', ['--clear-groups'], {}, 'nobody', mode === 'setuid' ? R.notPrivileged : R.authErr],
+      ['a greeter-group member (supplementary) asking for alice', ['--groups=4242'], { BASTION_TEST_GREETER_GID: '4242' }, 'alice', mode === 'setuid' ? R.notPrivileged : SUCCESS_RESULT],
+      ['a greeter-group member (primary gid) asking for alice', ['--clear-groups'], { BASTION_TEST_GREETER_GID: '65534' }, 'alice', mode === 'setuid' ? R.notPrivileged : SUCCESS_RESULT],
     ];
+    const statusOf: Record<string, number> = { [R.caller]: 2, [R.notPrivileged]: 4, [R.authErr]: 1, [SUCCESS_RESULT]: 0 };
     for (const [name, groups, env, user, result] of cases) {
       it(`${name} → ${result}`, async (t) => {
         if (!ready(t)) return;
         const f = fixture(t, { 'bastion-greeter': matrix }, env);
-        const run = await runHelper({ binary: f.publicCopy('bastion-pam-helper-test'), env: f.env, user, wrapper: [...NOBODY, ...groups], onPrompt: answer(PASSWORD) });
-        expectRun(run, result, result === R.caller ? 2 : 4);
-        assert.equal(run.frames.length, 1);
+        const run = await f.run({ binary: f.publicCopy(TEST_BIN), user, wrapper: [...NOBODY, ...groups], onPrompt: answer(PASSWORD) });
+        expectRun(run, result, statusOf[result]!);
+        if (result === R.caller || result === R.notPrivileged) assert.equal(run.frames.length, 1);
       });
     }
   });
 
-  describe('rate limit per (caller, user)', () => {
+  describe('rate limit per (caller, user): a leaky bucket', () => {
     const wrong = answer('wrong');
     const right = answer(PASSWORD);
 
@@ -422,7 +488,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       expectRun(await f.run({ user: 'bob', onPrompt: wrong }), R.authErr, 1);
       assert.equal(statSync(f.stateDir).mode & 0o777, 0o700);
       for (const name of readdirSync(f.stateDir)) assert.equal(statSync(join(f.stateDir, name)).mode & 0o777, 0o600, name);
-      assert.deepEqual(readdirSync(f.stateDir).sort(), ['0-616c696365', '0-626f62']);
+      assert.deepEqual(records(f.stateDir), ['0-616c696365', '0-626f62']);
     });
 
     it('a success resets the count', async (t) => {
@@ -430,7 +496,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       const f = fixture(t, { 'bastion-greeter': matrix });
       for (let i = 0; i < 4; i++) expectRun(await f.run({ onPrompt: wrong }), R.authErr, 1);
       expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
-      assert.deepEqual(readdirSync(f.stateDir), []);
+      assert.deepEqual(records(f.stateDir), []);
       for (let i = 0; i < 4; i++) expectRun(await f.run({ onPrompt: wrong }), R.authErr, 1);
       expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
     });
@@ -442,16 +508,17 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
     });
 
-    it('charged before PAM sees the answer: 8 helpers answering at once get 5 guesses', async (t) => {
+    it('charged before PAM sees the answer: after 3 failures, 4 helpers answering at once get 2 guesses', async (t) => {
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': matrix });
+      for (let i = 0; i < 3; i++) expectRun(await f.run({ onPrompt: wrong }), R.authErr, 1);
       const children: ChildProcess[] = [];
       let prompted = 0;
-      const runs = Array.from({ length: 8 }, () =>
+      const runs = Array.from({ length: 4 }, () =>
         f.run({
           onSpawn: (child) => children.push(child),
           onPrompt: () => {
-            if (++prompted === 8) for (const c of children) c.stdin!.write(encodeFrame(FrameType.ANSWER, 'wrong'));
+            if (++prompted === 4) for (const c of children) c.stdin!.write(encodeFrame(FrameType.ANSWER, 'wrong'));
             return { wait: true };
           },
         }),
@@ -461,7 +528,36 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
         assert.equal(run.success, false);
         return run.result;
       });
-      assert.deepEqual(results.sort(), [...Array(5).fill(R.authErr), ...Array(3).fill(R.throttled)].sort());
+      assert.deepEqual(results.sort(), [...Array(2).fill(R.authErr), ...Array(2).fill(R.throttled)].sort());
+    });
+
+    it('slow guessing slows down: 4 guesses every 15 minutes for 12 hours → about one an hour (finding 8)', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      // The test build's clock is offset by BASTION_TEST_CLOCK_OFFSET seconds; each "hour" here
+      // is a few runs. A fixed 15-minute window admitted all 192 of these (4 never reach 5).
+      const at = (seconds: number) => ({ env: { ...f.env, BASTION_TEST_CLOCK_OFFSET: String(seconds) } });
+      let admitted = 0;
+      for (let quarter = 0; quarter < 48; quarter++)
+        for (let k = 0; k < 4; k++) {
+          const run = await f.run({ ...at(quarter * 900 + k * 60), onPrompt: wrong });
+          if (run.result === R.authErr) admitted++;
+          else expectRun(run, R.throttled, 2);
+        }
+      // 5 at once, then the bucket leaks one an hour (and each lockout passes at most one more).
+      assert.ok(admitted >= 12 && admitted <= 5 + 2 * 12, `${admitted} guesses admitted in 12 h`);
+    });
+
+    it('the level persists: right after a lockout ends, one more failure locks again, for longer (finding 8)', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      const at = (seconds: number) => ({ ...f.env, BASTION_TEST_CLOCK_OFFSET: String(seconds) });
+      for (let i = 0; i < 5; i++) expectRun(await f.run({ env: at(i), onPrompt: wrong }), R.authErr, 1);
+      expectRun(await f.run({ env: at(10), onPrompt: right }), R.throttled, 2); // 60 s
+      expectRun(await f.run({ env: at(70), onPrompt: wrong }), R.authErr, 1); // the lock has passed
+      expectRun(await f.run({ env: at(75), onPrompt: right }), R.throttled, 2); // one more locks…
+      expectRun(await f.run({ env: at(140), onPrompt: right }), R.throttled, 2); // …for 120 s, not 60
+      expectRun(await f.run({ env: at(200), onPrompt: right }), SUCCESS_RESULT, 0);
     });
 
     it('a stored lock is honoured; broken state fails closed (BASTION_SYSTEM)', async (t) => {
@@ -475,11 +571,11 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
         chmodSync(f.stateDir, dirMode);
         if (body !== null) writeFileSync(file, body, { mode: 0o600 });
       };
-      state(`0 ${now} ${now} 1 ${now + 100}\n`);
+      state(`v2 18000 ${now} ${now + 100}\n`);
       expectRun(await f.run({ onPrompt: right }), R.throttled, 2);
-      state(`0 ${now} ${now} 1 ${now - 1}\n`); // expired
+      state(`v2 18000 ${now} ${now - 1}\n`); // expired
       expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
-      for (const body of ['garbage\n', '1 2 3\n', '-1 0 0 0 0\n', `0 ${now} ${now} 1 ${now + 100}`, '']) {
+      for (const body of ['garbage\n', 'v2 1 2\n', 'v2 -1 0 0\n', `v2 86401 ${now} 0\n`, `v2 18000 ${now} ${now + 100}`, `0 ${now} ${now} 1 ${now + 100}\n`, '']) {
         state(body);
         expectRun(await f.run({ onPrompt: right }), R.system, 4);
       }
@@ -497,6 +593,147 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
     });
   });
 
+  describe('nothing one helper holds stalls another (finding 1)', () => {
+    it('the whole state directory flock-ed by someone else (how a frozen helper stalled all): bob signs in at once', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      expectRun(await f.run({ onPrompt: answer('wrong') }), R.authErr, 1); // the directory exists
+      const holder = spawnHolder(`import fcntl, os, sys, time\nfd = os.open(sys.argv[1], os.O_RDONLY)\nfcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(30)`, f.stateDir);
+      t.after(() => holder.child.kill('SIGKILL'));
+      await holder.ready;
+      const run = await f.run({ user: 'bob', onPrompt: answer('bobpass'), limitMs: 8000 });
+      expectRun(run, SUCCESS_RESULT, 0);
+      assert.ok(run.ms < 3000, `bob waited ${run.ms} ms`);
+    });
+
+    it("a helper stopped while it holds its record's lock: other accounts unaffected, the same one refused in bounded time", async (t) => {
+      if (!ready(t)) return;
+      const marker = `stop-${process.pid}-${Date.now()}`;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      const stopping = { ...f.env, BASTION_TEST_STOP_IN_RECORD_LOCK: marker };
+      t.after(() => killMarked(marker));
+      // alice's first answer takes her record's lock and the helper stops (SIGSTOP) holding it.
+      const frozen = f.run({ env: stopping, onPrompt: answer('wrong'), limitMs: 15_000 });
+      let stopped: number[] = [];
+      for (let i = 0; i < 300 && stopped.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        stopped = markedStopped(marker);
+      }
+      assert.equal(stopped.length, 1, 'one helper stopped inside the lock');
+      const bob = await f.run({ user: 'bob', onPrompt: answer('bobpass') });
+      expectRun(bob, SUCCESS_RESULT, 0);
+      assert.ok(bob.ms < 3000, `bob waited ${bob.ms} ms`);
+      const alice = await f.run({ onPrompt: answer(PASSWORD), limitMs: 10_000 });
+      expectRun(alice, R.busy, 2);
+      assert.ok(alice.ms >= 1800 && alice.ms < 5000, `alice refused after ${alice.ms} ms (lock wait bound 2 s)`);
+      killMarked(marker);
+      const run = await frozen;
+      assert.equal(run.success, false);
+    });
+  });
+
+  describe('bounded root work per caller (finding 3)', () => {
+    it('at most 4 helpers per caller at once; the 5th is BASTION_BUSY before PAM runs, a freed slot serves again', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      const held: ChildProcess[] = [];
+      let waiting = 0;
+      const holders = Array.from({ length: 4 }, () =>
+        f.run({ onSpawn: (c) => held.push(c), onPrompt: () => (waiting++, { wait: true }), limitMs: 15_000 }),
+      );
+      for (let i = 0; i < 500 && waiting < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(waiting, 4, 'four helpers at their prompt');
+      const fifth = await f.run({ user: 'bob', onPrompt: answer('bobpass') });
+      expectRun(fifth, R.busy, 2);
+      assert.equal(fifth.frames.length, 1, 'no prompt: PAM never ran');
+      for (const c of held) c.stdin!.write(encodeFrame(FrameType.CANCEL));
+      for (const run of await Promise.all(holders)) expectRun(run, R.cancelled, 3);
+      expectRun(await f.run({ user: 'bob', onPrompt: answer('bobpass') }), SUCCESS_RESULT, 0);
+    });
+
+    it('helpers that never send START hold their caller\'s slots, not anyone else\'s, and end at the idle cap', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_IDLE_MS: '1500' });
+      const silent = Array.from({ length: 4 }, () => f.run({ start: null, limitMs: 10_000 }));
+      await new Promise((r) => setTimeout(r, 300));
+      const fifth = await f.run({ onPrompt: answer(PASSWORD) });
+      expectRun(fifth, R.busy, 2);
+      for (const run of await Promise.all(silent)) expectRun(run, R.timeout, 5);
+      expectRun(await f.run({ onPrompt: answer(PASSWORD) }), SUCCESS_RESULT, 0);
+    });
+
+    it('a flood of 12 helpers started under prlimit --nproc=15: at most 4 ever reach PAM', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      let prompted = 0;
+      const held: ChildProcess[] = [];
+      const wrapper = ['/usr/bin/prlimit', '--nproc=15'];
+      let ended = 0;
+      const runs = Array.from({ length: 12 }, () =>
+        f.run({ wrapper, onSpawn: (c) => held.push(c), onPrompt: () => (prompted++, { wait: true }), limitMs: 15_000 }).finally(() => ended++),
+      );
+      // Every helper either waits at its prompt or has been turned away.
+      for (let i = 0; i < 1000 && prompted + ended < 12; i++) await new Promise((r) => setTimeout(r, 10));
+      const atPrompt = prompted;
+      for (const c of held) c.stdin!.write(encodeFrame(FrameType.CANCEL));
+      const results = (await Promise.all(runs)).map((run) => run.result);
+      assert.ok(atPrompt <= 4, `${atPrompt} helpers at a prompt at once`);
+      assert.equal(results.filter((r) => r === R.busy).length, 12 - atPrompt);
+    });
+
+    it('a prompt left unanswered ends at the idle cap, long before the deadline', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_IDLE_MS: '400', BASTION_TEST_DEADLINE_MS: '20000' });
+      const run = await f.run({ onPrompt: () => ({ wait: true }), limitMs: 10_000 });
+      expectRun(run, R.timeout, 5);
+      assert.ok(run.ms < 3000, `${run.ms} ms`);
+      // START itself is bound by the same cap.
+      const silent = await f.run({ start: null, limitMs: 10_000 });
+      expectRun(silent, R.timeout, 5);
+      assert.ok(silent.ms < 3000, `${silent.ms} ms`);
+      // Once answered, the deadline (not the idle cap) bounds the rest: a second prompt may wait.
+      const two = fixture(t, { 'bastion-greeter': `auth required ${PAM_MATRIX} passdb={passdb}\nauth required pam_exec.so /bin/sleep 1\naccount required pam_permit.so` }, { BASTION_TEST_IDLE_MS: '400' });
+      expectRun(await two.run({ onPrompt: answer(PASSWORD) }), SUCCESS_RESULT, 0);
+    });
+
+    it('bastion-status: answered from a 30 s replay, so repeated calls start no root process', async (t) => {
+      if (!ready(t)) return;
+      const counter = join(mkdtempSync(join(tmpdir(), 'bastion-status-')), 'runs');
+      t.after(() => rmSync(dirname(counter), { recursive: true, force: true }));
+      const script = join(dirname(counter), 'status');
+      writeFileSync(script, `#!/bin/sh\necho run >> '${counter}'\necho OFFLINE_STATUS:1999999999:0\n`, { mode: 0o755 });
+      const f = fixture(t, {
+        'bastion-status': `auth optional pam_exec.so stdout quiet ${script}\nauth requisite pam_deny.so\naccount requisite pam_deny.so`,
+      });
+      const runs: HelperRun[] = [];
+      for (let i = 0; i < 6; i++) runs.push(await f.run({ service: 'bastion-status' }));
+      for (const run of runs) {
+        expectRun(run, '7:PAM_AUTH_ERR:authenticate', 1);
+        assert.deepEqual(run.texts(FrameType.INFO), ['OFFLINE_STATUS:1999999999:0']);
+      }
+      assert.equal(readFileSync(counter, 'utf8'), 'run\n', 'the stack ran once for 6 calls');
+      // Past the replay's 30 s the stack runs again; another account has its own.
+      expectRun(await f.run({ service: 'bastion-status', env: { ...f.env, BASTION_TEST_CLOCK_OFFSET: '31' } }), '7:PAM_AUTH_ERR:authenticate', 1);
+      expectRun(await f.run({ service: 'bastion-status', user: 'bob' }), '7:PAM_AUTH_ERR:authenticate', 1);
+      assert.equal(readFileSync(counter, 'utf8'), 'run\nrun\nrun\n');
+    });
+  });
+
+  it('a user name that is not UTF-8 → BASTION_PROTOCOL; a UTF-8 one is taken as it is (finding 6)', async (t) => {
+    if (!ready(t)) return;
+    const f = fixture(t, { 'bastion-greeter': matrix });
+    const start = (user: Buffer) => encodeFrame(FrameType.START, Buffer.concat([Buffer.from('bastion-greeter\0'), user]));
+    for (const bad of ['6a6f73e9', '6a6f73e8', 'c0af', 'eda080', 'f4908080', '6a6fc3']) {
+      const run = await f.run({ start: start(Buffer.from(bad, 'hex')), onPrompt: answer(PASSWORD) });
+      expectRun(run, R.protocol, 3);
+      assert.equal(run.frames.length, 1, bad);
+    }
+    const run = await f.run({ start: start(Buffer.from('josé')), onPrompt: answer(PASSWORD) });
+    expectRun(run, R.authErr, 1); // an unknown user, through PAM
+    assert.equal(prompts(run), 1);
+  });
+
+  setuidOnly(() =>
   describe('a caller that stops reading stdout cannot outlive the deadline (review finding 1)', () => {
     const DEADLINE = 500;
     const stuck = (f: Fixture, room: number, refill: number) =>
@@ -539,8 +776,9 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       assert.deepEqual(decoder.push(run.written), []);
       assert.throws(() => decoder.end(), FrameError, 'main sees a cut frame: a failure');
     });
-  });
+  }));
 
+  setuidOnly(() =>
   describe("the caller's limits, timers and priority do not reach PAM modules (review finding 2)", () => {
     const reported = (run: HelperRun) => Object.fromEntries(run.texts(FrameType.INFO).map((s) => [s.slice(0, s.indexOf(' ')), s.slice(s.indexOf(' ') + 1)]));
     // Applied by the caller, then exec of the helper: what a local user can do before running it.
@@ -562,7 +800,8 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       );
       const run = await f.run({ wrapper, onPrompt: answer(PASSWORD) });
       expectRun(run, SUCCESS_RESULT, 0);
-      assert.deepEqual(reported(run), { RUSER: 'root', NOFILE: '1024 4096', AS: '-1', NICE: '0', SCHED: '0', ITIMER_VIRTUAL: '0' });
+      // AS: the sanitized test build keeps no address-space bound (ASan's shadow); see below.
+      assert.deepEqual(reported(run), { RUSER: 'root', NOFILE: '1024 4096', AS: '-1', NPROC: '4096', CPU: '120', SLACK: '50000', NICE: '0', SCHED: '0', ITIMER_VIRTUAL: '0' });
     });
 
     it('hard RLIMIT_NOFILE 8:8 → the kernel default 1024:4096, or (no CAP_SYS_RESOURCE) the most allowed', async (t) => {
@@ -573,9 +812,34 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       expectRun(run, R.authErr, 1);
       const limits = reported(run);
       assert.equal(limits.NOFILE, CAN_RAISE_HARD_LIMITS ? '1024 4096' : '8 8');
-      assert.equal(limits.AS, '-1', 'a soft limit under an unlimited hard one is raised');
+      assert.equal(limits.AS, String(2 ** 31), 'a soft limit under a hard one is set to the bound');
     });
-  });
+
+    it('limits bound root work instead of lifting it: address space 2 GiB, CPU 120 s (finding 3)', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable('/usr/bin/prlimit') !== null, 'prlimit (util-linux)')) return;
+      const f = fixture(t, { 'bastion-greeter': `auth requisite ${PAM_PROBE} report fail\naccount required pam_permit.so` });
+      // The bench build: release flags with the test switches, no sanitizer.
+      // Raised first where this process may (CAP_SYS_RESOURCE), so that the bounds are seen
+      // lowering a limit; without it the helper takes the lower of its bound and the hard limit.
+      const wrapper = CAN_RAISE_HARD_LIMITS ? ['/usr/bin/prlimit', '--as=unlimited', '--nproc=unlimited', '--cpu=unlimited'] : [];
+      const run = await runHelper({ binary: HELPER_BENCH_BUILD, env: f.env, wrapper });
+      expectRun(run, R.authErr, 1);
+      const hard = (name: string) => /^(\d+|unlimited)$/.exec(execFileSync('/bin/bash', ['-c', `ulimit -H${name}`], { encoding: 'utf8' }).trim())?.[1];
+      const bounded = (bound: number, h: string | undefined) => String(CAN_RAISE_HARD_LIMITS || h === 'unlimited' ? bound : Math.min(bound, Number(h)));
+      const limits = reported(run);
+      assert.deepEqual([limits.AS, limits.NPROC, limits.CPU], [String(2 ** 31), bounded(4096, hard('u')), bounded(120, hard('t'))]);
+    });
+
+    it("the caller's timer slack does not stretch PAM's delays (finding 4)", async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable(PYTHON) !== null, 'python3')) return;
+      const f = fixture(t, { 'bastion-greeter': `auth requisite ${PAM_PROBE} report fail\naccount required pam_permit.so` });
+      // PR_SET_TIMERSLACK (29) to 5 s, kept across execve as it is across a setuid exec.
+      const wrapper = tune('import ctypes\nassert ctypes.CDLL(None).prctl(29, ctypes.c_ulong(5_000_000_000), 0, 0, 0) == 0');
+      const run = await f.run({ wrapper });
+      expectRun(run, R.authErr, 1);
+      assert.equal(reported(run).SLACK, '50000');
+    });
+  }));
 
   describe('PAM modules cannot reach the protocol through fds 0-2 (review finding 6)', () => {
     it('a module writing to stdout and stderr and reading stdin: frames intact, it reads end of file', async (t) => {
@@ -625,14 +889,28 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_GREETER_GID: '4242' });
       for (const groups of [['--groups=4242'], ['--clear-groups']]) {
         const wrapper = ['/usr/bin/setpriv', '--reuid=4321', '--regid=4321', ...groups];
-        const run = await runHelper({ binary: f.publicCopy('bastion-pam-helper-test'), env: f.env, wrapper, onPrompt: answer(PASSWORD) });
+        const run = await f.run({ binary: f.publicCopy(TEST_BIN), wrapper, onPrompt: answer(PASSWORD) });
         expectRun(run, R.system, 4);
         assert.equal(run.frames.length, 1);
       }
     });
   });
 
+  setuidOnly(() =>
   describe('the release build honours none of the test switches', () => {
+    it('a test build installed setuid refuses to run: its switches would be the caller\'s (finding 7)', async (t) => {
+      if (!ready(t)) return;
+      const status = readFileSync('/proc/self/status', 'utf8');
+      if (!requireOrSkip(t, /^NoNewPrivs:\s+0$/m.test(status), 'setuid execution (no_new_privs is set here)')) return;
+      const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_GREETER_GID: '65534' });
+      const helper = f.publicCopy(TEST_BIN);
+      chmodSync(helper, 0o4755);
+      // Were the switches honoured, uid 65534 would be a greeter-group member asking for alice.
+      const run = await runHelper({ binary: helper, env: f.env, user: 'alice', wrapper: [...NOBODY, '--clear-groups'], onPrompt: answer(PASSWORD) });
+      expectRun(run, R.system, 4);
+      assert.equal(run.frames.length, 1);
+    });
+
     const probe = `auth requisite ${PAM_PROBE} env fail\naccount required pam_permit.so`;
     const hostile = {
       FOO: 'bar',
@@ -671,7 +949,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_GREETER_GID: '4242' });
       const wrapper = [...NOBODY, '--groups=4242'];
-      const test = await runHelper({ binary: f.publicCopy('bastion-pam-helper-test'), env: f.env, wrapper });
+      const test = await runHelper({ binary: f.publicCopy(TEST_BIN), env: f.env, wrapper });
       expectRun(test, R.notPrivileged, 4);
       const release = await runHelper({ binary: f.publicCopy('bastion-pam-helper'), env: f.env, wrapper });
       expectRun(release, R.caller, 2);
@@ -682,7 +960,7 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       const f = fixture(t, { 'bastion-greeter': probe });
       const now = Math.floor(Date.now() / 1000);
       mkdirSync(f.stateDir, { mode: 0o700 });
-      writeFileSync(join(f.stateDir, '0-616c696365'), `0 ${now} ${now} 1 ${now + 600}\n`, { mode: 0o600 });
+      writeFileSync(join(f.stateDir, '0-616c696365'), `v2 18000 ${now} ${now + 600}\n`, { mode: 0o600 });
       expectRun(await f.run({}), R.throttled, 2);
       // The release reads the real state dir (read-only: the probe fails without a prompt, so
       // nothing is charged and nothing is written under /run/bastion-pam-helper).
@@ -710,5 +988,5 @@ describe('bastion-pam-helper on real libpam (pam_wrapper + pam_matrix)', () => {
       assert.equal(run.success, false);
       assert.equal(run.afterResult, 0);
     });
-  });
+  }));
 });

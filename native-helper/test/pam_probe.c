@@ -5,8 +5,9 @@
  *   user=NAME     sets PAM_USER (pam_wrapper's pam_set_items takes values from the process
  *                 environment, which the helper scrubs);
  *   report        one PAM_TEXT_INFO per inherited property the helper resets or sets:
- *                 "RUSER <PAM_RUSER>", "NOFILE <soft> <hard>", "AS <soft>", "NICE <n>",
- *                 "SCHED <policy>", "ITIMER_VIRTUAL <armed 0|1>" (limits as numbers, -1 infinity);
+ *                 "RUSER <PAM_RUSER>", "NOFILE <soft> <hard>", "AS <soft>", "NPROC <soft>",
+ *                 "CPU <soft>", "SLACK <timer slack ns>", "NICE <n>", "SCHED <policy>",
+ *                 "ITIMER_VIRTUAL <armed 0|1>" (limits as numbers, -1 infinity);
  *   spin=MS       burns MS ms of user CPU time (a caller's ITIMER_VIRTUAL/PROF would fire);
  *   info=N        one PAM_TEXT_INFO of N bytes 'x' (a frame larger than what a pipe has room for);
  *   write_stdout  writes bytes to fd 1 that would corrupt the helper's frame stream;
@@ -16,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdlib.h>
@@ -38,6 +40,10 @@ static void report(pam_handle_t *pamh) {
   if (getrlimit(RLIMIT_NOFILE, &nofile) == 0)
     pam_info(pamh, "NOFILE %lld %lld", limit_value(nofile.rlim_cur), limit_value(nofile.rlim_max));
   if (getrlimit(RLIMIT_AS, &as) == 0) pam_info(pamh, "AS %lld", limit_value(as.rlim_cur));
+  struct rlimit other;
+  if (getrlimit(RLIMIT_NPROC, &other) == 0) pam_info(pamh, "NPROC %lld", limit_value(other.rlim_cur));
+  if (getrlimit(RLIMIT_CPU, &other) == 0) pam_info(pamh, "CPU %lld", limit_value(other.rlim_cur));
+  pam_info(pamh, "SLACK %ld", (long)prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0));
   errno = 0;
   int nice = getpriority(PRIO_PROCESS, 0);
   if (errno == 0) pam_info(pamh, "NICE %d", nice);

@@ -1,7 +1,9 @@
 // TEST DOUBLE, never shipped: a stand-in for bastion-pam-helper that misbehaves on purpose,
 // for the faults the real helper will not produce (garbage, truncated frames, two results…).
-// The scenario comes from FAKE_HELPER_SCENARIO. It reads the START frame first, like the helper.
-const scenario = process.env.FAKE_HELPER_SCENARIO ?? 'success';
+// The scenario comes from FAKE_HELPER_SCENARIO; `from-start-user` takes it from the START
+// frame's user instead (one systemd-socket-activate instance serving every scenario). It reads
+// the START frame first, like the helper.
+let scenario = process.env.FAKE_HELPER_SCENARIO ?? 'success';
 
 function frame(type, text = '') {
   const body = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
@@ -54,6 +56,9 @@ function readFrame() {
 async function main() {
   const start = await readFrame();
   if (!start || start.type !== 0x01) process.exit(3);
+  if (scenario === 'from-start-user') {
+    scenario = start.payload.toString('utf8').split('\0')[1] ?? '';
+  }
   switch (scenario) {
     case 'success': {
       await out(frame(PROMPT_OFF, 'Password: '));

@@ -1,4 +1,4 @@
-// The real helper's TEST build (native-helper/out/bastion-pam-helper-test, ASan+UBSan) on a
+// The real helper's TEST build (testkit/paths.ts HELPER_TEST_BUILD, ASan+UBSan) on a
 // throw-away pam_wrapper stack, for client and controller tests.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,10 @@ import {
   type PamStack,
   type PamStackOptions,
 } from '../../../testkit/pam-stack';
-import { HELPER_OUT } from '../../../testkit/paths';
+import { HELPER_TEST_BUILD } from '../../../testkit/paths';
 import { fileExists } from '../../../testkit/require';
 
-export const HELPER_TEST_BINARY = join(HELPER_OUT, 'bastion-pam-helper-test');
+export const HELPER_TEST_BINARY = HELPER_TEST_BUILD;
 export const PAM_EXEC = '/usr/lib/x86_64-linux-gnu/security/pam_exec.so';
 
 export function hasHelperTestBuild(): boolean {
