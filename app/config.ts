@@ -45,8 +45,13 @@ export class ConfigError extends Error {
 
 /** Where packages install the helper (setuid root); see resources/. */
 export const DEFAULT_HELPER_PATH = '/usr/libexec/bastion-greeter/bastion-pam-helper';
-/** ListenStream= of resources/systemd/bastion-pam-helper.socket. */
-export const DEFAULT_HELPER_SOCKET = '/run/bastion-pam-helper.sock';
+/**
+ * The greeter's socket: ListenStream= of resources/systemd/bastion-pam-helper-greeter.socket,
+ * which only the greeter group may open (no local user can crowd the login screen out).
+ */
+export const DEFAULT_HELPER_SOCKET = '/run/bastion-pam-helper-greeter.sock';
+/** In-session callers' socket (anyone): resources/systemd/bastion-pam-helper.socket. */
+export const PUBLIC_HELPER_SOCKET = '/run/bastion-pam-helper.sock';
 
 type Flag = '--mode' | '--locale' | '--helper' | '--helper-socket' | '--user';
 

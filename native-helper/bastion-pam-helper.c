@@ -68,6 +68,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -156,6 +157,7 @@ static int idle_armed, idle_expired;
 static unsigned char status_frames[STATUS_MAX]; /* bastion-status frames, for the replay */
 static size_t status_len;
 static int status_recording, status_overflow;
+static int known_account = 1; /* the user resolves through NSS (else: a shared bucket) */
 
 static struct {
   char state_dir[PATH_MAX];
@@ -173,15 +175,51 @@ static void wipe_rx(void) {
   for (volatile unsigned char *p = rx; p < rx + sizeof rx; p++) *p = 0; /* async-signal-safe */
 }
 
+/* Ends the children PAM modules started (pam_exec's root Node process…): they must not outlive
+ * us, or one caller could keep any number of root processes past the slot cap. pam_exec puts
+ * its child in a session of its own (setsid), so each child's process group is killed, as
+ * listed by /proc/<pid>/task/<pid>/children (the path is made at start: async-signal-safe
+ * calls only here). */
+static char children_path[64];
+
+static void end_children(void) {
+  int fd = children_path[0] != '\0' ? open(children_path, O_RDONLY | O_CLOEXEC) : -1;
+  if (fd < 0) return;
+  char buf[1024];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  long pid = 0;
+  for (ssize_t i = 0; i <= n; i++) {
+    if (i < n && buf[i] >= '0' && buf[i] <= '9') {
+      pid = pid * 10 + (buf[i] - '0');
+    } else if (pid > 0) {
+      kill((pid_t)-pid, SIGKILL);
+      kill((pid_t)pid, SIGKILL);
+      pid = 0;
+    }
+  }
+}
+
 static void on_deadline(int sig) {
   (void)sig;
   wipe_rx();
+  end_children();
   /* Inside a frame the RESULT would corrupt it (a cut frame already fails for main); and main
    * may have stopped reading: never block here. */
   int flags = fcntl(proto_out, F_GETFL);
   if (!writing && flags >= 0 && fcntl(proto_out, F_SETFL, flags | O_NONBLOCK) == 0 &&
       write(proto_out, timeout_frame, timeout_len) < 0) { /* nothing more to do */ }
   _exit(refusals[R_TIMEOUT].status);
+}
+
+/* SIGTERM (the parent-death signal, a stopping unit): take the children along, then die of it
+ * (it is pending: this handler blocks every signal; the default action runs on return). */
+static void on_terminate(int sig) {
+  (void)sig;
+  wipe_rx();
+  end_children();
+  signal(SIGTERM, SIG_DFL);
+  raise(SIGTERM);
 }
 
 static int write_all(const unsigned char *p, size_t n) {
@@ -275,11 +313,25 @@ static void finish(int code, const char *name, const char *stage, int status) {
   exit(status);
 }
 
+/* Caller-chosen text in a log line: printable ASCII but for `"` and `\`, the rest as \xHH, so
+ * no one can forge fields or lines (quotes, controls, U+2028, bidi marks). */
+static const char *log_safe(const char *in, char *out, size_t room) {
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && n + 5 < room; p++)
+    n += (size_t)(*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\'
+                      ? snprintf(out + n, room - n, "%c", *p)
+                      : snprintf(out + n, room - n, "\\x%02x", *p));
+  out[n] = '\0';
+  return out;
+}
+
 /* Refusals are logged (LOG_AUTHPRIV, one line, no secrets) so an admin can find out why. */
 static void refuse(enum refusal r) {
+  char u[4 * FRAME_MAX_USER + 8], sv[4 * FRAME_MAX_SERVICE + 8];
   if (r != R_CANCELLED)
     syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s for uid %u, user \"%s\", service \"%s\": %s",
-           refusals[r].name, (unsigned)caller, user, service, why != NULL ? why : "-");
+           refusals[r].name, (unsigned)caller, log_safe(user, u, sizeof u),
+           log_safe(service, sv, sizeof sv), why != NULL ? why : "-");
   status_recording = 0; /* a refusal is no status answer to replay */
   finish(refusals[r].code, refusals[r].name, "helper", refusals[r].status);
 }
@@ -465,8 +517,7 @@ static void status_replay(void) {
   exit(rc == 0 ? status : refusals[R_CANCELLED].status);
 }
 
-static void status_save(int status) {
-  if (status_overflow || status_len == 0) return;
+static void status_write(int status, const unsigned char *frames, size_t len) {
   int dir = state_open(1);
   if (dir < 0) return;
   char tmp[sizeof status_name + 24];
@@ -474,11 +525,25 @@ static void status_save(int status) {
   int fd = state_file(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC);
   if (fd >= 0) {
     int ok = dprintf(fd, "BSR1 %ld %d\n", now_s(), status) > 0 &&
-             write(fd, status_frames, status_len) == (ssize_t)status_len;
+             write(fd, frames, len) == (ssize_t)len;
     ok = close(fd) == 0 && ok && renameat(dir, tmp, dir, status_name) == 0;
     if (!ok) unlinkat(dir, tmp, 0);
   }
   close(dir);
+}
+
+static void status_save(int status) {
+  if (!status_overflow && status_len > 0) status_write(status, status_frames, status_len);
+}
+
+/* Before a real bastion-status run: for STATUS_TTL, calls get BASTION_BUSY (a tray retries)
+ * unless this run finishes and leaves its frames. A caller that drops the connection mid-run,
+ * so that nothing is saved, still gets at most one real run per STATUS_TTL. */
+static void status_placeholder(void) {
+  unsigned char frame[64];
+  char text[48];
+  int n = snprintf(text, sizeof text, "%d:%s:helper", refusals[R_BUSY].code, refusals[R_BUSY].name);
+  status_write(refusals[R_BUSY].status, frame, frame_encode(frame, FT_RESULT, text, (size_t)n));
 }
 
 /* ---- PAM conversation ---- */
@@ -611,6 +676,8 @@ static int harden(void) {
   sa.sa_handler = on_deadline;
   sigfillset(&sa.sa_mask);
   sigaction(SIGALRM, &sa, NULL);
+  sa.sa_handler = on_terminate;
+  sigaction(SIGTERM, &sa, NULL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -676,11 +743,15 @@ static int in_group(gid_t g) {
 /* A caller without a passwd entry (or whose lookup failed: NSS cannot tell us which) is refused
  * as BASTION_SYSTEM, as sudo and su refuse it: PAM_RUSER must name who asked, and a greeter's
  * account always exists. */
-static enum refusal check_caller(void) {
+static enum refusal lookup_caller(void) {
   struct passwd *pw = getpwuid(caller);
   if (pw == NULL || (size_t)snprintf(ruser, sizeof ruser, "%s", pw->pw_name) >= sizeof ruser ||
       ruser[0] == '\0')
-    return R_SYSTEM;
+    return why = "caller has no passwd entry", R_SYSTEM;
+  return R_NONE;
+}
+
+static enum refusal check_caller(void) {
   if (caller == 0) return R_NONE;
   gid_t greeter = cfg.greeter_gid;
   if (greeter == (gid_t)-1) {
@@ -781,12 +852,37 @@ static void pam_outcome(int rc, const char *stage) {
   if (rc != PAM_SUCCESS) finish(rc, pam_name(rc), stage, 1);
 }
 
+/* The rate-limit key of an account, in rl_name: `<uid>-<hex of the account's first 100 bytes>`
+ * for an account NSS knows (its pw_name: spellings a case-insensitive NSS maps to one account
+ * share one budget), else `<uid>-u<00-3f>`: names no one has share 64 buckets per caller, so
+ * made-up names cannot fill /run with records, lock and replay files. */
+static void name_records(void) {
+  struct passwd *account = getpwnam(user);
+  int n = snprintf(rl_name, sizeof rl_name, "%u-", (unsigned)caller);
+  if (account != NULL && account->pw_name[0] != '\0') {
+    /* 100 bytes: the longest name (uid, 200 hex digits, ".status.<pid>") stays under NAME_MAX */
+    for (const char *p = account->pw_name; *p != '\0' && p < account->pw_name + 100; p++, n += 2)
+      snprintf(rl_name + n, sizeof rl_name - (size_t)n, "%02x", (unsigned char)*p);
+  } else {
+    unsigned long h = 2166136261UL; /* FNV-1a: spreads names, nothing secret about it */
+    for (const unsigned char *p = (const unsigned char *)user; *p != '\0'; p++)
+      h = ((h ^ *p) * 16777619UL) & 0xffffffffUL;
+    snprintf(rl_name + n, sizeof rl_name - (size_t)n, "u%02lx", h % 64);
+    known_account = 0;
+  }
+  snprintf(rl_tmp, sizeof rl_tmp, "%s.tmp", rl_name);
+  snprintf(rl_lock, sizeof rl_lock, "%s.lock", rl_name);
+  snprintf(status_name, sizeof status_name, "%s.status", rl_name);
+}
+
 int main(int argc, char **argv) {
   socket_mode = argc == 2 && strcmp(argv[1], "--socket") == 0;
+  caller = getuid(); /* until identified: who to name in a log line */
   pid_t parent = getppid();
 #ifdef BASTION_TEST_BUILD
-  /* Its BASTION_TEST_* switches would be a caller's to set: a test build never runs setuid. */
-  if (getuid() != geteuid() || getgid() != getegid()) {
+  /* Its BASTION_TEST_* switches would be a caller's to set: a test build never runs setuid (or
+   * with file capabilities: AT_SECURE). */
+  if (getuid() != geteuid() || getgid() != getegid() || getauxval(AT_SECURE) != 0) {
     why = "a test build must not be installed setuid";
     refuse(R_SYSTEM);
   }
@@ -803,6 +899,8 @@ int main(int argc, char **argv) {
   }
   if (!socket_mode && identify_caller() != 0) refuse(R_SYSTEM); /* first: whoever started us */
   if (harden() != 0) refuse(R_SYSTEM);
+  snprintf(children_path, sizeof children_path, "/proc/%ld/task/%ld/children", (long)getpid(),
+           (long)getpid());
   openlog("bastion-pam-helper", LOG_PID, LOG_AUTHPRIV);
   if (socket_mode && identify_caller() != 0) {
     why = "no peer credentials on the connection";
@@ -814,6 +912,9 @@ int main(int argc, char **argv) {
    * filled by one user. Only where we may write root's state (a non-setuid test run cannot; it
    * is refused as BASTION_NOT_PRIVILEGED below). */
   enum refusal r;
+  /* A caller without a passwd entry (a subordinate uid from a user namespace…) is refused
+   * before it can create anything: else each such uid would get slots of its own. */
+  if ((r = lookup_caller()) != R_NONE) refuse(r);
   if (geteuid() == 0) {
     if (setegid(0) != 0) refuse((why = "cannot take gid 0", R_SYSTEM));
     if ((r = take_slot()) != R_NONE) refuse(r);
@@ -830,34 +931,23 @@ int main(int argc, char **argv) {
     allowed |= strcmp(service, allowed_services[i]) == 0;
   if (!allowed) refuse((why = "service not in the allowlist", R_SERVICE));
   if ((r = check_caller()) != R_NONE) {
-    why = r == R_CALLER ? "outside the greeter group, asked for another user" : "caller has no passwd entry";
+    why = "outside the greeter group, asked for another user";
     refuse(r);
   }
   if (become_root() != 0) refuse((why = "cannot become root (not installed setuid?)", R_NOT_PRIVILEGED));
   if (reset_inherited() != 0) refuse((why = "cannot reset inherited limits", R_SYSTEM));
   /* setuid: die with the caller, who must still be the one that started us (the death signal
-   * is cleared by credential changes). A socket-mode parent is systemd; the peer's going away
-   * is an end of stream. */
+   * is cleared by credential changes); on_terminate takes our children along. A socket-mode
+   * parent is systemd; the peer's going away is an end of stream. */
   if (!socket_mode &&
-      (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent))
+      (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0 || getppid() != parent))
     refuse(R_SYSTEM);
 
-  /* Counters are keyed on the account, not the spelling: with case-insensitive NSS (SSSD,
-   * winbind) "Alice" and "alice" are one account and must share one budget of guesses. */
-  struct passwd *account = getpwnam(user);
-  const char *key = account != NULL && strlen(account->pw_name) <= FRAME_MAX_USER
-                        ? account->pw_name
-                        : user;
-  int n = snprintf(rl_name, sizeof rl_name, "%u-", (unsigned)caller);
-  for (const char *p = key; *p != '\0'; p++, n += 2)
-    snprintf(rl_name + n, sizeof rl_name - (size_t)n, "%02x", (unsigned char)*p);
-  snprintf(rl_tmp, sizeof rl_tmp, "%s.tmp", rl_name);
-  snprintf(rl_lock, sizeof rl_lock, "%s.lock", rl_name);
-  snprintf(status_name, sizeof status_name, "%s.status", rl_name);
-
-  status_recording = strcmp(service, "bastion-status") == 0;
+  name_records();
+  status_recording = known_account && strcmp(service, "bastion-status") == 0;
   if (status_recording) status_replay(); /* exits if a fresh answer was replayed */
   if ((r = rl_check()) != R_NONE) refuse(r);
+  if (status_recording) status_placeholder();
 
   struct pam_conv pc = {conv, NULL};
   int rc = pam_start(service, user, &pc, &pamh);

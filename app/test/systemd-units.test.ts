@@ -3,17 +3,28 @@
 // pass `systemd-analyze verify` (in a throw-away root: no PID-1 systemd is needed).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_DEADLINE_MS } from '../../main/pam/helper-client';
 import { HELPER_OUT, REPO_ROOT } from '../../testkit/paths';
 import { fileExists, findExecutable, requireOrSkip } from '../../testkit/require';
-import { DEFAULT_HELPER_PATH, DEFAULT_HELPER_SOCKET } from '../config';
+import { DEFAULT_HELPER_PATH, DEFAULT_HELPER_SOCKET, PUBLIC_HELPER_SOCKET } from '../config';
 
 const UNITS = join(REPO_ROOT, 'resources', 'systemd');
 const SOCKET_UNIT = 'bastion-pam-helper.socket';
+const GREETER_SOCKET_UNIT = 'bastion-pam-helper-greeter.socket';
+const GREETER_SERVICE_ALIAS = 'bastion-pam-helper-greeter@.service';
 const SERVICE_UNIT = 'bastion-pam-helper@.service';
 const SLICE_UNIT = 'system-bastion.slice';
 
@@ -50,9 +61,20 @@ function seconds(value: string): number {
   return Number(match[1]) * (match[2] === 'min' ? 60 : 1);
 }
 
-test("the socket unit: Accept=yes on the greeter's socket path, anyone may connect, bounded", () => {
-  const socket = section(SOCKET_UNIT, 'Socket');
+test("the greeter's socket: only the greeter group may connect, its instances are the same service", () => {
+  const socket = section(GREETER_SOCKET_UNIT, 'Socket');
   assert.equal(one(socket, 'ListenStream'), DEFAULT_HELPER_SOCKET);
+  assert.equal(one(socket, 'Accept'), 'yes');
+  assert.equal(one(socket, 'SocketGroup'), 'bastion-greeter');
+  assert.equal(one(socket, 'SocketMode'), '0660');
+  assert.ok(Number(one(socket, 'MaxConnections')) > 0);
+  assert.equal(one(socket, 'TriggerLimitIntervalSec'), '0');
+  assert.equal(readlinkSync(join(UNITS, GREETER_SERVICE_ALIAS)), SERVICE_UNIT);
+});
+
+test('the public socket unit: Accept=yes on the in-session path, anyone may connect, bounded', () => {
+  const socket = section(SOCKET_UNIT, 'Socket');
+  assert.equal(one(socket, 'ListenStream'), PUBLIC_HELPER_SOCKET);
   assert.equal(one(socket, 'Accept'), 'yes');
   assert.equal(one(socket, 'SocketMode'), '0666');
   assert.ok(Number(one(socket, 'MaxConnections')) > 0);
@@ -128,9 +150,10 @@ test('systemd-analyze verify accepts the units', (t) => {
     copyFileSync(helper, join(root, DEFAULT_HELPER_PATH));
     const system = join(root, 'etc', 'systemd', 'system');
     mkdirSync(system, { recursive: true });
-    for (const unit of [SOCKET_UNIT, SERVICE_UNIT, SLICE_UNIT]) {
+    for (const unit of [SOCKET_UNIT, GREETER_SOCKET_UNIT, SERVICE_UNIT, SLICE_UNIT]) {
       copyFileSync(join(UNITS, unit), join(system, unit));
     }
+    symlinkSync(SERVICE_UNIT, join(system, GREETER_SERVICE_ALIAS)); // as the package ships it
     cpSync('/usr/lib/systemd/system', join(root, 'usr', 'lib', 'systemd', 'system'), {
       recursive: true,
       filter: (src) => !/\.(service|socket|mount|timer|path|device|swap|automount)$/.test(src),
@@ -142,7 +165,9 @@ test('systemd-analyze verify accepts the units', (t) => {
         '--man=no',
         `--root=${root}`,
         SOCKET_UNIT,
+        GREETER_SOCKET_UNIT,
         SERVICE_UNIT.replace('@', '@1-2-3'),
+        GREETER_SERVICE_ALIAS.replace('@', '@1-2-3'),
         SLICE_UNIT,
       ],
       { encoding: 'utf8' },

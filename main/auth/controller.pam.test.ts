@@ -277,12 +277,12 @@ describe('AuthController through the real helper', () => {
     await controller.close();
   });
 
-  it('an offline-cache error other than LOCKED/PASSWORD is reason offline-cache', async (t) => {
+  it('an offline-cache error other than LOCKED/PASSWORD/NOTFOUND is reason offline-cache', async (t) => {
     if (!gate(t)) return;
     const { controller } = setup(
-      'notfound',
+      'expired',
       (f) =>
-        `auth requisite ${PAM_EXEC} quiet stdout ${f.script('notfound.sh', 'echo OFFLINE_ERROR:-4\nexit 1')}\n${matrix}`,
+        `auth requisite ${PAM_EXEC} quiet stdout ${f.script('expired.sh', 'echo OFFLINE_ERROR:-5\nexit 1')}\n${matrix}`,
       [['alice', 'secret']],
     );
     const snapshot = await attempt(controller, 'alice', 'secret');

@@ -1,17 +1,13 @@
-// Runs authentication attempts, one at a time, through the PAM helper client and publishes
-// `AuthSnapshot`s built by the pure reducer of ./machine.
+// Runs authentication attempts, one at a time, through an AuthTransport (./transport: the PAM
+// helper, LightDM or greetd) and publishes `AuthSnapshot`s built by the pure reducer of
+// ./machine.
 //
 // Main mirrors the PAM side's lockouts (for the countdown, and persisted so a restarted
 // greeter still shows it) and throttles its own retries. Neither can open a session: only
-// the helper's success outcome leads to `success`.
+// the carrier's explicit success outcome leads to `success`.
 import type { AuthMessage, AuthPrompt, AuthSnapshot } from '../../preload/api';
-import {
-  PamClientError,
-  runPamTransaction,
-  type PamOutcome,
-  type PamTransaction,
-  type PamTransport,
-} from '../pam/helper-client';
+import { helperTransport } from './helper-transport';
+import type { AuthConversation, AuthTransport, ConversationOutcome } from './transport';
 import { parsePamText, describeOfflineError } from './conversation';
 import { LIMITS } from '../offline/limits';
 import { failureFromOutcome } from './failure';
@@ -46,6 +42,11 @@ export class AuthControllerError extends Error {
 }
 
 export interface AuthControllerOptions {
+  /**
+   * What carries the conversations (LightDM, greetd). Unset: the PAM helper, from
+   * `helperPath`, `socketPath`, `service`, `helperEnv` and `deadlineMs` below.
+   */
+  transport?: AuthTransport;
   /** Absolute path of bastion-pam-helper (setuid; the fallback when the socket is absent). */
   helperPath: string;
   /**
@@ -83,7 +84,8 @@ export class AuthController {
   private readonly memoryLockouts = new Map<string, number>();
   private readonly throttle: ThrottlePolicy;
   private readonly log: (line: string) => void;
-  private transaction: PamTransaction | null = null;
+  private readonly transport: AuthTransport;
+  private transaction: AuthConversation | null = null;
   /** Prompts received and not answered yet, oldest first (the helper answers in order). */
   private openPrompts: AuthPrompt[] = [];
   private running: Promise<void> | null = null;
@@ -94,6 +96,15 @@ export class AuthController {
   private dispatching = false;
 
   constructor(private readonly options: AuthControllerOptions) {
+    this.transport =
+      options.transport ??
+      helperTransport({
+        helperPath: options.helperPath,
+        socketPath: options.socketPath ?? null,
+        service: options.service,
+        env: options.helperEnv ?? {},
+        ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+      });
     this.clock = options.clock ?? systemClock;
     this.store = options.lockoutStore ?? null;
     this.throttle = options.throttle ?? DEFAULT_THROTTLE;
@@ -158,14 +169,7 @@ export class AuthController {
     }
     this.dispatch({ type: 'started', user });
     this.openPrompts = [];
-    const transaction = runPamTransaction({
-      helperPath: this.options.helperPath,
-      socketPath: this.options.socketPath ?? null,
-      service: this.options.service,
-      user,
-      env: this.options.helperEnv ?? {},
-      ...(this.options.deadlineMs === undefined ? {} : { deadlineMs: this.options.deadlineMs }),
-    });
+    const transaction = this.transport.begin(user);
     this.transaction = transaction;
     this.running = this.follow(user, transaction)
       .catch((error: unknown) => {
@@ -196,8 +200,9 @@ export class AuthController {
     try {
       transaction.answer(payload);
     } catch (error) {
-      if (error instanceof PamClientError) {
-        throw new AuthControllerError('ANSWER_REJECTED', `answer refused (${error.code})`);
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string') {
+        throw new AuthControllerError('ANSWER_REJECTED', `answer refused (${code})`);
       }
       throw error;
     }
@@ -228,9 +233,9 @@ export class AuthController {
     await this.running;
   }
 
-  private async follow(user: string, transaction: PamTransaction): Promise<void> {
+  private async follow(user: string, transaction: AuthConversation): Promise<void> {
     const messages: AuthMessage[] = [];
-    let outcome: PamOutcome | null = null;
+    let outcome: ConversationOutcome | null = null;
     for await (const event of transaction.events()) {
       switch (event.type) {
         case 'prompt': {
@@ -271,8 +276,8 @@ export class AuthController {
 
   private async conclude(
     user: string,
-    transport: PamTransport | null,
-    outcome: PamOutcome,
+    transport: string | null,
+    outcome: ConversationOutcome,
     messages: AuthMessage[],
   ): Promise<void> {
     const now = this.clock.now();

@@ -103,10 +103,12 @@ describe('failureFromOutcome', () => {
     }
   });
 
-  it('other offline-cache errors explain a credentials/unavailable refusal, except PASSWORD', () => {
+  it('other offline-cache errors explain a credentials/unavailable refusal, except PASSWORD and NOTFOUND', () => {
+    // No entry reads as a wrong password: the screen must not tell who has a cached login
+    // (issue 7 finding 5; pam_openbastion's own cache may still print -4).
     assert.equal(
       failureFromOutcome(refused(7, 'PAM_AUTH_ERR'), [offline(-4, 'NOTFOUND')])?.reason,
-      'offline-cache',
+      'credentials',
     );
     assert.equal(
       failureFromOutcome(refused(9, 'PAM_AUTHINFO_UNAVAIL'), [offline(-5, 'EXPIRED')])?.reason,

@@ -1,6 +1,7 @@
 // Maps the end of a PAM transaction to the `AuthFailure` the screens explain.
 import type { AuthFailure, AuthFailureReason, AuthMessage } from '../../preload/api';
-import type { PamClientErrorCode, PamOutcome } from '../pam/helper-client';
+import type { PamClientErrorCode } from '../pam/helper-client';
+import type { ConversationOutcome } from './transport';
 
 /** By result name (Linux-PAM names and the helper's BASTION_* refusals, PROTOCOL.md). */
 const REASON_BY_NAME: Readonly<Record<string, AuthFailureReason>> = {
@@ -37,7 +38,10 @@ const REASON_BY_NAME: Readonly<Record<string, AuthFailureReason>> = {
   BASTION_SYSTEM: 'unavailable', // the helper's own state (rate limit) is unreadable: fails closed
 };
 
-const REASON_BY_CLIENT_ERROR: Readonly<Partial<Record<PamClientErrorCode, AuthFailureReason>>> = {
+/** By the carrier's error code (the helper client's; display-manager clients add theirs). */
+const REASON_BY_CLIENT_ERROR: Readonly<
+  Partial<Record<PamClientErrorCode | string, AuthFailureReason>>
+> = {
   HELPER_NOT_FOUND: 'unavailable',
   HELPER_NOT_EXECUTABLE: 'unavailable',
   SPAWN_FAILED: 'unavailable',
@@ -48,8 +52,9 @@ const REASON_BY_CLIENT_ERROR: Readonly<Partial<Record<PamClientErrorCode, AuthFa
   CANCELLED: 'cancelled',
 };
 
-/** Offline-cache codes that keep their PAM meaning rather than becoming 'offline-cache'. */
-const OFFLINE_PASSWORD_CODE = -8;
+/** Offline-cache codes that keep their PAM meaning rather than becoming 'offline-cache'.
+ *  "No entry" (-4) reads as a wrong password: the screen must not tell who has a cached login. */
+const OFFLINE_PASSWORD_CODES: ReadonlySet<number> = new Set([-8, -4]);
 const OFFLINE_OK_CODE = 0;
 
 export function reasonForResultName(name: string): AuthFailureReason {
@@ -62,7 +67,7 @@ export function reasonForResultName(name: string): AuthFailureReason {
  * Returns null only for a success.
  */
 export function failureFromOutcome(
-  outcome: PamOutcome,
+  outcome: ConversationOutcome,
   messages: readonly AuthMessage[],
 ): AuthFailure | null {
   if (outcome.ok) return null;
@@ -83,7 +88,7 @@ export function failureFromOutcome(
     // cache's own code, not PAM's, says whether this was a wrong password.
     if (offline.name === 'LOCKED') reason = 'locked';
     else if (reason === 'credentials' || reason === 'unavailable') {
-      if (offline.code === OFFLINE_PASSWORD_CODE) reason = 'credentials';
+      if (OFFLINE_PASSWORD_CODES.has(offline.code)) reason = 'credentials';
       else if (offline.code !== OFFLINE_OK_CODE) reason = 'offline-cache';
     }
   }

@@ -7,9 +7,9 @@
 //   limit it. There is no exit status to read in this mode.
 // * `spawn`: the setuid binary as our child, frames on its stdin/stdout.
 //
-// With `socketPath` set the client connects first; only a socket that is not there (ENOENT)
-// or not listening (ECONNREFUSED) falls back to spawning `helperPath`. Any other connect error
-// fails closed.
+// With `socketPath` set the client connects first; only a socket that is not there (ENOENT),
+// not listening (ECONNREFUSED) or flooded (EAGAIN: its backlog is full) falls back to spawning
+// `helperPath`. Any other connect error fails closed.
 //
 // The client relays the conversation as typed events and decides the outcome. It fails
 // closed: the transaction succeeds only when the helper sent exactly one RESULT frame
@@ -34,7 +34,7 @@ export type PamClientErrorCode =
   | 'HELPER_NOT_FOUND' // spawn ENOENT
   | 'HELPER_NOT_EXECUTABLE' // spawn EACCES
   | 'SPAWN_FAILED' // any other spawn error
-  | 'SOCKET_CONNECT_FAILED' // connect error other than ENOENT/ECONNREFUSED (no fallback)
+  | 'SOCKET_CONNECT_FAILED' // connect error other than ENOENT/ECONNREFUSED/EAGAIN (no fallback)
   | 'SOCKET_BROKEN' // the connection failed (ECONNRESET…) after a success RESULT, not a clean end
   | 'MALFORMED_FRAME' // the frame codec rejected the stream (FrameError)
   | 'MALFORMED_TEXT' // payload not UTF-8, or a NUL where none is allowed
@@ -98,16 +98,17 @@ export type PamEvent =
 export interface PamTransactionOptions {
   /**
    * Absolute path of the setuid helper binary: the transport when `socketPath` is unset, or
-   * the fallback when nothing listens there (ENOENT, ECONNREFUSED).
+   * the fallback when nothing listens there (ENOENT, ECONNREFUSED) or it is flooded (EAGAIN).
    */
   helperPath: string;
   /**
    * Absolute path of the socket-activated helper's AF_UNIX socket (installed:
-   * `/run/bastion-pam-helper.sock`, resources/systemd/), at most 107 bytes. When set, the
-   * client connects there first and spawns `helperPath` only if the socket does not exist
-   * (ENOENT) or nothing listens on it (ECONNREFUSED); any other connect error (EACCES, EAGAIN
-   * when the backlog is full, …) is SOCKET_CONNECT_FAILED, never a silent fallback. Unset or
-   * null: spawn only.
+   * `/run/bastion-pam-helper-greeter.sock` for the login screen, `/run/bastion-pam-helper.sock`
+   * in a session; resources/systemd/), at most 107 bytes. When set, the client connects there
+   * first and spawns `helperPath` only if the socket does not exist (ENOENT), nothing listens
+   * on it (ECONNREFUSED) or its backlog is full (EAGAIN: a flood, which must not lock everyone
+   * out); any other connect error (EACCES…) is SOCKET_CONNECT_FAILED, never a silent
+   * fallback. Unset or null: spawn only.
    */
   socketPath?: string | null;
   /** PAM service (the helper accepts only its allowlist). */
@@ -137,7 +138,9 @@ const RESULT_PATTERN =
   /^(0|[1-9][0-9]{0,4}):([A-Z][A-Z0-9_]{0,63}):(helper|authenticate|acct_mgmt)$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Connect errors meaning "no socket-activated helper here": the setuid binary is used. */
-const FALLBACK_CONNECT_ERRORS: ReadonlySet<string> = new Set(['ENOENT', 'ECONNREFUSED']);
+/** EAGAIN: the backlog is full, e.g. a local user flooding the socket with connections; the
+ *  setuid helper is as safe (no lock is shared between callers) and cannot be crowded out. */
+const FALLBACK_CONNECT_ERRORS: ReadonlySet<string> = new Set(['ENOENT', 'ECONNREFUSED', 'EAGAIN']);
 
 function decodeText(payload: Buffer): string {
   if (payload.includes(0)) throw new PamClientError('MALFORMED_TEXT', 'NUL byte in a text payload');

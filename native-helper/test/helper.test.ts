@@ -162,7 +162,14 @@ const killMarked = (marker: string): void => {
 };
 
 /** Rate-limit records in a state dir (not the slot, lock and status-replay files beside them). */
-const records = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => /^\d+-[0-9a-f]+$/.test(n)).sort() : []);
+const records = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => /^\d+-(?:[0-9a-f]+|u[0-9a-f]{2})$/.test(n)).sort() : []);
+/** The record of a user NSS does not know (pam_matrix's alice and bob): one of 64 buckets per
+ *  caller, by FNV-1a of the name (PROTOCOL.md). */
+const bucket = (caller: number, user: string): string => {
+  let h = 2166136261;
+  for (const b of Buffer.from(user)) h = Math.imul((h ^ b) >>> 0, 16777619) >>> 0;
+  return `${caller}-u${(h % 64).toString(16).padStart(2, '0')}`;
+};
 
 // The same suite for both ways the helper is started (PROTOCOL.md, "Modes"); what only a setuid
 // start has (a parent, a caller's own limits and signals, exit statuses) runs once.
@@ -383,6 +390,28 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       assert.equal(run.success, true);
     });
 
+    it("its parent dies while a module's child runs: the child ends with it (finding 3, review)", async (t) => {
+      if (!ready(t)) return;
+      const tag = `${30 + (process.pid % 1000) / 1000}`; // a sleep this test alone runs
+      const f = fixture(t, { 'bastion-greeter': `auth required pam_exec.so /bin/sleep ${tag}\n${matrix}` }, { BASTION_TEST_DEADLINE_MS: '20000' });
+      let parent: ChildProcess | undefined;
+      const sleeping = () =>
+        readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+          try {
+            return readFileSync(`/proc/${n}/cmdline`, 'latin1') === `/bin/sleep\0${tag}\0`;
+          } catch {
+            return false;
+          }
+        });
+      const run = f.run({ wrapper: ['/bin/bash', '-c', '"$0" <&0 & wait'], onSpawn: (c) => (parent = c), limitMs: 15_000 });
+      for (let i = 0; i < 300 && sleeping().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(sleeping().length, 1, "the module's child runs");
+      parent!.kill('SIGKILL');
+      await run;
+      for (let i = 0; i < 200 && sleeping().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(sleeping(), [], 'no root child outlives the helper');
+    });
+
     it('its parent dies at a prompt: PR_SET_PDEATHSIG ends it at once', async (t) => {
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_DEADLINE_MS: '8000' });
@@ -488,7 +517,8 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       expectRun(await f.run({ user: 'bob', onPrompt: wrong }), R.authErr, 1);
       assert.equal(statSync(f.stateDir).mode & 0o777, 0o700);
       for (const name of readdirSync(f.stateDir)) assert.equal(statSync(join(f.stateDir, name)).mode & 0o777, 0o600, name);
-      assert.deepEqual(records(f.stateDir), ['0-616c696365', '0-626f62']);
+      assert.deepEqual(records(f.stateDir), [bucket(0, 'bob'), bucket(0, 'alice')].sort());
+      assert.notEqual(bucket(0, 'alice'), bucket(0, 'bob'));
     });
 
     it('a success resets the count', async (t) => {
@@ -564,7 +594,7 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': matrix });
       const now = Math.floor(Date.now() / 1000);
-      const file = join(f.stateDir, '0-616c696365');
+      const file = join(f.stateDir, bucket(0, 'alice'));
       const state = (body: string | null, dirMode = 0o700) => {
         rmSync(f.stateDir, { recursive: true, force: true });
         mkdirSync(f.stateDir, { mode: dirMode });
@@ -705,17 +735,51 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       const f = fixture(t, {
         'bastion-status': `auth optional pam_exec.so stdout quiet ${script}\nauth requisite pam_deny.so\naccount requisite pam_deny.so`,
       });
+      // Accounts NSS knows (made-up names share buckets and get no replay).
       const runs: HelperRun[] = [];
-      for (let i = 0; i < 6; i++) runs.push(await f.run({ service: 'bastion-status' }));
+      for (let i = 0; i < 6; i++) runs.push(await f.run({ service: 'bastion-status', user: 'nobody' }));
       for (const run of runs) {
         expectRun(run, '7:PAM_AUTH_ERR:authenticate', 1);
         assert.deepEqual(run.texts(FrameType.INFO), ['OFFLINE_STATUS:1999999999:0']);
       }
       assert.equal(readFileSync(counter, 'utf8'), 'run\n', 'the stack ran once for 6 calls');
       // Past the replay's 30 s the stack runs again; another account has its own.
-      expectRun(await f.run({ service: 'bastion-status', env: { ...f.env, BASTION_TEST_CLOCK_OFFSET: '31' } }), '7:PAM_AUTH_ERR:authenticate', 1);
-      expectRun(await f.run({ service: 'bastion-status', user: 'bob' }), '7:PAM_AUTH_ERR:authenticate', 1);
+      expectRun(await f.run({ service: 'bastion-status', user: 'nobody', env: { ...f.env, BASTION_TEST_CLOCK_OFFSET: '31' } }), '7:PAM_AUTH_ERR:authenticate', 1);
+      expectRun(await f.run({ service: 'bastion-status', user: 'daemon' }), '7:PAM_AUTH_ERR:authenticate', 1);
       assert.equal(readFileSync(counter, 'utf8'), 'run\nrun\nrun\n');
+    });
+
+    it('bastion-status dropped mid-run still counts: calls in the next 30 s are BASTION_BUSY, no new run', async (t) => {
+      if (!ready(t)) return;
+      const counter = join(mkdtempSync(join(tmpdir(), 'bastion-status-')), 'runs');
+      t.after(() => rmSync(dirname(counter), { recursive: true, force: true }));
+      const script = join(dirname(counter), 'status');
+      writeFileSync(script, `#!/bin/sh\necho run >> '${counter}'\nsleep 1\necho OFFLINE_STATUS:1999999999:0\n`, { mode: 0o755 });
+      const f = fixture(t, {
+        'bastion-status': `auth optional pam_exec.so stdout quiet ${script}\nauth requisite pam_deny.so\naccount requisite pam_deny.so`,
+      });
+      // The caller goes away while the stack runs: nothing to save, the placeholder stays.
+      const dropped = await f.run({ service: 'bastion-status', user: 'nobody', onSpawn: (c) => setTimeout(() => c.kill('SIGKILL'), 300) });
+      assert.equal(dropped.success, false);
+      await new Promise((r) => setTimeout(r, 1200)); // the helper finishes (or not) on its own
+      for (let i = 0; i < 3; i++) {
+        const run = await f.run({ service: 'bastion-status', user: 'nobody' });
+        expectRun(run, R.busy, 2);
+        assert.deepEqual(run.texts(FrameType.INFO), []);
+      }
+      assert.equal(readFileSync(counter, 'utf8'), 'run\n');
+    });
+
+    it('made-up user names share 64 buckets per caller: 150 names leave at most 64 records', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix });
+      for (let i = 0; i < 150; i++) await f.run({ user: `nosuchuser${i}`, onPrompt: answer('wrong') });
+      const files = readdirSync(f.stateDir);
+      assert.ok(records(f.stateDir).length <= 64, `${records(f.stateDir).length} records`);
+      assert.ok(files.length <= 64 * 2 + 4, `${files.length} files`);
+      // An account NSS knows has its own record, named by its name's bytes.
+      await f.run({ user: 'nobody', onPrompt: answer('wrong') });
+      assert.ok(records(f.stateDir).includes(`0-${Buffer.from('nobody').toString('hex')}`));
     });
   });
 
@@ -960,7 +1024,7 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       const f = fixture(t, { 'bastion-greeter': probe });
       const now = Math.floor(Date.now() / 1000);
       mkdirSync(f.stateDir, { mode: 0o700 });
-      writeFileSync(join(f.stateDir, '0-616c696365'), `v2 18000 ${now} ${now + 600}\n`, { mode: 0o600 });
+      writeFileSync(join(f.stateDir, bucket(0, 'alice')), `v2 18000 ${now} ${now + 600}\n`, { mode: 0o600 });
       expectRun(await f.run({}), R.throttled, 2);
       // The release reads the real state dir (read-only: the probe fails without a prompt, so
       // nothing is charged and nothing is written under /run/bastion-pam-helper).
