@@ -49,9 +49,28 @@ export interface AuthConversation {
   readonly transport: string | null;
 }
 
-/** The carrier of conversations, chosen once at start (./transport-choice). */
+/** The desktop session to start after a success (display-manager carriers only). */
+export interface SessionRequest {
+  /** LightDM: the session's name (its .desktop file's basename); empty: LightDM's default. */
+  name: string;
+  /** greetd: the command line to run as the user (from the .desktop file's Exec=). */
+  command: readonly string[];
+  /** greetd: extra environment of the session, `KEY=value` (XDG_SESSION_TYPE, …). */
+  env: readonly string[];
+}
+
+export type SessionStartOutcome = { ok: true } | { ok: false; error: TransportError };
+
+/** The carrier of conversations, chosen once at start from the environment. */
 export interface AuthTransport {
   readonly kind: 'helper' | 'lightdm' | 'greetd';
   /** Starts a conversation for `user`; at most one runs at a time. */
   begin(user: string): AuthConversation;
+  /**
+   * After a conversation's success: asks the display manager to start the session. Absent for
+   * the helper, which has no session to start (an unlock, or the demo).
+   */
+  startSession?(session: SessionRequest): Promise<SessionStartOutcome>;
+  /** Ends the carrier's connection (a display manager's socket or pipes). */
+  close?(): void;
 }
