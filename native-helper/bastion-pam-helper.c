@@ -15,7 +15,8 @@
  *      parent-death signal and check the parent is still the one that started us (the signal is
  *      cleared by credential changes);
  *   5. refuse if the (caller, user) pair is throttled; run pam_authenticate, check PAM_USER is
- *      unchanged, run pam_acct_mgmt, check PAM_USER again; write RESULT and exit.
+ *      unchanged, run pam_acct_mgmt (an expired password: pam_chauthtok, then pam_acct_mgmt
+ *      again), check PAM_USER again; write RESULT and exit.
  *
  * Deadline: SIGALRM is never blocked. Its handler writes the timeout RESULT only between frames,
  * without blocking (O_NONBLOCK, one short write; a partial one is a cut frame, which main
@@ -958,7 +959,15 @@ int main(int argc, char **argv) {
   }
   if (pam_set_item(pamh, PAM_RUSER, ruser) != PAM_SUCCESS) refuse(R_SYSTEM);
   pam_outcome(pam_authenticate(pamh, 0), "authenticate");
-  pam_outcome(pam_acct_mgmt(pamh, 0), "acct_mgmt");
+  rc = pam_acct_mgmt(pamh, 0);
+  /* An expired password is changed in the same conversation, as login(1) and display managers
+   * do (the prompts come from the stack: "New password:" …), then the account is checked again:
+   * success stays exactly 0:PAM_SUCCESS:acct_mgmt. Only for the login service. */
+  if (rc == PAM_NEW_AUTHTOK_REQD && strcmp(service, "bastion-greeter") == 0) {
+    pam_outcome(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK), "chauthtok");
+    rc = pam_acct_mgmt(pamh, 0);
+  }
+  pam_outcome(rc, "acct_mgmt");
   rl_reset();
   finish(PAM_SUCCESS, "PAM_SUCCESS", "acct_mgmt", 0);
 }

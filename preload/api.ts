@@ -50,7 +50,8 @@ export interface AuthPrompt {
 export type AuthFailureReason =
   | 'credentials' // PAM_AUTH_ERR and friends: wrong password or unknown user (never told apart)
   | 'account' // pam_acct_mgmt refused: expired account, not allowed here
-  | 'new-password-required' // PAM_NEW_AUTHTOK_REQD
+  | 'new-password-required' // PAM_NEW_AUTHTOK_REQD where the password could not be changed here
+  | 'new-password-rejected' // the expired password's change failed (stage chauthtok)
   | 'locked' // offline cache lockout or PAM_MAXTRIES
   | 'throttled' // too many attempts: the helper or main is slowing us down
   | 'offline-cache' // the offline cache answered with an OFFLINE_ERROR other than LOCKED/PASSWORD

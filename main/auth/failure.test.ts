@@ -8,7 +8,7 @@ import { failureFromOutcome, reasonForResultName } from './failure';
 function refused(
   code: number,
   name: string,
-  stage: 'helper' | 'authenticate' | 'acct_mgmt' = 'authenticate',
+  stage: 'helper' | 'authenticate' | 'chauthtok' | 'acct_mgmt' = 'authenticate',
 ): PamOutcome {
   return { ok: false, kind: 'refused', result: { code, name, stage }, exitCode: 1 };
 }
@@ -122,6 +122,17 @@ describe('failureFromOutcome', () => {
       failureFromOutcome(refused(13, 'PAM_ACCT_EXPIRED'), [offline(-4, 'NOTFOUND')])?.reason,
       'account',
     );
+  });
+
+  it('a failed change of an expired password (stage chauthtok) is new-password-rejected', () => {
+    for (const name of ['PAM_AUTHTOK_ERR', 'PAM_AUTHTOK_RECOVERY_ERR', 'PAM_TRY_AGAIN']) {
+      assert.equal(
+        failureFromOutcome(refused(20, name, 'chauthtok'), [])?.reason,
+        'new-password-rejected',
+      );
+    }
+    // A cancel while changing it is a cancel, not a rejected password.
+    assert.equal(failureFromOutcome(refused(26, 'PAM_ABORT', 'chauthtok'), [])?.reason, 'internal');
   });
 
   it('an offline PASSWORD line behind pam_exec (PAM_SYSTEM_ERR) is a wrong password, counted', () => {

@@ -80,6 +80,15 @@ export function failureFromOutcome(
       pamName: null,
     };
   }
+  // A failed change of an expired password: whatever PAM's code, the new password was refused
+  // (the stack's reason came as an ERROR message just before).
+  if (outcome.result.stage === 'chauthtok' && outcome.result.name !== 'PAM_ABORT') {
+    return {
+      reason: 'new-password-rejected',
+      pamCode: outcome.result.code,
+      pamName: outcome.result.name,
+    };
+  }
   let reason = reasonForResultName(outcome.result.name);
   const offline = messages.filter((m) => m.kind === 'offline-error').at(-1);
   if (offline && offline.kind === 'offline-error') {

@@ -62,7 +62,7 @@ export class PamClientError extends Error {
   }
 }
 
-export type PamStage = 'helper' | 'authenticate' | 'acct_mgmt';
+export type PamStage = 'helper' | 'authenticate' | 'chauthtok' | 'acct_mgmt';
 
 /** The helper's RESULT frame, parsed. */
 export interface PamResult {
@@ -135,7 +135,7 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 
 const SUCCESS_RESULT = '0:PAM_SUCCESS:acct_mgmt';
 const RESULT_PATTERN =
-  /^(0|[1-9][0-9]{0,4}):([A-Z][A-Z0-9_]{0,63}):(helper|authenticate|acct_mgmt)$/;
+  /^(0|[1-9][0-9]{0,4}):([A-Z][A-Z0-9_]{0,63}):(helper|authenticate|chauthtok|acct_mgmt)$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Connect errors meaning "no socket-activated helper here": the setuid binary is used. */
 /** EAGAIN: the backlog is full, e.g. a local user flooding the socket with connections; the

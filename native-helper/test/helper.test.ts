@@ -783,6 +783,37 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
     });
   });
 
+  describe('an expired password is changed in the same conversation (pam_chauthtok)', () => {
+    const stack = (file: string) =>
+      `auth required ${PAM_MATRIX} passdb={passdb}\naccount required ${PAM_PROBE} expired=${file}\npassword required ${PAM_PROBE} expired=${file}`;
+
+    it('new password typed twice → changed, then success (0:PAM_SUCCESS:acct_mgmt)', async (t) => {
+      if (!ready(t)) return;
+      const changed = join(mkdtempSync(join(tmpdir(), 'bastion-chauthtok-')), 'changed');
+      t.after(() => rmSync(dirname(changed), { recursive: true, force: true }));
+      const g = fixture(t, { 'bastion-greeter': stack(changed) });
+      const answers = [PASSWORD, 'n3w-Secret', 'n3w-Secret'];
+      const run = await g.run({ onPrompt: (_p, i) => ({ answer: answers[i]! }) });
+      expectRun(run, SUCCESS_RESULT, 0);
+      assert.deepEqual(run.texts(FrameType.PROMPT_ECHO_OFF), ['Password: ', 'New password: ', 'Retype new password: ']);
+      assert.equal(existsSync(changed), true);
+    });
+
+    it('a rejected new password → its reason as an ERROR frame, then 20:PAM_AUTHTOK_ERR:chauthtok', async (t) => {
+      if (!ready(t)) return;
+      const changed = join(mkdtempSync(join(tmpdir(), 'bastion-chauthtok-')), 'changed');
+      t.after(() => rmSync(dirname(changed), { recursive: true, force: true }));
+      const g = fixture(t, { 'bastion-greeter': stack(changed) });
+      for (const [again, reason] of [['other', 'Sorry, passwords do not match.'], ['weak', 'BAD PASSWORD: it is too simplistic']] as const) {
+        const answers = [PASSWORD, again === 'other' ? 'n3w-Secret' : 'weak', again];
+        const run = await g.run({ onPrompt: (_p, i) => ({ answer: answers[i]! }) });
+        expectRun(run, '20:PAM_AUTHTOK_ERR:chauthtok', 1);
+        assert.deepEqual(run.texts(FrameType.ERROR), [reason]);
+      }
+      assert.equal(existsSync(changed), false);
+    });
+  });
+
   it('a user name that is not UTF-8 → BASTION_PROTOCOL; a UTF-8 one is taken as it is (finding 6)', async (t) => {
     if (!ready(t)) return;
     const f = fixture(t, { 'bastion-greeter': matrix });

@@ -13,13 +13,17 @@
  *   write_stdout  writes bytes to fd 1 that would corrupt the helper's frame stream;
  *   write_stderr  writes "PROBE_STDERR" to fd 2;
  *   read_stdin    reads fd 0 and reports "STDIN <bytes read>" (0: end of file);
- *   fail          returns PAM_AUTH_ERR (else PAM_SUCCESS). */
+ *   fail          returns PAM_AUTH_ERR (else PAM_SUCCESS);
+ *   expired=FILE  (account) PAM_NEW_AUTHTOK_REQD until FILE exists: a password that must change;
+ *   (password, with expired=FILE) asks "New password: " and "Retype new password: ", writes FILE
+ *                 when both match and are not "weak", else PAM_AUTHTOK_ERR with an error message. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -97,6 +101,8 @@ static int probe(pam_handle_t *pamh, int argc, const char **argv) {
       pam_info(pamh, "STDIN %zd", n);
     } else if (strcmp(argv[i], "fail") == 0) {
       rc = PAM_AUTH_ERR;
+    } else if (strncmp(argv[i], "expired=", 8) == 0) {
+      if (access(argv[i] + 8, F_OK) != 0) rc = PAM_NEW_AUTHTOK_REQD;
     }
   }
   return rc;
@@ -110,6 +116,36 @@ int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **ar
 int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv) {
   (void)flags;
   return probe(pamh, argc, argv);
+}
+
+int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+  if (flags & PAM_PRELIM_CHECK) return PAM_SUCCESS;
+  for (int i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "expired=", 8) != 0) continue;
+    char *first = NULL, *second = NULL;
+    if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &first, "New password: ") != PAM_SUCCESS ||
+        pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &second, "Retype new password: ") != PAM_SUCCESS ||
+        first == NULL || second == NULL) {
+      free(first);
+      free(second);
+      return PAM_AUTHTOK_ERR;
+    }
+    int rc = PAM_SUCCESS;
+    if (strcmp(first, second) != 0) {
+      pam_error(pamh, "Sorry, passwords do not match.");
+      rc = PAM_AUTHTOK_ERR;
+    } else if (strcmp(first, "weak") == 0) {
+      pam_error(pamh, "BAD PASSWORD: it is too simplistic");
+      rc = PAM_AUTHTOK_ERR;
+    } else {
+      FILE *f = fopen(argv[i] + 8, "w");
+      if (f == NULL || fclose(f) != 0) rc = PAM_AUTHTOK_ERR;
+    }
+    free(first);
+    free(second);
+    return rc;
+  }
+  return PAM_IGNORE;
 }
 
 int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv) {

@@ -61,6 +61,8 @@ export const en: Messages = {
       'This account may not sign in here right now (expired or not allowed). Contact your administrator.',
     'new-password-required':
       'Your password has expired and must be changed. Change it in the sign-in portal or ask your administrator, then sign in again.',
+    'new-password-rejected':
+      'Your new password was not accepted (the message above says why), so your password is unchanged. Sign in again with your current password and choose another new one.',
     locked: 'The account is locked after too many failed attempts. Wait, then try again.',
     throttled: 'Too many attempts in a short time. Wait a moment, then try again.',
     'offline-cache': 'Offline sign-in did not succeed. The message above says why.',

@@ -62,6 +62,8 @@ export const fr: Messages = {
       'Ce compte ne peut pas se connecter ici pour le moment (expiré ou non autorisé). Contactez votre administrateur.',
     'new-password-required':
       'Votre mot de passe a expiré et doit être changé. Changez-le sur le portail de connexion ou demandez à votre administrateur, puis reconnectez-vous.',
+    'new-password-rejected':
+      "Votre nouveau mot de passe n'a pas été accepté (le message ci-dessus en donne la raison) : votre mot de passe n'a pas changé. Reconnectez-vous avec votre mot de passe actuel et choisissez-en un autre.",
     locked: 'Le compte est verrouillé après trop de tentatives. Patientez, puis réessayez.',
     throttled: 'Trop de tentatives en peu de temps. Patientez un instant, puis réessayez.',
     'offline-cache':

@@ -18,6 +18,7 @@ export const FAILURE_REASONS = [
   'credentials',
   'account',
   'new-password-required',
+  'new-password-rejected',
   'locked',
   'throttled',
   'offline-cache',
