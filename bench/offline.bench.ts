@@ -4,9 +4,17 @@
 //  * cArgon2Only: one crypto_pwhash, nothing else (the floor for any implementation);
 //  * cReferenceWork: what Open Bastion's C verify computes — PBKDF2-HMAC-SHA256 100 000 (OpenSSL)
 //    then crypto_pwhash.
-// Goal: installed verify ≤ 1.3 × cArgon2Only wall time. Also peak RSS (GNU time %M), the parts
-// (node start-up, PBKDF2, Argon2id in-process), and a check that the same command is correct on a
-// CPU without AVX2 (qemu-x86_64 -cpu Nehalem: libsodium's generic path).
+// Goal (issue 7, finding 10): installed verify ≤ 1.3 × the C reference's wall time, same run.
+// Both ratios are printed. The reference's work is serial — the Argon2id salt is inside the
+// entry that the PBKDF2 key decrypts — so cReferenceWork itself is ~1.35 × cArgon2Only: 1.3 ×
+// cArgon2Only would need a verify faster than Open Bastion's own C code.
+// Kinds: installedEntry (launcher → node → bundle, what pam_exec runs); bundleAsLaunched (node
+// with the launcher's flags, on the bundle: the launcher's own cost is the difference);
+// bundle (plain node: --disallow-code-generation-from-strings makes V8 reject node's code cache
+// for its built-in modules, ~5 ms on crypto's load); the C baselines; node -e 0.
+// Also peak RSS (GNU time %M), the parts (node start-up, PBKDF2, Argon2id in-process), and a
+// check that the same command is correct on a CPU without AVX2 (qemu-x86_64 -cpu Nehalem:
+// libsodium's generic path).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { OfflineCache } from '../main/offline/cache';
 import { argon2idRawSync } from '../main/offline/hash';
-import { installEntryForTest } from '../main/cli/test/installed-entry';
+import { LAUNCHER_RUNTIME_FLAGS, installEntryForTest } from '../main/cli/test/installed-entry';
 import { copyGolden, storeFresh } from '../main/offline/test/golden-fixture';
 import { median, round, timeRuns } from './stats';
 
@@ -95,6 +103,12 @@ try {
   const verifyArgs = ['verify', ...copy.cliOptions];
   const kinds = {
     installedEntry: () => timeProcess(installed.entry, verifyArgs, `${PASSWORD}\0`),
+    bundleAsLaunched: () =>
+      timeProcess(
+        process.execPath,
+        [...LAUNCHER_RUNTIME_FLAGS, installed.bundle, ...verifyArgs],
+        `${PASSWORD}\0`,
+      ),
     bundle: () => timeProcess(process.execPath, [installed.bundle, ...verifyArgs], `${PASSWORD}\0`),
     cArgon2Only: () => timeProcess(cArgon2Only, [], ''),
     cReferenceWork: () => timeProcess(cReference, [], ''),
@@ -132,6 +146,7 @@ try {
       process: {
         installedEntryVerifyMs: ms('installedEntry'),
         installedEntryPeakRssKb: peakKb('installedEntry'),
+        bundleAsLaunchedVerifyMs: ms('bundleAsLaunched'),
         bundleVerifyMs: ms('bundle'),
         bundlePeakRssKb: peakKb('bundle'),
         cArgon2OnlyMs: ms('cArgon2Only'),
@@ -142,6 +157,7 @@ try {
         nodeStartupPeakRssKb: peakKb('nodeStartup'),
         ratioToCArgon2Only: round(ms('installedEntry') / ms('cArgon2Only'), 2),
         ratioToCReferenceWork: round(ms('installedEntry') / ms('cReferenceWork'), 2),
+        cReferenceWorkOverCArgon2Only: round(ms('cReferenceWork') / ms('cArgon2Only'), 2),
         goalRatio: 1.3,
       },
       inProcess: {

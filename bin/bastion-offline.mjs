@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const bundle = fileURLToPath(new URL('../build/cli/bastion-offline.mjs', import.meta.url));
+const bundle = fileURLToPath(new URL('../build/cli/bastion-offline.cjs', import.meta.url));
 if (!existsSync(bundle)) {
   console.error(
-    'bastion-offline: build/cli/bastion-offline.mjs is missing: run `npm run build` first',
+    'bastion-offline: build/cli/bastion-offline.cjs is missing: run `npm run build` first',
   );
   console.log('OFFLINE_ERROR:-2');
   process.exit(2);

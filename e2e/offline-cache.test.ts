@@ -17,7 +17,7 @@ import { saveScreenshot } from './support/browser';
 import { e2ePrerequisites } from './support/greeter-harness';
 import { launchChromium, openGreeter, requireE2ePrerequisites, signIn } from './support/session';
 
-const CLI = join(BUILD_DIR, 'cli', 'bastion-offline.mjs');
+const CLI = join(BUILD_DIR, 'cli', 'bastion-offline.cjs');
 const LOCKOUT_SECONDS = 240;
 const MAX_FAILURES = 2;
 

@@ -19,7 +19,7 @@
 #define BASTION_RUNTIME "/usr/bin/node"
 #endif
 #ifndef BASTION_OFFLINE_SCRIPT
-#define BASTION_OFFLINE_SCRIPT "/usr/lib/bastion-greeter/cli/bastion-offline.mjs"
+#define BASTION_OFFLINE_SCRIPT "/usr/lib/bastion-greeter/cli/bastion-offline.cjs"
 #endif
 
 #define MAX_ARGS 32       /* bastion-offline takes a subcommand and a few options */

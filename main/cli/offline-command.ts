@@ -131,6 +131,8 @@ async function runCommand(
 ): Promise<number> {
   switch (command) {
     case 'verify': {
+      // PBKDF2 and loading the Argon2id backend run while stdin is read and the entry locked.
+      cache.prepareVerify();
       const password = await readPassword(io, true);
       try {
         const ok = await cache.verify(user, password);

@@ -2,7 +2,6 @@
 // through util-linux logger(1): Node cannot send a datagram to a Unix socket. Used where stderr
 // would reach the login screen (pam_exec's `stdout` option relays the command's stderr too).
 // Never given a password: callers pass engine reasons, which never contain one.
-import { spawn } from 'node:child_process';
 
 const LOGGER = '/usr/bin/logger';
 export const DEFAULT_SYSLOG_SOCKET = '/dev/log';
@@ -26,6 +25,8 @@ export function logForAdmin(
   return new Promise((resolve) => {
     let child;
     try {
+      // Loaded on first use (bastion-offline only logs on a refusal or a failed write).
+      const { spawn } = process.getBuiltinModule('node:child_process');
       child = spawn(
         LOGGER,
         [

@@ -26,8 +26,8 @@ import {
   wipeEntry,
   type CacheEntry,
 } from './format';
-import { argon2idRaw, dummyPasswordCheck, passwordMatches } from './hash';
-import { deriveCacheKey, type KeySources } from './keys';
+import { argon2idRaw, dummyPasswordCheck, passwordMatches, preloadArgon2Backend } from './hash';
+import { deriveCacheKey, deriveCacheKeyAsync, type KeySources } from './keys';
 import { LIMITS } from './limits';
 import {
   LEGACY_LOCK_PATTERN,
@@ -157,8 +157,14 @@ export class OfflineCache {
   readonly ttlSeconds: number;
   readonly maxEntries: number;
   private readonly lockTimeoutMs: number;
-  /** Derived once per instance (PBKDF2 costs ~25 ms); wiped by close(). */
+  /** Derived once per instance (PBKDF2 costs ~20 ms); wiped by close(). */
   private key: Buffer | null = null;
+  /**
+   * The derivation prepareVerify started; settles into `key`. When it fails, the key is derived
+   * again, synchronously, where it is needed, and fails there with its own error, as without
+   * prepareVerify.
+   */
+  private pendingKey: Promise<void> | null = null;
 
   constructor(options: OfflineCacheOptions = {}) {
     this.cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
@@ -178,6 +184,37 @@ export class OfflineCache {
   close(): void {
     this.key?.fill(0);
     this.key = null;
+    this.pendingKey = null; // a derivation still running wipes its key when it ends
+  }
+
+  /**
+   * Starts what a verify will need before it needs it, so that it overlaps the rest (the entry
+   * lock, reading stdin): the key derivation (PBKDF2, ~20 ms, in the thread pool) and loading
+   * the Argon2id backend. Changes no result and no order of checks: it creates nothing, its
+   * errors are dropped (verify meets them again where it meets them without this call), and a
+   * verify that needs no key (no cache dir, no entry) still does the same work as without it.
+   */
+  prepareVerify(): void {
+    if (this.key === null && this.pendingKey === null) {
+      // Rejects (never throws) when a source cannot be read: dropped, see above.
+      const pending: Promise<void> = deriveCacheKeyAsync(this.sources).then(
+        (key) => {
+          if (this.pendingKey === pending && this.key === null) this.key = key;
+          else key.fill(0); // closed meanwhile, or derived already
+          if (this.pendingKey === pending) this.pendingKey = null;
+        },
+        () => {
+          if (this.pendingKey === pending) this.pendingKey = null;
+        },
+      );
+      this.pendingKey = pending;
+    }
+    preloadArgon2Backend();
+  }
+
+  /** Waits for the derivation prepareVerify started, if one is running (it sets `key`). */
+  private async settlePendingKey(): Promise<void> {
+    if (this.pendingKey !== null) await this.pendingKey;
   }
 
   private cacheKey(create: boolean): Buffer {
@@ -257,6 +294,7 @@ export class OfflineCache {
       : MISSING;
     if (outcome !== MISSING) return outcome;
     if (dirExists) {
+      await this.settlePendingKey();
       try {
         this.cacheKey(false); // as reading an entry would (PBKDF2)
       } catch {
@@ -274,6 +312,7 @@ export class OfflineCache {
     user: string,
     password: Buffer,
   ): Promise<VerifySuccess | Missing> {
+    await this.settlePendingKey();
     const entry = this.readEntry(file, user);
     if (entry === null) return MISSING;
     try {

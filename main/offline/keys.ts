@@ -5,7 +5,7 @@
 // Stricter than the reference: a key file that exists but is a symlink, foreign, group/world
 // accessible or short is refused (the reference silently falls back or accepts it), and a
 // corrupt .cred_salt is an error, never silently regenerated (that would orphan every entry).
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfflineCacheError, OfflineCode } from './codes';
@@ -128,25 +128,56 @@ export function readOrCreateCredSalt(cacheDir: string, create: boolean): Buffer 
   throw new OfflineCacheError(OfflineCode.CRYPTO, `salt file ${path} is missing`);
 }
 
+/** The PBKDF2 inputs (material, salt) as the reference reads them; the caller wipes both. */
+function keyInputs(sources: KeySources, create: boolean): { material: Buffer; salt: Buffer } {
+  const keyFile = sources.keyFile === null ? null : readKeyFile(sources.keyFile);
+  let id: Buffer | null = null;
+  try {
+    id = readMachineId(sources.machineIdFile) ?? readOrCreateInstanceId(sources.cacheDir, create);
+    const material = keyFile === null ? Buffer.from(id) : Buffer.concat([keyFile, id]);
+    try {
+      return { material, salt: readOrCreateCredSalt(sources.cacheDir, create) };
+    } catch (error) {
+      material.fill(0);
+      throw error;
+    }
+  } finally {
+    id?.fill(0);
+    keyFile?.fill(0);
+  }
+}
+
 /**
  * Derives the 32-byte AES key. `create` allows creating .cred_salt / .instance_id (store);
  * readers never create them.
  */
 export function deriveCacheKey(sources: KeySources, create: boolean): Buffer {
-  const keyFile = sources.keyFile === null ? null : readKeyFile(sources.keyFile);
-  const id =
-    readMachineId(sources.machineIdFile) ?? readOrCreateInstanceId(sources.cacheDir, create);
-  const material = keyFile === null ? id : Buffer.concat([keyFile, id]);
+  const { material, salt } = keyInputs(sources, create);
   try {
-    const salt = readOrCreateCredSalt(sources.cacheDir, create);
-    try {
-      return pbkdf2Sync(material, salt, PBKDF2_ITERATIONS, AES_KEY_BYTES, 'sha256');
-    } finally {
-      salt.fill(0);
-    }
+    return pbkdf2Sync(material, salt, PBKDF2_ITERATIONS, AES_KEY_BYTES, 'sha256');
   } finally {
     material.fill(0);
-    id.fill(0);
-    keyFile?.fill(0);
+    salt.fill(0);
   }
+}
+
+/**
+ * deriveCacheKey(sources, false) with PBKDF2 in libuv's thread pool, so the main thread can do
+ * other work meanwhile (verify: the entry lock, stdin, loading the Argon2id backend). The files
+ * are read synchronously, now; node copies the inputs for its worker (and clears the copies), so
+ * ours are wiped as soon as the job is queued.
+ */
+export function deriveCacheKeyAsync(sources: KeySources): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const { material, salt } = keyInputs(sources, false);
+    try {
+      pbkdf2(material, salt, PBKDF2_ITERATIONS, AES_KEY_BYTES, 'sha256', (error, key) => {
+        if (error) reject(error);
+        else resolve(key);
+      });
+    } finally {
+      material.fill(0);
+      salt.fill(0);
+    }
+  });
 }

@@ -13,7 +13,6 @@
 // Creating an entry (store of a new user; making room) is serialised by a flock on the cache
 // directory itself, always taken before any entry lock (one order: no deadlock). Verify never
 // takes it. Every wait is bounded (flock -w); a frozen holder costs a timeout, never a hang.
-import { spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { OfflineCacheError, OfflineCode } from './codes';
@@ -40,6 +39,8 @@ function errnoOf(error: unknown): string | undefined {
 async function flockDescriptor(fd: number, timeoutMs: number, what: string): Promise<void> {
   const seconds = Math.max(timeoutMs, 1) / 1000;
   const status = await new Promise<number | null>((resolve, reject) => {
+    // Loaded on first use: bastion-offline verify loads it while PBKDF2 runs, not before.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(FLOCK, ['-x', '-E', String(BUSY_EXIT), '-w', seconds.toFixed(3), '3'], {
       stdio: ['ignore', 'ignore', 'ignore', fd],
       env: {},
