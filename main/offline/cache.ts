@@ -11,7 +11,7 @@
 //  * required fields are required (the reference skips a missing expires_at: never expires);
 //  * dir, key file and entries must be private to the effective user.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfflineCacheError, OfflineCode } from './codes';
 import {
@@ -27,11 +27,13 @@ import {
   type CacheEntry,
 } from './format';
 import { argon2idRaw, dummyPasswordCheck, passwordMatches, preloadArgon2Backend } from './hash';
-import { deriveCacheKey, deriveCacheKeyAsync, type KeySources } from './keys';
+import { CRED_SALT_NAME, deriveCacheKey, deriveCacheKeyAsync, type KeySources } from './keys';
 import { LIMITS } from './limits';
 import {
   LEGACY_LOCK_PATTERN,
   LEGACY_LOCK_TEMP_PATTERN,
+  LockBusyError,
+  flockProbe,
   withDirLock,
   withEntryLock,
   type LockOptions,
@@ -41,8 +43,10 @@ import {
   MAX_CACHE_FILE_BYTES,
   TEMP_NAME_PATTERN,
   checkPrivateDir,
+  createFileExclusive,
   ensurePrivateDir,
   isMissing,
+  mimicWriteFileAtomic,
   overwriteAndUnlink,
   readPrivateFile,
   writeFileAtomic,
@@ -64,7 +68,14 @@ export interface OfflineCacheOptions {
   lockoutSeconds?: number;
   ttlSeconds?: number;
   maxEntries?: number;
+  /** How long verify and the admin operations wait for an entry's lock (default 15 s). */
   lockTimeoutMs?: number;
+  /**
+   * How long store waits, in all, for the locks it needs (default 1 s): its entry's, or the
+   * directory's to create one. Short: a store is optional bookkeeping after an online login,
+   * and a holder frozen by the user herself must cost her little, and nobody else anything.
+   */
+  storeLockTimeoutMs?: number;
 }
 
 export interface EntryState {
@@ -157,6 +168,7 @@ export class OfflineCache {
   readonly ttlSeconds: number;
   readonly maxEntries: number;
   private readonly lockTimeoutMs: number;
+  private readonly storeLockTimeoutMs: number;
   /** Derived once per instance (PBKDF2 costs ~20 ms); wiped by close(). */
   private key: Buffer | null = null;
   /**
@@ -179,6 +191,7 @@ export class OfflineCache {
     this.ttlSeconds = bounded('ttlSeconds', options.ttlSeconds);
     this.maxEntries = bounded('maxEntries', options.maxEntries);
     this.lockTimeoutMs = options.lockTimeoutMs ?? 15_000;
+    this.storeLockTimeoutMs = options.storeLockTimeoutMs ?? 1_000;
   }
 
   close(): void {
@@ -293,18 +306,90 @@ export class OfflineCache {
       ? await this.lockedEntry(file, () => this.verifyLocked(file, user, password))
       : MISSING;
     if (outcome !== MISSING) return outcome;
+    await this.missingEntryWork(dirExists, file, user, password);
+    throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+  }
+
+  /**
+   * A verify without entry does the observable work of a wrong password (verifyLocked), step
+   * for step, so that neither its time nor the cache directory tells who has an entry — yet
+   * takes no lock anyone else's process could hold, and creates no file (a full disk, and
+   * PAM_USER is caller-chosen). Without a cache dir nobody has an entry: nothing to tell apart.
+   * Measured on the bundle, whole process: main/cli/test/bastion-offline-hardening.test.ts.
+   */
+  private async missingEntryWork(
+    dirExists: boolean,
+    file: string,
+    user: string,
+    password: Buffer,
+  ): Promise<void> {
+    let key: Buffer | null = null;
     if (dirExists) {
+      // The entry lock: the same flock(1), on a file nobody locks, never waiting.
+      await flockProbe(this.cacheDir, CRED_SALT_NAME);
       await this.settlePendingKey();
       try {
-        this.cacheKey(false); // as reading an entry would (PBKDF2)
+        key = this.cacheKey(false); // as reading an entry would (PBKDF2)
       } catch {
         // its errors belong to the users who have an entry; this one has none
       }
     }
-    if (password.length > 0 && password.length <= MAX_PASSWORD_BYTES) {
-      await dummyPasswordCheck(password, randomBytes(SALT_BYTES));
+    // Reading the entry (a private file of the cache dir, decrypted, parsed) and sealing the
+    // counted failure: the same calls on a stand-in entry that nobody can log in with.
+    const now = this.now();
+    const standIn: CacheEntry | null =
+      key === null
+        ? null
+        : {
+            user,
+            createdAt: now,
+            expiresAt: now + this.ttlSeconds,
+            lastSuccess: now,
+            failedAttempts: 0,
+            lockedUntil: 0,
+            passwordHash: randomBytes(32),
+            salt: randomBytes(SALT_BYTES),
+            unknown: {},
+          };
+    if (standIn !== null && key !== null) {
+      try {
+        readPrivateFile(join(this.cacheDir, CRED_SALT_NAME), {
+          what: 'cache file',
+          maxBytes: MAX_CACHE_FILE_BYTES,
+          badCode: OfflineCode.INVALID,
+        })?.fill(0);
+      } catch {
+        // decides nothing
+      }
+      const plaintext = serializeEntry(standIn);
+      try {
+        const reopened = parseEntry(openFile(key, sealFile(key, plaintext)));
+        wipeEntry(reopened);
+      } finally {
+        plaintext.fill(0);
+      }
     }
-    throw new OfflineCacheError(OfflineCode.NOTFOUND, 'no cached credentials for this user');
+    try {
+      if (password.length > 0 && password.length <= MAX_PASSWORD_BYTES) {
+        await dummyPasswordCheck(password, randomBytes(SALT_BYTES));
+      }
+      // The failure a wrong password records: sealed, then written (temp + fsync + rename +
+      // fsync dir) — here linked and unlinked under the same temp name, creating no file.
+      if (dirExists && password.length > 0) {
+        if (standIn !== null && key !== null) {
+          standIn.failedAttempts += 1;
+          const plaintext = serializeEntry(standIn);
+          try {
+            sealFile(key, plaintext).fill(0);
+          } finally {
+            plaintext.fill(0);
+          }
+        }
+        mimicWriteFileAtomic(this.cacheDir, file, CRED_SALT_NAME);
+      }
+    } finally {
+      if (standIn !== null) wipeEntry(standIn);
+    }
   }
 
   private async verifyLocked(
@@ -402,33 +487,85 @@ export class OfflineCache {
       this.writeEntry(file, entry, true);
       return stateOf(entry, file);
     };
+    // Every wait of this store shares one short deadline: a frozen holder costs its user a
+    // failed store (IO) after about storeLockTimeoutMs, and no lock is held while waiting.
+    const deadline = Date.now() + this.storeLockTimeoutMs;
+    const wait = (): LockOptions => ({ timeoutMs: Math.max(deadline - Date.now(), 1) });
     try {
-      // Creation is serialised by the directory lock; replacing an existing entry also takes
-      // that entry's lock, so a verify counting a failure never writes over a fresh verifier.
-      return await withDirLock(this.cacheDir, this.lockOptions, async () => {
-        const replaced = await this.lockedEntry(file, write);
+      for (;;) {
+        // An existing entry: its own lock only, so a verify counting a failure never writes
+        // over a fresh verifier. The directory's lock is not taken: held while waiting here,
+        // it would make every other user's first store wait for this user's frozen process.
+        const replaced = await withEntryLock(this.cacheDir, file, wait(), MISSING, write);
         if (replaced !== MISSING) return replaced;
-        await this.makeRoomForOneMore();
-        return write();
-      });
+        // A new entry: created whole (temp + link, never over an existing file) under the
+        // directory's lock, held for that alone. Another writer first → replace theirs.
+        await this.makeRoomForOneMore(wait);
+        const created = await withDirLock(this.cacheDir, wait(), async () =>
+          this.createEntry(file, entry),
+        );
+        if (created) return stateOf(entry, file);
+        if (Date.now() >= deadline) throw new LockBusyError(file);
+      }
     } finally {
       wipeEntry(entry);
     }
   }
 
-  /** Max entries: expired entries make room first; a full cache refuses new users (IO). */
-  private async makeRoomForOneMore(): Promise<void> {
-    if (this.cacheFiles().length < this.maxEntries) return;
-    const now = this.now();
-    for (const listed of this.list()) {
-      if (listed.ok && now >= listed.entry.expiresAt) {
-        await this.lockedEntry(listed.file, async () =>
-          overwriteAndUnlink(join(this.cacheDir, listed.file), this.cacheDir),
-        );
+  /**
+   * Under the directory lock: links `entry` in as `file` unless it exists (false), or the cache
+   * is full (IO). Waits for nothing: no lock is taken here.
+   */
+  private createEntry(file: string, entry: CacheEntry): boolean {
+    try {
+      lstatSync(join(this.cacheDir, file));
+      return false; // created meanwhile (another store, or the reference, which takes no lock)
+    } catch (error) {
+      if (!isMissing(error)) {
+        const errno = (error as NodeJS.ErrnoException).code ?? 'error';
+        throw new OfflineCacheError(OfflineCode.IO, `cannot stat ${file}: ${errno}`);
       }
     }
     if (this.cacheFiles().length >= this.maxEntries) {
       throw new OfflineCacheError(OfflineCode.IO, `cache full (${this.maxEntries} entries)`);
+    }
+    const plaintext = serializeEntry(entry);
+    try {
+      return createFileExclusive(this.cacheDir, file, sealFile(this.cacheKey(true), plaintext));
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  /**
+   * Max entries: when the cache is full, expired entries make room, each under its own lock
+   * (within the store's wait; one that stays busy is skipped), with no directory lock held.
+   * Whether there is room is decided again under the directory lock (createEntry).
+   */
+  private async makeRoomForOneMore(wait: () => LockOptions): Promise<void> {
+    if (this.cacheFiles().length < this.maxEntries) return;
+    const now = this.now();
+    for (const listed of this.list()) {
+      if (listed.ok && now >= listed.entry.expiresAt) {
+        try {
+          await withEntryLock(this.cacheDir, listed.file, wait(), MISSING, async () => {
+            // Still expired (not replaced by a store meanwhile: the lock follows the inode)?
+            let current: CacheEntry | null;
+            try {
+              current = this.readEntry(listed.file, null);
+            } catch (error) {
+              if (error instanceof OfflineCacheError && error.code !== OfflineCode.IO) return;
+              throw error;
+            }
+            if (current === null) return;
+            const expired = now >= current.expiresAt;
+            wipeEntry(current);
+            if (expired) overwriteAndUnlink(join(this.cacheDir, listed.file), this.cacheDir);
+          });
+        } catch (error) {
+          if (!(error instanceof LockBusyError)) throw error;
+        }
+      }
     }
   }
 

@@ -308,6 +308,40 @@ export function writeFileAtomic(
 }
 
 /**
+ * The observable work of writeFileAtomic(dir, name, …, true) without creating a file, for paths
+ * that must look like a write and must not write (a verify without entry, no user enumeration):
+ * `standIn`, an existing file of `dir`, is linked under a temp name of `name`, fsynced and
+ * unlinked, then `dir` is fsynced. Two journal commits, as the temp file's and the directory's,
+ * and the directory's mtime and ctime move (kernel time) as a replacement of `name` moves them.
+ * No inode, no data block: a full disk changes nothing. It decides nothing, so it never fails
+ * (a link it cannot make is skipped); a SIGKILL between link and unlink leaves a temp name that
+ * `cleanup` removes like any writer's (the stand-in itself stays).
+ */
+export function mimicWriteFileAtomic(dir: string, name: string, standIn: string): void {
+  const temp = tempPathFor(dir, name);
+  try {
+    linkSync(join(dir, standIn), temp);
+    try {
+      const fd = openSync(temp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      unlinkSync(temp);
+    }
+  } catch {
+    // nothing to mimic with (no stand-in, or no room for a name): the directory's sync still runs
+  }
+  try {
+    fsyncDir(dir);
+  } catch {
+    // as above
+  }
+}
+
+/**
  * Creates `dir/name` with `data` only if it does not exist yet (temp + link, so two processes
  * creating it at once cannot both win). Returns false when another process was first.
  */

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { fileExists, requireOrSkip } from '../../../testkit/require';
@@ -43,6 +43,7 @@ function runWithRawEnv(
   args: string[],
   env: Record<string, Buffer>,
   stdin: string,
+  prefix: readonly string[] = [],
 ): Run {
   const hexEnv = JSON.stringify(
     Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.toString('hex')])),
@@ -52,10 +53,16 @@ function runWithRawEnv(
     'env={k.encode(): bytes.fromhex(v) for k, v in json.loads(sys.argv[1]).items()}\n' +
     'os.execve(sys.argv[2], sys.argv[2:], env)\n';
   const started = performance.now();
-  const run = spawnSync(PYTHON, ['-c', script, hexEnv, command, ...args], {
-    input: stdin,
-    encoding: 'utf8',
-  });
+  const argv = [PYTHON, '-c', script, hexEnv, command, ...args];
+  const run = spawnSync(
+    prefix[0] ?? PYTHON,
+    [...prefix.slice(1), ...argv.slice(prefix.length > 0 ? 0 : 1)],
+    {
+      input: stdin,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   return {
     status: run.status,
     stdout: run.stdout.trim(),
@@ -70,6 +77,62 @@ const median = (values: number[]): number => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** The timing test's bounds (see there). */
+const MIN_PAIRS = 40;
+const MAX_PAIRS = 120;
+const MIN_TOLERANCE_MS = 2.5;
+const MAX_TOLERANCE_MS = 3.5;
+
+/** The mean of the middle half: as robust to outliers as a median, and less noisy. */
+function interquartileMean(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const quarter = Math.floor(sorted.length / 4);
+  const middle = sorted.slice(quarter, sorted.length - quarter);
+  return middle.reduce((sum, value) => sum + value, 0) / middle.length;
+}
+
+/** Standard error of `statistic` over `values`, by a seeded bootstrap (same data, same answer). */
+function bootstrapStandardError(
+  values: readonly number[],
+  statistic: (sample: readonly number[]) => number,
+  resamples = 400,
+): number {
+  let seed = 0x9e3779b9;
+  const random = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 0x1_0000_0000;
+  };
+  const estimates = Array.from({ length: resamples }, () =>
+    statistic(values.map(() => values[Math.floor(random() * values.length)]!)),
+  );
+  const mean = estimates.reduce((sum, value) => sum + value, 0) / resamples;
+  return Math.sqrt(
+    estimates.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (resamples - 1),
+  );
+}
+
+/**
+ * What the measured processes run under: pinned to one CPU (taskset), and as root under
+ * SCHED_FIFO (chrt), each only if this machine allows it (probed). Each run is bounded
+ * (spawnSync's timeout).
+ */
+function measurementPrefix(): string[] {
+  const cpu = String(availableParallelism() - 1);
+  const candidates = [
+    ['/usr/bin/taskset', '-c', cpu, '/usr/bin/chrt', '-f', '10'],
+    ['/usr/bin/taskset', '-c', cpu],
+    ['/usr/bin/chrt', '-f', '10'],
+  ];
+  for (const prefix of candidates) {
+    if (spawnSync(prefix[0]!, [...prefix.slice(1), '/bin/true']).status === 0) return prefix;
+  }
+  return [];
+}
 
 /** A syslog socket of our own (python: Node has no Unix datagram sockets); lines received. */
 async function syslogReceiver(
@@ -121,12 +184,18 @@ describe('bastion-offline verify: no user enumeration (issue 7, finding 5)', () 
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  const verifyAs = (user: string, password: string, extra: string[] = []): Run =>
+  const verifyAs = (
+    user: string,
+    password: string,
+    extra: string[] = [],
+    prefix: readonly string[] = [],
+  ): Run =>
     runWithRawEnv(
       process.execPath,
       [installed.bundle, 'verify', ...copy.cliOptions, '--max-failures', '20', ...extra],
       { PAM_USER: bytes(user), PAM_TYPE: bytes('auth'), PAM_SERVICE: bytes('bastion-greeter') },
       `${password}\0`,
+      prefix,
     );
 
   test('under pam_exec the screen gets the same line and exit status; syslog gets the real reason', async (t) => {
@@ -163,7 +232,7 @@ describe('bastion-offline verify: no user enumeration (issue 7, finding 5)', () 
     }
   });
 
-  test('no entry takes the time of a wrong password (one Argon2id), far more than no key derivation', (t) => {
+  test('no entry takes the time of a wrong password (within about a millisecond), far more than no key derivation', (t) => {
     // Calibration in this run: one Argon2id with the real parameters, in this process.
     const salt = Buffer.alloc(16, 1);
     const argon2Ms = median(
@@ -173,46 +242,115 @@ describe('bastion-offline verify: no user enumeration (issue 7, finding 5)', () 
         return performance.now() - started;
       }),
     );
-    // Interleaved (A, B, C, A, B, C …) so load from other processes hits all three alike;
-    // medians of the paired differences. C is a process that derives no Argon2id: `status`.
-    const runs = 11;
-    const failuresBefore = failuresOf('alice');
-    const noEntryMinusWrong: number[] = [];
+    // Whole processes, paired and interleaved (the pair's order alternates) so that load from
+    // other processes hits both alike. All on ONE CPU: on an idle second core the entry lock's
+    // flock(1) hides behind the key derivation (PBKDF2, thread pool), so a quiet 2-core box
+    // shows no gap while a loaded one does (7 ms was seen); one core shows the whole work,
+    // every time. As root, also under SCHED_FIFO, so that the rest of the machine hardly
+    // preempts them. The estimate is the interquartile mean of the paired differences; pairs
+    // are added until it is precise enough (or the cap). The tolerance is 3.5 standard errors,
+    // between 2.5 and 3.5 ms. Before the no-entry path did the same work, the gap was 4.5 ms
+    // on one core here (the flock(1) spawn ~4 ms, reading the entry ~1 ms, its write ~1 ms).
+    const prefix = measurementPrefix();
+    const wrongAnswers = { sinceStore: 0 };
+    resetAlice(); // the test before left a failure on her entry
+    const differences: number[] = [];
     const noEntryMinusNoKdf: number[] = [];
     const wrongMinusNoKdf: number[] = [];
-    for (let i = 0; i < runs + 1; i++) {
-      const noEntry = verifyAs('mallory', 'guess');
-      const wrong = verifyAs('alice', 'guess');
-      const noKdf = runWithRawEnv(
+    // Node started directly (these names are ASCII: no need for runWithRawEnv's python).
+    const timedRun = (command: string, user: string, stdin: string, extra: string[]): Run => {
+      const argv = [
+        ...prefix,
         process.execPath,
-        [installed.bundle, 'status', ...copy.cliOptions],
-        { PAM_USER: bytes('alice'), PAM_TYPE: bytes('auth') },
-        '',
-      );
-      assert.equal(noEntry.stdout, 'OFFLINE_ERROR:-8');
-      assert.equal(wrong.stdout, 'OFFLINE_ERROR:-8');
-      assert.match(noKdf.stdout, /^OFFLINE_STATUS:/);
-      if (i === 0) continue; // warm-up (page cache)
-      noEntryMinusWrong.push(noEntry.ms - wrong.ms);
-      noEntryMinusNoKdf.push(noEntry.ms - noKdf.ms);
-      wrongMinusNoKdf.push(wrong.ms - noKdf.ms);
+        installed.bundle,
+        command,
+        ...copy.cliOptions,
+        ...extra,
+      ];
+      const started = performance.now();
+      const run = spawnSync(argv[0]!, argv.slice(1), {
+        input: stdin,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PAM_USER: user, PAM_TYPE: 'auth', PAM_SERVICE: 'bastion-greeter' },
+      });
+      return {
+        status: run.status,
+        stdout: run.stdout.trim(),
+        stderr: run.stderr.trim(),
+        ms: performance.now() - started,
+      };
+    };
+    const verifyTimed = (user: string): number => {
+      const run = timedRun('verify', user, 'guess\0', ['--max-failures', '20']);
+      assert.equal(run.stdout, 'OFFLINE_ERROR:-8', run.stderr);
+      if (user === 'alice') wrongAnswers.sinceStore++;
+      return run.ms;
+    };
+    let estimate = 0;
+    let standardError = Infinity;
+    for (let pair = -1; pair < MAX_PAIRS; pair++) {
+      if (wrongAnswers.sinceStore >= 15) {
+        // 20 failures lock alice out: check they were all counted, then start again.
+        assert.equal(failuresOf('alice'), wrongAnswers.sinceStore, 'every wrong password counted');
+        wrongAnswers.sinceStore = 0;
+        resetAlice();
+      }
+      const noEntryFirst = pair % 2 === 0;
+      const a = noEntryFirst ? verifyTimed('mallory') : verifyTimed('alice');
+      const b = noEntryFirst ? verifyTimed('alice') : verifyTimed('mallory');
+      const [noEntryMs, wrongMs] = noEntryFirst ? [a, b] : [b, a];
+      if (pair < 0) continue; // warm-up (page cache)
+      differences.push(noEntryMs - wrongMs);
+      if (pair % 3 === 0) {
+        // A process that derives no Argon2id: `status`.
+        const noKdf = timedRun('status', 'alice', '', []);
+        assert.match(noKdf.stdout, /^OFFLINE_STATUS:/);
+        noEntryMinusNoKdf.push(noEntryMs - noKdf.ms);
+        wrongMinusNoKdf.push(wrongMs - noKdf.ms);
+      }
+      if (differences.length >= MIN_PAIRS && differences.length % 20 === 0) {
+        estimate = interquartileMean(differences);
+        standardError = bootstrapStandardError(differences, interquartileMean);
+        if (3.5 * standardError <= MIN_TOLERANCE_MS) break;
+      }
     }
+    estimate = interquartileMean(differences);
+    standardError = bootstrapStandardError(differences, interquartileMean);
+    const tolerance = Math.max(MIN_TOLERANCE_MS, 3.5 * standardError);
     const figures = {
-      argon2Ms: Math.round(argon2Ms),
-      noEntryMinusWrongMs: Math.round(median(noEntryMinusWrong)),
-      noEntryMinusNoKdfMs: Math.round(median(noEntryMinusNoKdf)),
-      wrongMinusNoKdfMs: Math.round(median(wrongMinusNoKdf)),
+      runUnder: prefix.length > 0 ? prefix.map((arg) => basename(arg)).join(' ') : 'as is',
+      pairs: differences.length,
+      argon2Ms: round(argon2Ms),
+      noEntryMinusWrongMs: round(estimate),
+      standardErrorMs: round(standardError),
+      toleranceMs: round(tolerance),
+      noEntryMinusNoKdfMs: round(median(noEntryMinusNoKdf)),
+      wrongMinusNoKdfMs: round(median(wrongMinusNoKdf)),
     };
     const detail = JSON.stringify(figures);
     t.diagnostic(detail);
-    // Equal within noise: the gap is a fraction of one Argon2id (before the fix it was all of it).
-    assert.ok(Math.abs(median(noEntryMinusWrong)) < 0.4 * argon2Ms, detail);
+    // Precise enough to have seen the gaps this test exists for, even on a loaded box.
+    assert.ok(tolerance <= MAX_TOLERANCE_MS, `too noisy to decide: ${detail}`);
+    // Equal within that: no-entry does the work of a wrong password, step for step.
+    assert.ok(Math.abs(estimate) < tolerance, detail);
     // Both pay the Argon2id: well above a process that derives none.
     assert.ok(median(noEntryMinusNoKdf) > 0.6 * argon2Ms, detail);
     assert.ok(median(wrongMinusNoKdf) > 0.6 * argon2Ms, detail);
     // Every wrong password was counted for alice: the measurement really hit her entry.
-    assert.equal(failuresOf('alice'), failuresBefore + runs + 1);
+    assert.equal(failuresOf('alice'), wrongAnswers.sinceStore);
   });
+
+  /** A fresh entry for alice (0 failures), as storeFresh, synchronously between runs. */
+  function resetAlice(): void {
+    const run = spawnSync(process.execPath, [installed.bundle, 'store', ...copy.cliOptions], {
+      env: { PAM_USER: 'alice' },
+      input: 'correct horse battery staple\0',
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(failuresOf('alice'), 0);
+  }
 
   function failuresOf(user: string): number {
     const cache = new OfflineCache(copy.options);
