@@ -25,6 +25,13 @@ PACKAGES=(
   # the socket-activated helper without PID-1 systemd: systemd-socket-activate, and
   # systemd-analyze verify for resources/systemd/ (setpriv, for a non-root caller: util-linux)
   systemd
+  # real greetd 0.9 for main/dm/greetd's integration tests (testkit/dm/greetd-rig.ts, as
+  # root; pam_matrix from libpam-wrapper; reap-run.py supervises it)
+  greetd python3
+  # real LightDM 1.26 for main/dm/lightdm's integration tests (testkit/dm/lightdm-rig.ts:
+  # --test-mode as a non-root account, Xvfb, private D-Bus buses, pam_wrapper; the rig
+  # creates its two test accounts), python3-dbusmock for the logind tests
+  lightdm xvfb dbus-daemon dbus-bin libpam-wrapper python3-dbusmock
   # misc
   procps psmisc time file
 )

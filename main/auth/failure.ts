@@ -50,6 +50,26 @@ const REASON_BY_CLIENT_ERROR: Readonly<
   KILLED: 'unavailable',
   TIMEOUT: 'timeout',
   CANCELLED: 'cancelled',
+  // main/dm/lightdm: the display manager went away or broke its protocol.
+  CONNECTION_CLOSED: 'unavailable',
+  TERMINATED: 'unavailable',
+  STALLED: 'unavailable',
+  MALFORMED_MESSAGE: 'unavailable',
+  MESSAGE_TOO_LARGE: 'unavailable',
+  UNEXPECTED_MESSAGE: 'unavailable',
+  CONNECT_TIMEOUT: 'unavailable',
+  AUTOLOGIN_REFUSED: 'refused',
+  USER_CHANGED: 'refused',
+  BUSY: 'throttled',
+  RESET: 'cancelled',
+  // main/dm/greetd: the same, and greetd's own errors (never "wrong password").
+  NO_SOCKET: 'unavailable',
+  CONNECT_FAILED: 'unavailable',
+  CONNECTION_LOST: 'unavailable',
+  REPLY_TIMEOUT: 'unavailable',
+  REPLY_STALLED: 'unavailable',
+  UNEXPECTED_REPLY: 'unavailable',
+  GREETD_ERROR: 'unavailable',
 };
 
 /** Offline-cache codes that keep their PAM meaning rather than becoming 'offline-cache'.
