@@ -16,6 +16,7 @@ export type IpcElectron = Pick<typeof ElectronModule, 'ipcMain'>;
 export const CHANNEL_CALLS: Readonly<Record<InvokeChannel, BackendCall>> = {
   [IPC.getInfo]: 'getInfo',
   [IPC.getAuthSnapshot]: 'getAuthSnapshot',
+  [IPC.getScreenOptions]: 'getScreenOptions',
   [IPC.startAuth]: 'startAuth',
   [IPC.answer]: 'answer',
   [IPC.cancelAuth]: 'cancelAuth',

@@ -4,6 +4,7 @@
 import * as electron from 'electron';
 import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../preload/api';
+import { connectDisplayManager, displayManagerChoices } from '../main/dm';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { readGreeterConfig } from './config';
@@ -34,14 +35,23 @@ async function start(): Promise<void> {
   // build/app/main.cjs → build/preload, build/renderer (also inside app.asar).
   const preloadPath = join(__dirname, '..', 'preload', 'index.cjs');
   const rendererDir = join(__dirname, '..', 'renderer');
+  // LightDM or greetd started us: they carry the conversation and start the session; else the
+  // PAM helper does (main/dm). The display manager decides the mode (LightDM's lock hint).
+  const dm = await connectDisplayManager(process.env);
+  const choices = dm
+    ? displayManagerChoices(dm, { mode: config.mode, currentUser: config.currentUser })
+    : null;
   const backend = createGreeterBackend({
-    mode: config.mode,
+    mode: choices?.mode ?? config.mode,
     locale: config.locale,
     helperPath: config.helperPath,
     helperSocketPath: config.helperSocketPath,
-    currentUser: config.currentUser,
+    currentUser: choices ? choices.currentUser : config.currentUser,
     host: 'electron',
+    ...(choices ? { transport: choices.transport, screen: choices.screen } : {}),
   });
+  // The session starts once we are gone (LightDM, greetd): exit when the display manager says.
+  void dm?.exit.then((status) => app.exit(status));
   // BASTION_PORTAL_URL: the offline banner and the `OFFLINE:` prefix follow the portal.
   const portal = startPortalMonitor(config.portalUrl, backend, {
     log: (line) => console.error(`bastion monitor: ${line}`),

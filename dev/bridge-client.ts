@@ -13,6 +13,7 @@ import type { BastionTransport } from '../preload/bridge';
 const CALL_OF_CHANNEL: Readonly<Record<InvokeChannel, string>> = {
   [IPC.getInfo]: 'getInfo',
   [IPC.getAuthSnapshot]: 'getAuthSnapshot',
+  [IPC.getScreenOptions]: 'getScreenOptions',
   [IPC.startAuth]: 'startAuth',
   [IPC.answer]: 'answer',
   [IPC.cancelAuth]: 'cancelAuth',

@@ -23,6 +23,7 @@ const SSE_KEEPALIVE_MS = 15_000;
 export const BRIDGE_CALLS: readonly BackendCall[] = [
   'getInfo',
   'getAuthSnapshot',
+  'getScreenOptions',
   'startAuth',
   'answer',
   'cancelAuth',

@@ -3,6 +3,7 @@
 import type { GreeterMode, Locale } from '../preload/api';
 import { parsePortalUrl, PortalUrlError } from '../main/monitor/portal-url';
 import { MAX_SOCKET_PATH_BYTES } from '../main/pam/helper-client';
+import type { SessionDirs } from '../main/screens/sessions';
 
 export interface DevServerConfig {
   mode: GreeterMode;
@@ -16,12 +17,22 @@ export interface DevServerConfig {
   currentUser: string | null;
   /** Where to lay out the demo PAM stack and state (scripts/start.mjs: build/demo); null: none. */
   demoDir: string | null;
+  /** The demo's greeter.conf text (BASTION_DEV_DEMO_POLICY; tests hide the user list). */
+  demoPolicy: string;
   /** Fixed port; 0 picks a free one. */
   port: number;
   /** URL the offline monitor probes (https, or http on loopback); null: no probe. */
   portalUrl: URL | null;
   /** Probe interval online and offline alike, for tests and the demo; null: the monitor's. */
   probeIntervalMs: number | null;
+  /**
+   * Where the session chooser's desktop files come from, instead of the system's (or the
+   * demo's) dirs; null: those. For the display-manager tests (e2e/dm-*.test.ts), whose
+   * sessions are the rig's.
+   */
+  sessionDirs: SessionDirs | null;
+  /** The site policy file instead of /etc/bastion-greeter/greeter.conf (or the demo's). */
+  policyPath: string | null;
 }
 
 export class DevConfigError extends Error {
@@ -39,7 +50,10 @@ export class DevConfigError extends Error {
  * BASTION_USER (the locked session's user; the demo defaults it to `demo`),
  * BASTION_DEV_DEMO_DIR, BASTION_DEV_PORT and BASTION_PORTAL_URL (the URL the offline monitor
  * probes: https, or http on loopback for the demo and tests; unset: no probe) and
- * BASTION_DEV_PROBE_INTERVAL_MS (its probe interval, online and offline alike).
+ * BASTION_DEV_PROBE_INTERVAL_MS (its probe interval, online and offline alike),
+ * BASTION_DEV_XSESSIONS_DIR / BASTION_DEV_WAYLAND_SESSIONS_DIR (absolute; either set: both
+ * replace the system's session dirs, an unset one then reads as none) and
+ * BASTION_DEV_POLICY (absolute path of the site policy file to read instead).
  */
 export function readDevServerConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -90,6 +104,22 @@ export function readDevServerConfig(
   ) {
     throw new DevConfigError('BASTION_DEV_PROBE_INTERVAL_MS must be an integer >= 50');
   }
+  const x11 = env.BASTION_DEV_XSESSIONS_DIR || null;
+  const wayland = env.BASTION_DEV_WAYLAND_SESSIONS_DIR || null;
+  for (const [name, dir] of [
+    ['BASTION_DEV_XSESSIONS_DIR', x11],
+    ['BASTION_DEV_WAYLAND_SESSIONS_DIR', wayland],
+  ] as const) {
+    if (dir !== null && !dir.startsWith('/')) throw new DevConfigError(`${name} must be absolute`);
+  }
+  // A dir that does not exist offers no session (main/screens/sessions.ts skips ENOENT).
+  const none = '/nonexistent/bastion-no-sessions';
+  const sessionDirs =
+    x11 === null && wayland === null ? null : { x11: x11 ?? none, wayland: wayland ?? none };
+  const policyPath = env.BASTION_DEV_POLICY || null;
+  if (policyPath !== null && !policyPath.startsWith('/')) {
+    throw new DevConfigError('BASTION_DEV_POLICY must be absolute');
+  }
   return {
     mode,
     locale,
@@ -97,8 +127,11 @@ export function readDevServerConfig(
     helperSocketPath,
     currentUser,
     demoDir,
+    demoPolicy: env.BASTION_DEV_DEMO_POLICY ?? '',
     port,
     portalUrl,
     probeIntervalMs,
+    sessionDirs,
+    policyPath,
   };
 }

@@ -123,6 +123,60 @@ export function helperTestEnv(
   };
 }
 
+/** Where the demo's screen facts live (main/screens/ScreenSources). */
+export interface DemoScreen {
+  sessionDirs: { x11: string; wayland: string };
+  policyPath: string;
+  passwdPath: string;
+  loginDefsPath: string;
+  iconsDir: string;
+}
+
+const demoSession = (kind: string, fr: string): string =>
+  [
+    '# Demo stand-in for a desktop session: the helper transport starts no session, so',
+    '# choosing it only shows the chooser at work (a display manager would run Exec).',
+    '[Desktop Entry]',
+    'Type=Application',
+    `Name=Demo ${kind} session (stand-in)`,
+    `Name[fr]=Session ${fr} de démonstration (factice)`,
+    'Exec=/bin/true',
+    'DesktopNames=Demo',
+    '',
+  ].join('\n');
+
+/**
+ * The demo's screen (`dir`/screen): two stand-in session files (X11, Wayland), an
+ * /etc/passwd-format file listing the demo users, and `policy` as greeter.conf (empty by
+ * default: no notice, user list shown, choices remembered).
+ */
+export function writeDemoScreen(dir: string, policy = ''): DemoScreen {
+  const x11 = join(dir, 'xsessions');
+  const wayland = join(dir, 'wayland-sessions');
+  for (const sub of [x11, wayland, join(dir, 'icons')]) mkdirSync(sub, { recursive: true });
+  writeFileSync(join(x11, 'demo-x11.desktop'), demoSession('X11', 'X11'));
+  writeFileSync(join(wayland, 'demo-wayland.desktop'), demoSession('Wayland', 'Wayland'));
+  const names: Record<string, string> = {
+    demo: 'Demo User',
+    locked: 'Locked Demo',
+    offline: 'Offline Demo',
+    expired: 'Expired Demo',
+  };
+  const passwd = Object.entries(names)
+    .map(([user, name], i) => `${user}:x:${2001 + i}:${2001 + i}:${name}:/nonexistent:/bin/sh`)
+    .join('\n');
+  writeFileSync(join(dir, 'passwd'), `${passwd}\n`);
+  writeFileSync(join(dir, 'login.defs'), 'UID_MIN 2000\nUID_MAX 2999\n');
+  writeFileSync(join(dir, 'greeter.conf'), policy);
+  return {
+    sessionDirs: { x11, wayland },
+    policyPath: join(dir, 'greeter.conf'),
+    passwdPath: join(dir, 'passwd'),
+    loginDefsPath: join(dir, 'login.defs'),
+    iconsDir: join(dir, 'icons'),
+  };
+}
+
 /** What the backend needs to run attempts through the helper TEST build on a demo stack. */
 export interface DemoEnvironment {
   stack: DemoPamStack;
@@ -130,13 +184,15 @@ export interface DemoEnvironment {
   helperEnv: Record<string, string>;
   /** The greeter's own state dir (lockout countdowns survive a restart). */
   greeterStateDir: string;
+  /** Sessions, users and site policy of the demo screen. */
+  screen: DemoScreen;
 }
 
 /**
  * Lays out `dir` (0700): `pam/` (the stack), `helper-state/` (the helper's rate limit),
- * `greeter-state/` (main's).
+ * `greeter-state/` (main's), `screen/` (writeDemoScreen; `policy` is its greeter.conf).
  */
-export function prepareDemoEnvironment(dir: string): DemoEnvironment {
+export function prepareDemoEnvironment(dir: string, policy = ''): DemoEnvironment {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stack = writeDemoPamStack(join(dir, 'pam'));
   const helperState = join(dir, 'helper-state');
@@ -148,5 +204,6 @@ export function prepareDemoEnvironment(dir: string): DemoEnvironment {
     stack,
     helperEnv: helperTestEnv(stack.serviceDir, stack.passdb, helperState),
     greeterStateDir,
+    screen: writeDemoScreen(join(dir, 'screen'), policy),
   };
 }

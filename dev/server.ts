@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../preload/api';
+import { connectDisplayManager, displayManagerChoices } from '../main/dm';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { startDevBridge } from './bridge-server';
@@ -16,16 +17,29 @@ async function main(): Promise<void> {
   const config = readDevServerConfig(process.env);
   // build/dev/server.mjs → build/renderer, build/dev/bridge-client.js
   const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const demo = config.demoDir ? prepareDemoEnvironment(config.demoDir) : null;
+  const demo = config.demoDir ? prepareDemoEnvironment(config.demoDir, config.demoPolicy) : null;
+  // The Chromium fallback under a display manager (tests start it from LightDM and greetd).
+  const dm = await connectDisplayManager(process.env);
+  const choices = dm
+    ? displayManagerChoices(dm, { mode: config.mode, currentUser: config.currentUser })
+    : null;
   const backend = createGreeterBackend({
-    mode: config.mode,
+    mode: choices?.mode ?? config.mode,
     locale: config.locale,
     helperPath: config.helperPath,
     helperSocketPath: config.helperSocketPath,
-    currentUser: config.currentUser,
+    currentUser: choices ? choices.currentUser : config.currentUser,
     host: 'dev-chromium',
     ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),
+    ...(choices ? { transport: choices.transport } : {}),
+    screen: {
+      ...demo?.screen,
+      ...(config.sessionDirs ? { sessionDirs: config.sessionDirs } : {}),
+      ...(config.policyPath ? { policyPath: config.policyPath } : {}),
+      ...choices?.screen,
+    },
   });
+  void dm?.exit.then((status) => process.exit(status));
   const portal = startPortalMonitor(config.portalUrl, backend, {
     log: (line) => console.error(`bastion monitor: ${line}`),
     ...(config.probeIntervalMs === null

@@ -87,7 +87,15 @@ test('window.bastion is exactly the contract and cannot be replaced', async (t) 
              getInfoIntact: window.bastion.getInfo.toString().indexOf('hijacked') === -1 };
   })()`);
   assert.deepEqual(shape, {
-    keys: ['answer', 'cancelAuth', 'getAuthSnapshot', 'getInfo', 'onAuthSnapshot', 'startAuth'],
+    keys: [
+      'answer',
+      'cancelAuth',
+      'getAuthSnapshot',
+      'getInfo',
+      'getScreenOptions',
+      'onAuthSnapshot',
+      'startAuth',
+    ],
     same: true,
     getInfoIntact: true,
   });

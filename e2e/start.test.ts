@@ -66,7 +66,9 @@ test(
     try {
       const page = await browser.newPage();
       await page.goto(url);
-      await page.getByTestId('submit').waitFor();
+      // The demo lists its users, as a login screen with local accounts does: pick one.
+      await page.getByTestId('user-entry-demo').click();
+      await page.getByTestId('password').waitFor();
       await signIn(page, 'demo', 'demo-pass');
       await page.getByTestId('auth-success').waitFor();
       await saveScreenshot(page, 'npm-start-demo-success');

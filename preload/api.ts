@@ -52,6 +52,7 @@ export type AuthFailureReason =
   | 'account' // pam_acct_mgmt refused: expired account, not allowed here
   | 'new-password-required' // PAM_NEW_AUTHTOK_REQD where the password could not be changed here
   | 'new-password-rejected' // the expired password's change failed (stage chauthtok)
+  | 'session-failed' // signed in, but the display manager did not start the session
   | 'locked' // offline cache lockout or PAM_MAXTRIES
   | 'throttled' // too many attempts: the helper or main is slowing us down
   | 'offline-cache' // the offline cache answered with an OFFLINE_ERROR other than LOCKED/PASSWORD
@@ -109,6 +110,57 @@ export interface GreeterInfo {
 
 export interface StartAuthRequest {
   user: string;
+  /**
+   * The chosen desktop session's id (`SessionOption.id`), login screen only; main refuses an
+   * id it did not offer. Absent: the default session.
+   */
+  session?: string;
+}
+
+/** Where a desktop session runs (which directory its .desktop file came from). */
+export type SessionType = 'x11' | 'wayland';
+
+/** A desktop session the person may choose (main/screens/sessions.ts). */
+export interface SessionOption {
+  /** The .desktop file's basename, e.g. `gnome`; what `StartAuthRequest.session` carries. */
+  id: string;
+  /** Its Name, localized (`Name[fr]`) when the file has it. */
+  name: string;
+  type: SessionType;
+}
+
+/** An account of the user list (main/screens/users.ts). */
+export interface UserOption {
+  name: string;
+  /** The GECOS full name; the login name when it has none. */
+  realName: string;
+  /** The AccountsService picture as a `data:image/png|jpeg;base64,…` URL, or null. */
+  icon: string | null;
+  /** The session this user chose last (when the policy remembers sessions), or null. */
+  session: string | null;
+}
+
+/** The site's legal notice (greeter.conf `banner-message`), acknowledged before the form. */
+export type LegalNotice =
+  /** The site's own text, shown verbatim (line breaks kept). */
+  | { kind: 'site'; text: string }
+  /** The policy file asked for a notice main could not read or accept: the generic one. */
+  | { kind: 'fallback' };
+
+/** What the login screen shows around the form, sent once (`getScreenOptions`). */
+export interface ScreenOptions {
+  /** Sessions to choose from; empty on the unlock screen or when none is installed. */
+  sessions: SessionOption[];
+  /** The session selected at first (last user's last choice, else the first); null if none. */
+  defaultSession: string | null;
+  /** The user list; null when hidden (policy, the display manager's hint, unlock screen). */
+  users: UserOption[] | null;
+  /** The user to preselect (greeter.conf `remember-last-user`); null for none. */
+  lastUser: string | null;
+  /** The notice to acknowledge before the form; null when the site sets none. */
+  notice: LegalNotice | null;
+  /** greeter.conf `hide-power-actions` (for a power menu; nothing shows one yet). */
+  hidePowerActions: boolean;
 }
 
 export interface AnswerRequest {
@@ -119,6 +171,8 @@ export interface AnswerRequest {
 export interface BastionApi {
   getInfo(): Promise<GreeterInfo>;
   getAuthSnapshot(): Promise<AuthSnapshot>;
+  /** Sessions, user list and site policy for the screen; asked once at start. */
+  getScreenOptions(): Promise<ScreenOptions>;
   startAuth(request: StartAuthRequest): Promise<void>;
   answer(request: AnswerRequest): Promise<void>;
   cancelAuth(): Promise<void>;
@@ -130,6 +184,7 @@ export interface BastionApi {
 export const IPC = {
   getInfo: 'bastion:get-info',
   getAuthSnapshot: 'bastion:get-auth-snapshot',
+  getScreenOptions: 'bastion:get-screen-options',
   startAuth: 'bastion:start-auth',
   answer: 'bastion:answer',
   cancelAuth: 'bastion:cancel-auth',

@@ -17,6 +17,7 @@ import type {
   BastionApi,
   GreeterInfo,
   InvokeChannel,
+  ScreenOptions,
   StartAuthRequest,
 } from './api';
 
@@ -45,6 +46,7 @@ export function createBastionApi(transport: BastionTransport): BastionApi {
   const api: BastionApi = {
     getInfo: (...args: unknown[]) => as<GreeterInfo>(call(IPC.getInfo, args)),
     getAuthSnapshot: (...args: unknown[]) => as<AuthSnapshot>(call(IPC.getAuthSnapshot, args)),
+    getScreenOptions: (...args: unknown[]) => as<ScreenOptions>(call(IPC.getScreenOptions, args)),
     startAuth: (...args: [StartAuthRequest, ...unknown[]]) => done(call(IPC.startAuth, args)),
     answer: (...args: [AnswerRequest, ...unknown[]]) => done(call(IPC.answer, args)),
     cancelAuth: (...args: unknown[]) => done(call(IPC.cancelAuth, args)),

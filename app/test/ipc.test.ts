@@ -28,11 +28,18 @@ function setUp() {
   return { electron, window, backend, unregister, trusted };
 }
 
-test('exactly the five request channels of the contract get a handler', () => {
+test('exactly the six request channels of the contract get a handler', () => {
   const { electron } = setUp();
   assert.deepEqual(
     [...electron.ipcMain.handlers.keys()].sort(),
-    [IPC.answer, IPC.cancelAuth, IPC.getAuthSnapshot, IPC.getInfo, IPC.startAuth].sort(),
+    [
+      IPC.answer,
+      IPC.cancelAuth,
+      IPC.getAuthSnapshot,
+      IPC.getInfo,
+      IPC.getScreenOptions,
+      IPC.startAuth,
+    ].sort(),
   );
 });
 

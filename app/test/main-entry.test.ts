@@ -124,7 +124,7 @@ test('the entry opens one hardened window and serves the real backend over IPC',
     env: { BASTION_HELPER: '/nonexistent/helper', XDG_STATE_HOME: state },
   });
   await until(
-    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 5,
+    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 6,
   );
   assert.deepEqual(run.app.calls.slice(0, 3), [
     'requestSingleInstanceLock',

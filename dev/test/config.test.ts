@@ -10,9 +10,12 @@ test('defaults and knobs', () => {
     helperSocketPath: null,
     currentUser: null,
     demoDir: null,
+    demoPolicy: '',
     port: 0,
     portalUrl: null,
     probeIntervalMs: null,
+    sessionDirs: null,
+    policyPath: null,
   });
   assert.deepEqual(
     readDevServerConfig({
@@ -29,11 +32,27 @@ test('defaults and knobs', () => {
       helperSocketPath: null,
       currentUser: 'demo',
       demoDir: '/tmp/demo',
+      demoPolicy: '',
       port: 8123,
       portalUrl: null,
       probeIntervalMs: null,
+      sessionDirs: null,
+      policyPath: null,
     },
   );
+});
+
+test('session dirs and policy file for the display-manager tests', () => {
+  const config = readDevServerConfig({
+    BASTION_HELPER: '/h',
+    BASTION_DEV_WAYLAND_SESSIONS_DIR: '/rig/sessions',
+    BASTION_DEV_POLICY: '/rig/greeter.conf',
+  });
+  assert.deepEqual(config.sessionDirs, {
+    x11: '/nonexistent/bastion-no-sessions',
+    wayland: '/rig/sessions',
+  });
+  assert.equal(config.policyPath, '/rig/greeter.conf');
 });
 
 test('bad values are refused with a typed error', () => {
@@ -52,6 +71,9 @@ test('bad values are refused with a typed error', () => {
     { BASTION_HELPER: '/h', BASTION_PORTAL_URL: 'not a url' },
     { BASTION_HELPER: '/h', BASTION_DEV_PROBE_INTERVAL_MS: '10' },
     { BASTION_HELPER: '/h', BASTION_DEV_PROBE_INTERVAL_MS: 'fast' },
+    { BASTION_HELPER: '/h', BASTION_DEV_XSESSIONS_DIR: 'rel' },
+    { BASTION_HELPER: '/h', BASTION_DEV_WAYLAND_SESSIONS_DIR: 'rel' },
+    { BASTION_HELPER: '/h', BASTION_DEV_POLICY: 'greeter.conf' },
   ]) {
     assert.throws(() => readDevServerConfig(env), DevConfigError, JSON.stringify(env));
   }

@@ -22,6 +22,8 @@ export async function startDevServerProcess(
   const child = spawn(process.execPath, [join(BUILD_DIR, 'dev', 'server.mjs')], {
     env: {
       ...process.env,
+      // The form at once, as on most sites' login screens (e2e/screens.test.ts shows the list).
+      BASTION_DEV_DEMO_POLICY: '[greeter]\nhide-user-list=true\n',
       ...env,
       BASTION_HELPER: HELPER_TEST_BUILD,
       BASTION_DEV_DEMO_DIR: demoDir,

@@ -50,6 +50,11 @@ export interface GreeterHarnessOptions {
   currentUser?: string | null;
   /** Another pam_wrapper stack instead of the demo's (its dir holds `bastion-greeter`). */
   pamServiceDir?: string;
+  /**
+   * greeter.conf of the demo screen (dev/demo-stack.ts writeDemoScreen). Default: the user
+   * list hidden, so the name field shows at once as the older suites expect.
+   */
+  policy?: string;
 }
 
 export interface GreeterHarness {
@@ -64,7 +69,7 @@ export async function startGreeterHarness(
 ): Promise<GreeterHarness> {
   ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'bastion-e2e-'));
-  const demo = prepareDemoEnvironment(dir);
+  const demo = prepareDemoEnvironment(dir, options.policy ?? '[greeter]\nhide-user-list=true\n');
   const helperEnv = options.pamServiceDir
     ? helperTestEnv(
         options.pamServiceDir,
@@ -81,6 +86,7 @@ export async function startGreeterHarness(
     helperPath: HELPER_TEST_BUILD,
     helperEnv,
     stateDir: demo.greeterStateDir,
+    screen: demo.screen,
     log: () => {},
   });
   const bridgeClientPath = join(BUILD_DIR, 'dev', 'bridge-client.js');

@@ -217,6 +217,14 @@ export class AuthController {
     await running;
   }
 
+  /**
+   * The display manager refused or failed to start the session after a success: the screen
+   * says so and the form comes back (the person is not signed in to anything).
+   */
+  sessionStartFailed(): void {
+    if (!this.closed) this.dispatch({ type: 'session-failed' });
+  }
+
   /** Back to the idle screen after an ended attempt (keeps throttling). */
   reset(): void {
     if (!isRunning(this.state)) this.dispatch({ type: 'reset' });

@@ -3,11 +3,9 @@
 // The PAM side stays authoritative (it refuses while locked whatever this file says); this
 // file only feeds the screen and keeps main from starting attempts that are bound to fail.
 // Layout: `<stateDir>/lockouts.json` = {"v":1,"lockouts":{"<user>":<lockedUntil epoch ms>}}.
-// Writes are temp + fsync + rename with O_NOFOLLOW, 0600 in a 0700 directory.
-import { constants, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+// Writes are temp + fsync + rename with O_NOFOLLOW, 0600 in a 0700 directory
+// (main/state/state-file.ts, shared with the other state files of the greeter account).
+import { readStateFile, StateFileError, writeStateFile } from '../state/state-file';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -52,14 +50,12 @@ export interface LockoutStoreOptions {
  */
 export class LockoutStore {
   private readonly dir: string;
-  private readonly path: string;
   private readonly clock: Clock;
   private entries = new Map<string, number>();
   private writeChain: Promise<void> = Promise.resolve();
 
   constructor(options: LockoutStoreOptions) {
     this.dir = options.stateDir;
-    this.path = join(options.stateDir, LOCKOUT_FILE_NAME);
     this.clock = options.clock ?? { now: () => Date.now() };
   }
 
@@ -69,38 +65,13 @@ export class LockoutStore {
    */
   load(): void {
     this.entries = new Map();
-    this.ensureDir();
-    let fd: number;
+    let text: string | null;
     try {
-      fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      text = readStateFile(this.dir, LOCKOUT_FILE_NAME, MAX_FILE_BYTES, 'lockout file');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (code === 'ELOOP')
-        throw new LockoutStoreError('INSECURE_FILE', 'lockout file is a symlink');
-      throw new LockoutStoreError('IO', `cannot open the lockout file (${code ?? 'unknown'})`);
+      throw asLockoutError(error);
     }
-    let text: string;
-    try {
-      const stat = fstatSync(fd);
-      if (!stat.isFile())
-        throw new LockoutStoreError('INSECURE_FILE', 'lockout file is not a regular file');
-      if ((stat.mode & 0o077) !== 0) {
-        throw new LockoutStoreError('INSECURE_FILE', 'lockout file is group or world accessible');
-      }
-      if (stat.size > MAX_FILE_BYTES)
-        throw new LockoutStoreError('CORRUPT', 'lockout file is too large');
-      const buffer = Buffer.alloc(stat.size);
-      let read = 0;
-      while (read < buffer.length) {
-        const n = readSync(fd, buffer, read, buffer.length - read, read);
-        if (n === 0) break;
-        read += n;
-      }
-      text = buffer.subarray(0, read).toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
+    if (text === null) return;
     this.entries = parseLockouts(text, this.clock.now());
   }
 
@@ -131,55 +102,19 @@ export class LockoutStore {
     return write;
   }
 
-  private ensureDir(): void {
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new LockoutStoreError(
-        'IO',
-        `cannot create the state directory (${(error as NodeJS.ErrnoException).code})`,
-      );
-    }
-    const stat = lstatSync(this.dir);
-    if (stat.isSymbolicLink() || !stat.isDirectory()) {
-      throw new LockoutStoreError(
-        'INSECURE_DIR',
-        'state directory is a symlink or not a directory',
-      );
-    }
-    if ((stat.mode & 0o077) !== 0) {
-      throw new LockoutStoreError('INSECURE_DIR', 'state directory is group or world accessible');
-    }
-  }
-
   private async writeFile(text: string): Promise<void> {
-    this.ensureDir();
-    const temp = join(this.dir, `.${LOCKOUT_FILE_NAME}.${randomBytes(6).toString('hex')}.tmp`);
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     try {
-      const handle = await open(temp, flags, 0o600);
-      try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.path);
-      const dirHandle = await open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY);
-      try {
-        await dirHandle.sync();
-      } finally {
-        await dirHandle.close();
-      }
+      await writeStateFile(this.dir, LOCKOUT_FILE_NAME, text, 'lockout file');
     } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      if (error instanceof LockoutStoreError) throw error;
-      throw new LockoutStoreError(
-        'IO',
-        `cannot write the lockout file (${(error as NodeJS.ErrnoException).code})`,
-      );
+      throw asLockoutError(error);
     }
   }
+}
+
+/** The shared state-file helper's errors, under this store's codes. */
+function asLockoutError(error: unknown): unknown {
+  if (!(error instanceof StateFileError)) return error;
+  return new LockoutStoreError(error.code === 'TOO_LARGE' ? 'CORRUPT' : error.code, error.message);
 }
 
 function parseLockouts(text: string, now: number): Map<string, number> {

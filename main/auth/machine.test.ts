@@ -36,6 +36,20 @@ describe('authReducer', () => {
     assert.equal(done.offlineValidUntil, 1_800_000_000);
   });
 
+  it('a session the display manager did not start turns a success into a failure, only then', () => {
+    const success = run([
+      { type: 'started', user: 'alice' },
+      { type: 'succeeded', offlineValidUntil: null },
+    ]);
+    const failed = authReducer(success, { type: 'session-failed' });
+    assert.equal(failed.phase, 'failure');
+    assert.equal(failed.failure?.reason, 'session-failed');
+    // Anywhere else it changes nothing: it can never make a running or failed attempt anything.
+    const running = run([{ type: 'started', user: 'alice' }]);
+    assert.equal(authReducer(running, { type: 'session-failed' }), running);
+    assert.equal(authReducer(INITIAL_SNAPSHOT, { type: 'session-failed' }), INITIAL_SNAPSHOT);
+  });
+
   it('answering with another prompt queued shows that prompt', () => {
     const state = run([
       { type: 'started', user: 'alice' },

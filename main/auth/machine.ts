@@ -27,6 +27,8 @@ export type AuthEvent =
   | { type: 'throttle'; throttledUntil: number | null }
   /** Main's belief that the portal is unreachable changed (monitor or PAM evidence). */
   | { type: 'offline'; offline: boolean }
+  /** After a success, the display manager did not start the session. */
+  | { type: 'session-failed' }
   | { type: 'reset' };
 
 export const INITIAL_SNAPSHOT: AuthSnapshot = Object.freeze({
@@ -112,6 +114,13 @@ export function authReducer(state: AuthSnapshot, event: AuthEvent): AuthSnapshot
       // Any phase: the banner follows the portal, attempt or not.
       if (state.offline === event.offline) return state;
       return { ...state, offline: event.offline };
+    case 'session-failed':
+      if (state.phase !== 'success') return state;
+      return {
+        ...state,
+        phase: 'failure',
+        failure: { reason: 'session-failed', pamCode: null, pamName: null },
+      };
     case 'reset':
       if (isRunning(state)) return state;
       return { ...INITIAL_SNAPSHOT, throttledUntil: state.throttledUntil, offline: state.offline };

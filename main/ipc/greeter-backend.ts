@@ -6,6 +6,8 @@ import type { AuthSnapshot, GreeterInfo, GreeterMode, Locale } from '../../prelo
 import { AuthController } from '../auth/controller';
 import { LockoutStore, type Clock } from '../auth/lockout-store';
 import type { ThrottlePolicy } from '../auth/machine';
+import type { AuthTransport } from '../auth/transport';
+import { ScreenService, type ScreenSources } from '../screens/screen-options';
 import type { GreeterBackend } from './backend';
 import { IpcValidationError, validateCall, validateUserName } from './validate';
 
@@ -59,6 +61,13 @@ export interface GreeterBackendOptions {
   clock?: Clock;
   /** Diagnostic lines; never contain answers. Default: stderr. */
   log?: (line: string) => void;
+  /** What carries the conversations (LightDM, greetd); unset: the PAM helper above. */
+  transport?: AuthTransport;
+  /**
+   * Where the screen's sessions, user list and site policy come from (main/screens/);
+   * every path defaults to the system's (/usr/share/xsessions, /etc/bastion-greeter/…).
+   */
+  screen?: ScreenSources;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -108,7 +117,16 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
   const stateDir = options.stateDir === undefined ? defaultStateDir() : options.stateDir;
   const sitePrefix = options.offlineAnswerPrefix ?? false;
 
+  const screens = new ScreenService({
+    ...options.screen,
+    mode: options.mode,
+    locale: options.locale,
+    stateDir,
+    log,
+  });
+
   const controller = new AuthController({
+    ...(options.transport ? { transport: options.transport } : {}),
     helperPath: options.helperPath,
     socketPath,
     service: options.service ?? GREETER_PAM_SERVICE,
@@ -134,6 +152,37 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     controller.setOfflineAnswerPrefix(sitePrefix && snapshot.offline);
   });
 
+  // After a success: remember the choice (as the policy allows) and, where the carrier is a
+  // display manager, ask it to start the chosen session (the helper has none to start).
+  let attemptSession: string | null = null;
+  let lastPhase = controller.snapshot().phase;
+  controller.subscribe((snapshot) => {
+    const succeeded = snapshot.phase === 'success' && lastPhase !== 'success';
+    lastPhase = snapshot.phase;
+    if (!succeeded || snapshot.user === null) return;
+    const user = snapshot.user;
+    const session = attemptSession;
+    void screens.remember(user, session);
+    const transport = options.transport;
+    if (transport?.startSession) {
+      const request = screens.sessionRequest(session) ?? { name: '', command: [], env: [] };
+      void transport.startSession(request).then(
+        (outcome) => {
+          if (!outcome.ok) {
+            log(
+              `session ${request.name || '(default)'} for ${user} not started: ${outcome.error.code}`,
+            );
+            controller.sessionStartFailed();
+          }
+        },
+        (error: unknown) => {
+          log(`session start failed: ${(error as Error).name}`);
+          controller.sessionStartFailed();
+        },
+      );
+    }
+  });
+
   const info = (): GreeterInfo => ({
     mode: options.mode,
     hostname: options.hostname ?? osHostname(),
@@ -151,6 +200,8 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
           return info();
         case 'getAuthSnapshot':
           return structuredClone(controller.snapshot());
+        case 'getScreenOptions':
+          return screens.options();
         case 'startAuth':
           if (options.mode === 'unlock' && request.user !== currentUser) {
             throw new IpcValidationError(
@@ -158,7 +209,23 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
               'only the locked session user can unlock',
             );
           }
-          await controller.start(request.user);
+          if (
+            request.session !== null &&
+            (options.mode === 'unlock' || !screens.offers(request.session))
+          ) {
+            throw new IpcValidationError('SESSION_UNKNOWN', 'not a session this screen offers');
+          }
+          {
+            // A refused start (BUSY) must not change the running attempt's session.
+            const previous = attemptSession;
+            attemptSession = request.session;
+            try {
+              await controller.start(request.user);
+            } catch (error) {
+              attemptSession = previous;
+              throw error;
+            }
+          }
           return undefined;
         case 'answer':
           controller.answer(request.text);

@@ -32,6 +32,43 @@ const WRONG_VALUES: unknown[] = [
   10n,
 ];
 
+describe('validateCall: screen options and the chosen session', () => {
+  it('getScreenOptions takes no payload', () => {
+    assert.deepEqual(validateCall('getScreenOptions', undefined), { call: 'getScreenOptions' });
+    assert.throws(() => validateCall('getScreenOptions', {}), { code: 'UNEXPECTED_PAYLOAD' });
+  });
+
+  it('startAuth carries an optional session id of the right shape', () => {
+    assert.deepEqual(validateCall('startAuth', { user: 'alice', session: 'gnome-xorg' }), {
+      call: 'startAuth',
+      user: 'alice',
+      session: 'gnome-xorg',
+    });
+    assert.deepEqual(validateCall('startAuth', { user: 'alice', session: undefined }), {
+      call: 'startAuth',
+      user: 'alice',
+      session: null,
+    });
+    for (const session of ['', '../etc/passwd', '-x', 'a b', 'x'.repeat(129), 'gnome\n']) {
+      assert.throws(() => validateCall('startAuth', { user: 'alice', session }), {
+        code: 'SESSION_INVALID',
+      });
+    }
+    for (const session of [1, null, ['gnome'], { id: 'gnome' }]) {
+      assert.throws(() => validateCall('startAuth', { user: 'alice', session }), {
+        code: 'WRONG_TYPE',
+      });
+    }
+    assert.throws(() => validateCall('startAuth', { session: 'gnome' }), { code: 'MISSING_KEY' });
+    assert.throws(() => validateCall('startAuth', { user: 'a', session: 'x', env: 'y' }), {
+      code: 'EXTRA_KEY',
+    });
+    const getter = { user: 'alice' };
+    Object.defineProperty(getter, 'session', { get: () => 'gnome', enumerable: true });
+    assert.throws(() => validateCall('startAuth', getter), { code: 'WRONG_TYPE' });
+  });
+});
+
 describe('validateCall', () => {
   it('accepts the well-formed calls', () => {
     assert.deepEqual(validateCall('getInfo', undefined), { call: 'getInfo' });
@@ -40,10 +77,12 @@ describe('validateCall', () => {
     assert.deepEqual(validateCall('startAuth', { user: 'alice' }), {
       call: 'startAuth',
       user: 'alice',
+      session: null,
     });
     assert.deepEqual(validateCall('startAuth', { user: 'svc_backup$' }), {
       call: 'startAuth',
       user: 'svc_backup$',
+      session: null,
     });
     assert.deepEqual(validateCall('answer', { text: 'pässwörd 🔑' }), {
       call: 'answer',
@@ -55,6 +94,7 @@ describe('validateCall', () => {
       {
         call: 'startAuth',
         user: 'bob',
+        session: null,
       },
     );
   });

@@ -16,7 +16,9 @@ export type IpcValidationErrorCode =
   | 'ANSWER_TOO_LONG'
   | 'ANSWER_HAS_NUL'
   | 'NOT_WELL_FORMED' // lone UTF-16 surrogates would be silently replaced when encoded
-  | 'NOT_CURRENT_USER'; // unlock screen: only the locked session's user
+  | 'NOT_CURRENT_USER' // unlock screen: only the locked session's user
+  | 'SESSION_INVALID' // not a plain session id (SESSION_ID_PATTERN)
+  | 'SESSION_UNKNOWN'; // a session main did not offer, or one named on the unlock screen
 
 export class IpcValidationError extends Error {
   readonly code: IpcValidationErrorCode;
@@ -35,16 +37,21 @@ export class IpcValidationError extends Error {
  */
 export const USER_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*[$]?$/;
 
+/** Desktop session ids as main/screens/sessions.ts offers them (a .desktop basename). */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/;
+
 export type ValidatedCall =
   | { call: 'getInfo' }
   | { call: 'getAuthSnapshot' }
-  | { call: 'startAuth'; user: string }
+  | { call: 'getScreenOptions' }
+  | { call: 'startAuth'; user: string; session: string | null }
   | { call: 'answer'; text: string }
   | { call: 'cancelAuth' };
 
 const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'getInfo',
   'getAuthSnapshot',
+  'getScreenOptions',
   'startAuth',
   'answer',
   'cancelAuth',
@@ -60,6 +67,19 @@ function expectNoPayload(call: string, payload: unknown): void {
 
 /** Returns the value of the only key of a plain object payload, checked as a string. */
 function expectSingleStringKey(call: string, payload: unknown, key: string): string {
+  return expectStringKeys(call, payload, [key], [])[key]!;
+}
+
+/**
+ * The string values of a plain object payload with exactly the `required` keys and any of
+ * the `optional` ones (an optional key whose value is `undefined` counts as absent).
+ */
+function expectStringKeys(
+  call: string,
+  payload: unknown,
+  required: readonly string[],
+  optional: readonly string[],
+): Record<string, string | undefined> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new IpcValidationError('NOT_AN_OBJECT', `${call} takes an object`);
   }
@@ -68,12 +88,33 @@ function expectSingleStringKey(call: string, payload: unknown, key: string): str
     throw new IpcValidationError('NOT_AN_OBJECT', `${call} takes a plain object`);
   }
   const keys = Reflect.ownKeys(payload);
-  const extra = keys.find((k) => k !== key);
+  const extra = keys.find(
+    (k) => typeof k !== 'string' || (!required.includes(k) && !optional.includes(k)),
+  );
   if (extra !== undefined) {
     throw new IpcValidationError('EXTRA_KEY', `${call} has an unexpected key ${String(extra)}`);
   }
-  const descriptor = Object.getOwnPropertyDescriptor(payload, key);
-  if (!descriptor) throw new IpcValidationError('MISSING_KEY', `${call} needs ${key}`);
+  const values: Record<string, string | undefined> = Object.create(null) as Record<
+    string,
+    string | undefined
+  >;
+  for (const key of [...required, ...optional]) {
+    const descriptor = Object.getOwnPropertyDescriptor(payload, key);
+    if (!descriptor) {
+      if (required.includes(key)) {
+        throw new IpcValidationError('MISSING_KEY', `${call} needs ${key}`);
+      }
+      continue;
+    }
+    if (optional.includes(key) && 'value' in descriptor && descriptor.value === undefined) {
+      continue;
+    }
+    values[key] = stringValue(call, key, descriptor);
+  }
+  return values;
+}
+
+function stringValue(call: string, key: string, descriptor: PropertyDescriptor): string {
   if (!('value' in descriptor) || typeof descriptor.value !== 'string') {
     throw new IpcValidationError('WRONG_TYPE', `${call}.${key} must be a string`);
   }
@@ -82,6 +123,14 @@ function expectSingleStringKey(call: string, payload: unknown, key: string): str
     throw new IpcValidationError('NOT_WELL_FORMED', `${call}.${key} is not well-formed Unicode`);
   }
   return value;
+}
+
+/** A session id's shape; whether main offers it is the backend's check (SESSION_UNKNOWN). */
+export function validateSessionId(session: string): string {
+  if (!SESSION_ID_PATTERN.test(session)) {
+    throw new IpcValidationError('SESSION_INVALID', 'not a valid session id');
+  }
+  return session;
 }
 
 export function validateUserName(user: string): string {
@@ -121,14 +170,20 @@ export function validateCall(call: string, payload: unknown): ValidatedCall {
     case 'getAuthSnapshot':
       expectNoPayload(call, payload);
       return { call: 'getAuthSnapshot' };
+    case 'getScreenOptions':
+      expectNoPayload(call, payload);
+      return { call: 'getScreenOptions' };
     case 'cancelAuth':
       expectNoPayload(call, payload);
       return { call: 'cancelAuth' };
-    case 'startAuth':
+    case 'startAuth': {
+      const values = expectStringKeys(call, payload, ['user'], ['session']);
       return {
         call: 'startAuth',
-        user: validateUserName(expectSingleStringKey(call, payload, 'user')),
+        user: validateUserName(values.user!),
+        session: values.session === undefined ? null : validateSessionId(values.session),
       };
+    }
     case 'answer':
       return {
         call: 'answer',

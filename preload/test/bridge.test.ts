@@ -16,6 +16,7 @@ test('the API has exactly the BastionApi methods and cannot be modified', () => 
     'cancelAuth',
     'getAuthSnapshot',
     'getInfo',
+    'getScreenOptions',
     'onAuthSnapshot',
     'startAuth',
   ]);

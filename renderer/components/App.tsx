@@ -1,10 +1,20 @@
 import { useEffect } from 'react';
-import { selectInfo, selectStartup } from '../store/selectors';
+import {
+  selectChosenUser,
+  selectInfo,
+  selectNoticeAcknowledged,
+  selectOtherUser,
+  selectScreen,
+  selectStartup,
+} from '../store/selectors';
 import { AuthForm } from './AuthForm';
 import { Clock } from './Clock';
+import { LegalNotice } from './LegalNotice';
 import { useGreeter, useT } from './context';
 import { MessagesArea } from './MessagesArea';
 import { OfflineBanner } from './OfflineBanner';
+import { SessionChooser } from './SessionChooser';
+import { UserList } from './UserList';
 
 const HEADING_ID = 'screen-title';
 
@@ -12,6 +22,10 @@ export function App() {
   const t = useT();
   const info = useGreeter(selectInfo);
   const startup = useGreeter(selectStartup);
+  const screen = useGreeter(selectScreen);
+  const acknowledged = useGreeter(selectNoticeAcknowledged);
+  const chosenUser = useGreeter(selectChosenUser);
+  const otherUser = useGreeter(selectOtherUser);
 
   useEffect(() => {
     if (info === null) return;
@@ -19,7 +33,8 @@ export function App() {
     document.title = t.documentTitle;
   }, [info, t]);
 
-  if (info === null) {
+  // The form waits for the screen options: a site's notice must come before it.
+  if (info === null || screen === null || startup === 'failed') {
     return (
       <main className="screen screen-startup">
         <h1 className="visually-hidden">{t.documentTitle}</h1>
@@ -36,6 +51,8 @@ export function App() {
     );
   }
 
+  const login = info.mode === 'login';
+  const users = screen.users;
   return (
     <div className="screen" data-mode={info.mode}>
       <header className="topbar">
@@ -49,14 +66,24 @@ export function App() {
       <main className="stage">
         <section className="card" aria-labelledby={HEADING_ID}>
           <h1 id={HEADING_ID}>{info.mode === 'unlock' ? t.unlockHeading : t.loginHeading}</h1>
-          <AuthForm
-            // A mode or user change is a different screen: start from a clean form.
-            key={`${info.mode}:${info.currentUser ?? ''}`}
-            mode={info.mode}
-            currentUser={info.mode === 'unlock' ? info.currentUser : null}
-            headingId={HEADING_ID}
-          />
-          <MessagesArea mode={info.mode} />
+          {screen.notice !== null && !acknowledged ? (
+            <LegalNotice notice={screen.notice} />
+          ) : (
+            <>
+              {login && users !== null && <UserList users={users} />}
+              {(!login || users === null || chosenUser !== null || otherUser) && (
+                <AuthForm
+                  // A mode or user change is a different screen: start from a clean form.
+                  key={`${info.mode}:${info.currentUser ?? ''}`}
+                  mode={info.mode}
+                  currentUser={info.mode === 'unlock' ? info.currentUser : null}
+                  headingId={HEADING_ID}
+                />
+              )}
+              {login && screen.sessions.length > 0 && <SessionChooser sessions={screen.sessions} />}
+              <MessagesArea mode={info.mode} />
+            </>
+          )}
         </section>
       </main>
     </div>

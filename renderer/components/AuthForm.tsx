@@ -10,6 +10,9 @@ import { secondsLeft } from '../logic/countdown';
 import {
   selectAttemptActive,
   selectBusy,
+  selectChosenUser,
+  selectOtherUser,
+  selectScreen,
   selectFailure,
   selectOpenPrompt,
   selectPhase,
@@ -52,7 +55,13 @@ export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
   // The unlock screen names the locked session's user; should main not say who that is, the
   // person types it rather than facing a form that cannot be submitted.
   const showUserField = mode === 'login' || currentUser === null;
-  const [user, setUser] = useState(currentUser ?? '');
+  const screen = useGreeter(selectScreen);
+  const chosenUser = useGreeter(selectChosenUser);
+  const otherUser = useGreeter(selectOtherUser);
+  // Without a user list, the remembered user is typed in already.
+  const [user, setUser] = useState(
+    currentUser ?? chosenUser ?? (screen?.users === null ? screen.lastUser : null) ?? '',
+  );
   const [userMissing, setUserMissing] = useState(false);
   const pendingPassword = useRef<string | null>(null);
   const userRef = useRef<HTMLInputElement | null>(null);
@@ -79,6 +88,26 @@ export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
       }),
     [store],
   );
+
+  // Picking in the user list: a listed user fills the name and moves on to the password;
+  // "Other user…" empties the name field and focuses it. A name already there at the start
+  // (the remembered user) sends the focus to the password as well.
+  const [picked, setPicked] = useState({ chosenUser, otherUser });
+  if (picked.chosenUser !== chosenUser || picked.otherUser !== otherUser) {
+    // Adjusted while rendering (React's pattern for state derived from a changed input).
+    setPicked({ chosenUser, otherUser });
+    if (chosenUser !== null) {
+      setUser(chosenUser);
+      setUserMissing(false);
+    } else if (otherUser) {
+      setUser('');
+    }
+  }
+  useEffect(() => {
+    if (chosenUser !== null) passwordRef.current?.focus();
+    else if (otherUser) userRef.current?.focus();
+    else if (userRef.current !== null && userRef.current.value !== '') passwordRef.current?.focus();
+  }, [chosenUser, otherUser]);
 
   // Focus follows the conversation: a new prompt takes focus; after a failure the password
   // field does, so the person can simply type again.

@@ -27,6 +27,14 @@ export const en: Messages = {
   messagesLabel: 'Sign-in messages',
   requestFailed:
     'The request could not be sent to the sign-in service. Try again; if this keeps happening, contact your administrator.',
+  noticeHeading: 'Notice',
+  noticeFallback:
+    'This computer is for authorized use only. Activity on it may be monitored and recorded. By continuing you accept these conditions.',
+  noticeAcknowledge: 'I understand',
+  usersLabel: 'Choose your account',
+  otherUser: 'Other user…',
+  sessionLabel: 'Session',
+  sessionType: { x11: 'X11', wayland: 'Wayland' },
   lockedCountdown: (left) => `Locked, ${left} left`,
   lockOver: 'The lock has ended. You can try again now.',
   throttledCountdown: (left) => `You can try again in ${left}.`,
@@ -63,6 +71,8 @@ export const en: Messages = {
       'Your password has expired and must be changed. Change it in the sign-in portal or ask your administrator, then sign in again.',
     'new-password-rejected':
       'Your new password was not accepted (the message above says why), so your password is unchanged. Sign in again with your current password and choose another new one.',
+    'session-failed':
+      'Your password was accepted, but your desktop session could not be started. Try again, or choose another session; if this keeps happening, contact your administrator.',
     locked: 'The account is locked after too many failed attempts. Wait, then try again.',
     throttled: 'Too many attempts in a short time. Wait a moment, then try again.',
     'offline-cache': 'Offline sign-in did not succeed. The message above says why.',

@@ -27,6 +27,14 @@ export const fr: Messages = {
   messagesLabel: 'Messages de connexion',
   requestFailed:
     "La demande n'a pas pu être transmise au service d'authentification. Réessayez ; si le problème persiste, contactez votre administrateur.",
+  noticeHeading: 'Avertissement',
+  noticeFallback:
+    'Cet ordinateur est réservé aux personnes autorisées. L’activité peut y être surveillée et enregistrée. En continuant, vous acceptez ces conditions.',
+  noticeAcknowledge: 'J’ai compris',
+  usersLabel: 'Choisissez votre compte',
+  otherUser: 'Autre utilisateur…',
+  sessionLabel: 'Session',
+  sessionType: { x11: 'X11', wayland: 'Wayland' },
   lockedCountdown: (left) => `Verrouillé, encore ${left}`,
   lockOver: 'Le verrouillage est terminé. Vous pouvez réessayer.',
   throttledCountdown: (left) => `Vous pourrez réessayer dans ${left}.`,
@@ -64,6 +72,8 @@ export const fr: Messages = {
       'Votre mot de passe a expiré et doit être changé. Changez-le sur le portail de connexion ou demandez à votre administrateur, puis reconnectez-vous.',
     'new-password-rejected':
       "Votre nouveau mot de passe n'a pas été accepté (le message ci-dessus en donne la raison) : votre mot de passe n'a pas changé. Reconnectez-vous avec votre mot de passe actuel et choisissez-en un autre.",
+    'session-failed':
+      "Votre mot de passe a été accepté, mais votre session n'a pas pu démarrer. Réessayez ou choisissez une autre session ; si le problème persiste, contactez votre administrateur.",
     locked: 'Le compte est verrouillé après trop de tentatives. Patientez, puis réessayez.',
     throttled: 'Trop de tentatives en peu de temps. Patientez un instant, puis réessayez.',
     'offline-cache':

@@ -1,6 +1,6 @@
 // The shape every translation must fill. `Record<Union, string>` makes a missing OFFLINE_ERROR
 // name or failure reason a type error, so no locale can silently fall back to nothing.
-import type { AuthFailureReason, OfflineErrorName } from '../../preload/api';
+import type { AuthFailureReason, OfflineErrorName, SessionType } from '../../preload/api';
 
 export interface Messages {
   /** BCP 47 tag handed to Intl for clocks and dates. */
@@ -37,6 +37,15 @@ export interface Messages {
   /** Announced (not shown) when the banner goes away: the portal is reachable again. */
   backOnline: string;
   cachedValidUntil: (when: string) => string;
+  /** The site's legal notice (greeter.conf banner-message). */
+  noticeHeading: string;
+  /** Shown when the site asked for a notice main could not read as written. */
+  noticeFallback: string;
+  noticeAcknowledge: string;
+  usersLabel: string;
+  otherUser: string;
+  sessionLabel: string;
+  sessionType: Record<SessionType, string>;
   offlineError: Record<OfflineErrorName, string>;
   failure: Record<AuthFailureReason, string>;
 }

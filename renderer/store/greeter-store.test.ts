@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AuthSnapshot, BastionApi, GreeterInfo } from '../../preload/api';
+import type { AuthSnapshot, BastionApi, GreeterInfo, ScreenOptions } from '../../preload/api';
 import { createGreeterStore } from './greeter-store';
 import { IDLE_SNAPSHOT } from './state';
 
@@ -24,6 +24,17 @@ class RecordingBastionApiForTest implements BastionApi {
   getAuthSnapshot(): Promise<AuthSnapshot> {
     return new Promise((resolve) => (this.resolveSnapshot = resolve));
   }
+  screen: ScreenOptions = {
+    sessions: [],
+    defaultSession: null,
+    users: null,
+    lastUser: null,
+    notice: null,
+    hidePowerActions: false,
+  };
+  getScreenOptions(): Promise<ScreenOptions> {
+    return Promise.resolve(structuredClone(this.screen));
+  }
   private record(name: string, payload: unknown): Promise<void> {
     this.calls.push([name, payload]);
     if (this.rejectNext) {
@@ -32,7 +43,7 @@ class RecordingBastionApiForTest implements BastionApi {
     }
     return Promise.resolve();
   }
-  startAuth(request: { user: string }) {
+  startAuth(request: { user: string; session?: string }) {
     return this.record('startAuth', request);
   }
   answer(request: { text: string }) {
@@ -119,4 +130,52 @@ test('a rejected call sets requestFailed; the next call clears it', async () => 
     ['startAuth', { user: 'alice' }],
     ['cancelAuth', null],
   ]);
+});
+
+test('screen options: the chosen session travels with startAuth on the login screen only', async () => {
+  const api = new RecordingBastionApiForTest();
+  api.screen = {
+    ...api.screen,
+    sessions: [
+      { id: 'xfce', name: 'Xfce', type: 'x11' },
+      { id: 'sway', name: 'Sway', type: 'wayland' },
+    ],
+    defaultSession: 'xfce',
+    users: [{ name: 'bob', realName: 'Bob', icon: null, session: 'sway' }],
+    notice: { kind: 'site', text: 'Authorized use only' },
+  };
+  const store = createGreeterStore(api);
+  store.getState().connect();
+  api.resolveInfo({ ...INFO, mode: 'login', currentUser: null });
+  await new Promise((resolve) => setImmediate(resolve));
+  const state = store.getState();
+  assert.equal(state.session, 'xfce');
+  assert.equal(state.noticeAcknowledged, false);
+  state.acknowledgeNotice();
+  state.chooseSession('nope');
+  assert.equal(store.getState().session, 'xfce', 'an id main did not offer is ignored');
+  state.chooseUser('bob');
+  assert.equal(store.getState().session, 'sway', "the user's last session comes with them");
+  state.chooseUser('mallory');
+  assert.equal(store.getState().chosenUser, 'bob', 'an unlisted name is ignored');
+  state.chooseUser(null);
+  assert.equal(store.getState().otherUser, true);
+  await store.getState().startAuth('carol');
+  assert.deepEqual(api.calls.at(-1), ['startAuth', { user: 'carol', session: 'sway' }]);
+  assert.equal(store.getState().noticeAcknowledged, true);
+});
+
+test('screen options: the unlock screen sends no session', async () => {
+  const api = new RecordingBastionApiForTest();
+  api.screen = {
+    ...api.screen,
+    sessions: [{ id: 'xfce', name: 'Xfce', type: 'x11' }],
+    defaultSession: 'xfce',
+  };
+  const store = createGreeterStore(api);
+  store.getState().connect();
+  api.resolveInfo(INFO);
+  await new Promise((resolve) => setImmediate(resolve));
+  await store.getState().startAuth('alice');
+  assert.deepEqual(api.calls.at(-1), ['startAuth', { user: 'alice' }]);
 });

@@ -10,6 +10,10 @@ import {
   withPushedSnapshot,
   withRequestFailed,
   withRequestStarted,
+  withChosenUser,
+  withNoticeAcknowledged,
+  withScreen,
+  withSession,
   withStartupFailed,
   type GreeterState,
 } from './state';
@@ -21,6 +25,10 @@ export interface GreeterActions {
   /** Sends an answer to the open prompt. The text is passed through, never stored. */
   answer(text: string): Promise<boolean>;
   cancel(): Promise<boolean>;
+  acknowledgeNotice(): void;
+  /** Picks a listed user, or null for "Other user…". */
+  chooseUser(name: string | null): void;
+  chooseSession(id: string): void;
 }
 
 export type GreeterStore = StoreApi<GreeterState & GreeterActions>;
@@ -58,13 +66,26 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
           (info) => apply((state) => withInfo(state, info)),
           () => apply(withStartupFailed),
         );
+        // Without its screen options (the site's notice among them) the form does not show.
+        api.getScreenOptions().then(
+          (screen) => apply((state) => withScreen(state, screen)),
+          () => apply(withStartupFailed),
+        );
         api.getAuthSnapshot().then(
           (snapshot) => apply((state) => withFetchedSnapshot(state, snapshot)),
           () => apply(withStartupFailed),
         );
         return unsubscribe;
       },
-      startAuth: (user) => call(() => api.startAuth({ user })),
+      startAuth: (user) => {
+        const { info, session } = get();
+        // The chosen session travels with the request on the login screen only.
+        const withSession = info?.mode === 'login' && session !== null;
+        return call(() => api.startAuth(withSession ? { user, session } : { user }));
+      },
+      acknowledgeNotice: () => apply(withNoticeAcknowledged),
+      chooseUser: (name) => apply((state) => withChosenUser(state, name)),
+      chooseSession: (id) => apply((state) => withSession(state, id)),
       answer: (text) => {
         if (get().snapshot.phase !== 'prompting') return Promise.resolve(false);
         apply(withAnswerSent);

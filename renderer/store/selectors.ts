@@ -38,3 +38,9 @@ export function selectOffline(state: GreeterState): boolean {
   return state.info?.offline ?? false;
 }
 export const selectStartup = (state: GreeterState) => state.startup;
+
+export const selectScreen = (state: GreeterState) => state.screen;
+export const selectNoticeAcknowledged = (state: GreeterState) => state.noticeAcknowledged;
+export const selectChosenUser = (state: GreeterState) => state.chosenUser;
+export const selectOtherUser = (state: GreeterState) => state.otherUser;
+export const selectSession = (state: GreeterState) => state.session;

@@ -1,6 +1,6 @@
 // The greeter's UI state and its pure reducers. Secrets never enter this state: a typed
 // password lives only in the form component until it is handed to `answer`.
-import type { AuthSnapshot, GreeterInfo } from '../../preload/api';
+import type { AuthSnapshot, GreeterInfo, ScreenOptions } from '../../preload/api';
 
 export type StartupStatus = 'loading' | 'ready' | 'failed';
 
@@ -20,6 +20,16 @@ export interface GreeterState {
   promptAnswered: boolean;
   /** The last API call was rejected by main (validation, bridge gone). */
   requestFailed: boolean;
+  /** Sessions, user list and site policy (main sends them once); null until they arrive. */
+  screen: ScreenOptions | null;
+  /** The site's legal notice has been acknowledged (or there is none). */
+  noticeAcknowledged: boolean;
+  /** The user picked in the list; null with none picked. */
+  chosenUser: string | null;
+  /** "Other user…" was picked: the name is typed. */
+  otherUser: boolean;
+  /** The desktop session selected in the chooser; null when none is offered. */
+  session: string | null;
 }
 
 export const IDLE_SNAPSHOT: AuthSnapshot = Object.freeze({
@@ -43,7 +53,40 @@ export function initialState(): GreeterState {
     snapshotReceived: false,
     promptAnswered: false,
     requestFailed: false,
+    screen: null,
+    noticeAcknowledged: false,
+    chosenUser: null,
+    otherUser: false,
+    session: null,
   };
+}
+
+/** Screen options arrived: preselect the remembered user and the default session. */
+export function withScreen(state: GreeterState, screen: ScreenOptions): GreeterState {
+  const listed = screen.users?.some((user) => user.name === screen.lastUser) ?? false;
+  return {
+    ...state,
+    screen,
+    noticeAcknowledged: screen.notice === null,
+    chosenUser: listed ? screen.lastUser : null,
+    session: screen.defaultSession,
+  };
+}
+
+export function withNoticeAcknowledged(state: GreeterState): GreeterState {
+  return { ...state, noticeAcknowledged: true };
+}
+
+/** A user picked in the list (their last session comes with them), or null for "Other user…". */
+export function withChosenUser(state: GreeterState, name: string | null): GreeterState {
+  if (name === null) return { ...state, chosenUser: null, otherUser: true };
+  const user = state.screen?.users?.find((u) => u.name === name);
+  if (user === undefined) return state;
+  return { ...state, chosenUser: name, otherUser: false, session: user.session ?? state.session };
+}
+
+export function withSession(state: GreeterState, id: string): GreeterState {
+  return state.screen?.sessions.some((s) => s.id === id) ? { ...state, session: id } : state;
 }
 
 export function withInfo(state: GreeterState, info: GreeterInfo): GreeterState {

@@ -19,6 +19,7 @@ export const FAILURE_REASONS = [
   'account',
   'new-password-required',
   'new-password-rejected',
+  'session-failed',
   'locked',
   'throttled',
   'offline-cache',

@@ -8,6 +8,7 @@ import type {
   AuthSnapshot,
   BastionApi,
   GreeterInfo,
+  ScreenOptions,
 } from '../../preload/api';
 import { IDLE_SNAPSHOT } from '../store/state';
 
@@ -20,6 +21,8 @@ export interface PreviewConfig {
   /** Messages and offline expiry that come with a success (e.g. an OFFLINE_OK). */
   successMessages: AuthMessage[];
   offlineValidUntil: number | null;
+  /** Sessions, user list and notice; none of them when unset. */
+  screen?: ScreenOptions;
   /** What getAuthSnapshot answers at start (e.g. a lock that outlived a greeter restart). */
   initialSnapshot?: AuthSnapshot;
 }
@@ -80,11 +83,24 @@ class FakeBastionApiForPreview implements BastionApi {
     return structuredClone(this.config.info);
   }
 
+  async getScreenOptions(): Promise<ScreenOptions> {
+    return structuredClone(
+      this.config.screen ?? {
+        sessions: [],
+        defaultSession: null,
+        users: null,
+        lastUser: null,
+        notice: null,
+        hidePowerActions: false,
+      },
+    );
+  }
+
   async getAuthSnapshot(): Promise<AuthSnapshot> {
     return structuredClone(this.snapshot);
   }
 
-  async startAuth(request: { user: string }): Promise<void> {
+  async startAuth(request: { user: string; session?: string }): Promise<void> {
     window.__bastionPreviewCalls.push({ call: 'startAuth', payload: request });
     const user = request.user;
     this.push({ ...this.idle(), phase: 'authenticating', user });
