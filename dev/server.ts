@@ -17,9 +17,13 @@ async function main(): Promise<void> {
   const config = readDevServerConfig(process.env);
   // build/dev/server.mjs → build/renderer, build/dev/bridge-client.js
   const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const demo = config.demoDir ? prepareDemoEnvironment(config.demoDir, config.demoPolicy) : null;
   // The Chromium fallback under a display manager (tests start it from LightDM and greetd).
   const dm = await connectDisplayManager(process.env);
+  // The demo (its PAM stack for the helper, its stand-in sessions) is for `npm start` alone:
+  // under a display manager the conversation goes through the display manager.
+  if (dm && config.demoDir) console.error('bastion dev server: display manager found, no demo');
+  const demo =
+    config.demoDir && !dm ? prepareDemoEnvironment(config.demoDir, config.demoPolicy) : null;
   const choices = dm
     ? displayManagerChoices(dm, { mode: config.mode, currentUser: config.currentUser })
     : null;
@@ -39,7 +43,6 @@ async function main(): Promise<void> {
       ...choices?.screen,
     },
   });
-  void dm?.exit.then((status) => process.exit(status));
   const portal = startPortalMonitor(config.portalUrl, backend, {
     log: (line) => console.error(`bastion monitor: ${line}`),
     ...(config.probeIntervalMs === null
@@ -54,14 +57,26 @@ async function main(): Promise<void> {
     port: config.port,
   });
   console.log(`BASTION_DEV_URL ${bridge.pageUrl}`);
-  const stop = (): void => {
-    void Promise.allSettled([portal.stop(), bridge.close(), backend.close()]).finally(() =>
-      process.exit(0),
-    );
+  // Ends the bridge first (its event streams end after what they were sent: the page still
+  // shows "Signing in…" once the display manager says to go), bounded in time: greetd kills a
+  // greeter still there 5 s after start_session.
+  let stopping = false;
+  const stop = (status: number): void => {
+    if (stopping) return;
+    stopping = true;
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, STOP_BOUND_MS));
+    void Promise.race([
+      Promise.allSettled([portal.stop(), bridge.close(), backend.close()]),
+      bound,
+    ]).finally(() => process.exit(status));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  void dm?.exit.then((status) => stop(status));
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
 }
+
+/** How long stopping may take before the process exits anyway. */
+const STOP_BOUND_MS = 1_000;
 
 main().catch((error: unknown) => {
   console.error(`bastion dev server: ${error instanceof Error ? error.message : String(error)}`);
