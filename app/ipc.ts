@@ -20,6 +20,7 @@ export const CHANNEL_CALLS: Readonly<Record<InvokeChannel, BackendCall>> = {
   [IPC.startAuth]: 'startAuth',
   [IPC.answer]: 'answer',
   [IPC.cancelAuth]: 'cancelAuth',
+  [IPC.powerAction]: 'powerAction',
 };
 
 export type IpcRefusalCode = 'IPC_SENDER_REFUSED' | 'IPC_TOO_MANY_ARGUMENTS';

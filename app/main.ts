@@ -7,6 +7,7 @@ import { CONTENT_SECURITY_POLICY } from '../preload/api';
 import { connectDisplayManager, displayManagerChoices } from '../main/dm';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
+import { LogindPowerActions } from '../main/power';
 import { readGreeterConfig } from './config';
 import { registerGreeterIpc } from './ipc';
 import { registerAppSchemeAsPrivileged } from './scheme';
@@ -48,6 +49,13 @@ async function start(): Promise<void> {
     helperSocketPath: config.helperSocketPath,
     currentUser: choices ? choices.currentUser : config.currentUser,
     host: 'electron',
+    // logind over the system bus (DBUS_SYSTEM_BUS_ADDRESS when the display manager sets one).
+    power: new LogindPowerActions({
+      ...(process.env.DBUS_SYSTEM_BUS_ADDRESS
+        ? { systemBusAddress: process.env.DBUS_SYSTEM_BUS_ADDRESS }
+        : {}),
+      log: (line) => console.error(`bastion power: ${line}`),
+    }),
     ...(choices ? { transport: choices.transport, screen: choices.screen } : {}),
   });
   // The session starts once we are gone (LightDM, greetd): exit when the display manager says.

@@ -17,6 +17,7 @@ const CALL_OF_CHANNEL: Readonly<Record<InvokeChannel, string>> = {
   [IPC.startAuth]: 'startAuth',
   [IPC.answer]: 'answer',
   [IPC.cancelAuth]: 'cancelAuth',
+  [IPC.powerAction]: 'powerAction',
 };
 
 /** An error the trusted side returned, with its code (e.g. the backend's validation code). */

@@ -27,6 +27,7 @@ export const BRIDGE_CALLS: readonly BackendCall[] = [
   'startAuth',
   'answer',
   'cancelAuth',
+  'powerAction',
 ];
 
 export interface DevBridgeOptions {

@@ -8,6 +8,8 @@
 // text messages, relayed by real pam_exec, through the real helper.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PowerAction } from '../preload/api';
+import type { PowerActions } from '../main/power';
 
 export const PAM_WRAPPER_MODULES = '/usr/lib/x86_64-linux-gnu/pam_wrapper';
 export const SYSTEM_PAM_MODULES = '/lib/x86_64-linux-gnu/security';
@@ -206,4 +208,25 @@ export function prepareDemoEnvironment(dir: string, policy = ''): DemoEnvironmen
     greeterStateDir,
     screen: writeDemoScreen(join(dir, 'screen'), policy),
   };
+}
+
+/**
+ * The demo's power actions: a STAND-IN for logind, so `npm start` shows the power menu on any
+ * machine and never suspends, restarts or powers it off. It offers all three and only logs
+ * `(demo) would restart` (and records what was asked, for tests).
+ */
+export class DemoPowerActionsForPreview implements PowerActions {
+  readonly requested: PowerAction[] = [];
+  constructor(private readonly log: (line: string) => void = (line) => console.error(line)) {}
+
+  allowed(): Promise<PowerAction[]> {
+    return Promise.resolve(['suspend', 'reboot', 'power-off']);
+  }
+
+  run(action: PowerAction): Promise<void> {
+    this.requested.push(action);
+    const verb = { suspend: 'suspend', reboot: 'restart', 'power-off': 'power off' }[action];
+    this.log(`bastion demo: (demo) would ${verb} — no real power action`);
+    return Promise.resolve();
+  }
 }

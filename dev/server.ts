@@ -11,7 +11,7 @@ import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { startDevBridge } from './bridge-server';
 import { readDevServerConfig } from './config';
-import { prepareDemoEnvironment } from './demo-stack';
+import { DemoPowerActionsForPreview, prepareDemoEnvironment } from './demo-stack';
 
 async function main(): Promise<void> {
   const config = readDevServerConfig(process.env);
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     currentUser: choices ? choices.currentUser : config.currentUser,
     host: 'dev-chromium',
     ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),
+    // The demo's power menu goes to a stand-in that only logs; outside the demo, none.
+    ...(demo ? { power: new DemoPowerActionsForPreview() } : {}),
     ...(choices ? { transport: choices.transport } : {}),
     screen: {
       ...demo?.screen,

@@ -101,7 +101,9 @@ for (const locale of ['en', 'fr'] as const) {
     await page.getByTestId('password').waitFor();
     assert.equal(await page.getByTestId('user').inputValue(), 'demo');
     assert.equal(await focusedTestId(page), 'password');
-    assert.equal(await page.getByTestId('user-entry-demo').getAttribute('aria-pressed'), 'true');
+    // The list folds to the chosen account, with a way back to it.
+    assert.match(await page.getByTestId('user-picked').innerText(), /Demo User/);
+    assert.equal(await page.getByTestId('user-list').count(), 0);
     await saveScreenshot(page, `screens-user-chosen-${locale}`);
     await assertAxeClean(page);
 
@@ -137,6 +139,7 @@ test('clicking a user fills the name and focuses the password; "Other user…" s
   await page.getByTestId('user-entry-offline').click();
   assert.equal(await page.getByTestId('user').inputValue(), 'offline');
   assert.equal(await focusedTestId(page), 'password');
+  await page.getByTestId('user-list-show').click();
   await page.getByTestId('user-entry-other').click();
   assert.equal(await page.getByTestId('user').inputValue(), '');
   assert.equal(await focusedTestId(page), 'user');

@@ -94,6 +94,7 @@ test('window.bastion is exactly the contract and cannot be replaced', async (t) 
       'getInfo',
       'getScreenOptions',
       'onAuthSnapshot',
+      'powerAction',
       'startAuth',
     ],
     same: true,
@@ -151,6 +152,11 @@ test('every window.bastion call rejects wrong types, extra keys, oversized, miss
     ['getAuthSnapshot', ['x'.repeat(100_000 / 8)], 'UNEXPECTED_PAYLOAD'],
     ['cancelAuth', [null], 'UNEXPECTED_PAYLOAD'],
     ['cancelAuth', [false], 'UNEXPECTED_PAYLOAD'],
+    ['powerAction', [], 'NOT_AN_OBJECT'],
+    ['powerAction', [{ action: 'halt' }], 'POWER_ACTION_INVALID'],
+    ['powerAction', [{ action: 'reboot', now: true }], 'EXTRA_KEY'],
+    // Well-formed, but this backend offers no power action (no provider): refused in main.
+    ['powerAction', [{ action: 'reboot' }], 'POWER_ACTION_NOT_OFFERED'],
   ];
   for (const [method, args, code] of cases) {
     const result = await settle(page, method, args);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { REPO_ROOT } from '../testkit/paths';
 import { launchChromium } from './support/browser';
 import { saveScreenshot } from './support/browser';
-import { requireE2ePrerequisites, signIn } from './support/session';
+import { pickListedUser, requireE2ePrerequisites, signIn } from './support/session';
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -36,7 +36,13 @@ test(
       // scripts/test.mjs built everything; a second build would rewrite build/ under the
       // tests running beside this one.
       env: { ...env, BASTION_START: 'chromium', BASTION_START_PREBUILT: '1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Shown as before, and kept: the demo's power stand-in logs there.
+    const stderr: string[] = [];
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr.push(chunk.toString('utf8'));
+      process.stderr.write(chunk);
     });
     t.after(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -44,10 +50,13 @@ test(
     const output: string[] = [];
     const url = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout });
+      let found: string | null = null;
       lines.on('line', (line) => {
         output.push(line);
         const match = /^\s+(http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})$/.exec(line);
-        if (match) resolve(match[1]!);
+        if (match) found = match[1]!;
+        // The hints end with this line: read them all before checking them.
+        if (found !== null && line === 'Press Ctrl-C to stop.') resolve(found);
       });
       child.once('exit', (code) =>
         reject(new Error(`npm start exited (${code}):\n${output.join('\n')}`)),
@@ -66,9 +75,25 @@ test(
     try {
       const page = await browser.newPage();
       await page.goto(url);
+      // The demo's power menu: all three actions, each going to DemoPowerActionsForPreview
+      // (dev/demo-stack.ts), which only logs; nothing real restarts.
+      await page.getByTestId('power-button').click();
+      assert.deepEqual(await page.getByRole('menuitem').allInnerTexts(), [
+        'Suspend',
+        'Restart',
+        'Power off',
+      ]);
+      await page.getByTestId('power-reboot').click();
+      await page.getByRole('dialog').getByText('Restart now?').waitFor();
+      await saveScreenshot(page, 'npm-start-demo-power-confirm');
+      await page.getByTestId('power-confirm-action').click();
+      await page.getByTestId('power-status').getByText('Restarting…').waitFor();
+      for (let i = 0; i < 50 && !stderr.join('').includes('(demo) would restart'); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(stderr.join(''), /\(demo\) would restart — no real power action/);
       // The demo lists its users, as a login screen with local accounts does: pick one.
-      await page.getByTestId('user-entry-demo').click();
-      await page.getByTestId('password').waitFor();
+      await pickListedUser(page, 'demo');
       await signIn(page, 'demo', 'demo-pass');
       await page.getByTestId('auth-success').waitFor();
       await saveScreenshot(page, 'npm-start-demo-success');

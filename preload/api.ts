@@ -159,8 +159,20 @@ export interface ScreenOptions {
   lastUser: string | null;
   /** The notice to acknowledge before the form; null when the site sets none. */
   notice: LegalNotice | null;
-  /** greeter.conf `hide-power-actions` (for a power menu; nothing shows one yet). */
+  /** greeter.conf `hide-power-actions`: when true, `powerActions` is always empty. */
   hidePowerActions: boolean;
+  /**
+   * The power actions to offer, in menu order: those logind answers `yes` to (Can*), none on
+   * the unlock screen or when the policy hides them. Empty: no power menu.
+   */
+  powerActions: PowerAction[];
+}
+
+/** A power action of the login screen's power menu (logind Suspend/Reboot/PowerOff). */
+export type PowerAction = 'suspend' | 'reboot' | 'power-off';
+
+export interface PowerActionRequest {
+  action: PowerAction;
 }
 
 export interface AnswerRequest {
@@ -176,6 +188,11 @@ export interface BastionApi {
   startAuth(request: StartAuthRequest): Promise<void>;
   answer(request: AnswerRequest): Promise<void>;
   cancelAuth(): Promise<void>;
+  /**
+   * Runs a power action the screen offered (`ScreenOptions.powerActions`), after the person
+   * confirmed it; main refuses any other and, on the unlock screen, all of them.
+   */
+  powerAction(request: PowerActionRequest): Promise<void>;
   /** Subscribes to snapshots; returns the unsubscribe function. */
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void;
 }
@@ -188,6 +205,7 @@ export const IPC = {
   startAuth: 'bastion:start-auth',
   answer: 'bastion:answer',
   cancelAuth: 'bastion:cancel-auth',
+  powerAction: 'bastion:power-action',
   authSnapshot: 'bastion:auth-snapshot',
 } as const;
 

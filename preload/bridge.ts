@@ -17,6 +17,7 @@ import type {
   BastionApi,
   GreeterInfo,
   InvokeChannel,
+  PowerActionRequest,
   ScreenOptions,
   StartAuthRequest,
 } from './api';
@@ -50,6 +51,7 @@ export function createBastionApi(transport: BastionTransport): BastionApi {
     startAuth: (...args: [StartAuthRequest, ...unknown[]]) => done(call(IPC.startAuth, args)),
     answer: (...args: [AnswerRequest, ...unknown[]]) => done(call(IPC.answer, args)),
     cancelAuth: (...args: unknown[]) => done(call(IPC.cancelAuth, args)),
+    powerAction: (...args: [PowerActionRequest, ...unknown[]]) => done(call(IPC.powerAction, args)),
     onAuthSnapshot: (listener: (snapshot: AuthSnapshot) => void) => {
       if (typeof listener !== 'function') throw new TypeError('onAuthSnapshot needs a function');
       let subscribed = true;

@@ -32,6 +32,9 @@ PACKAGES=(
   # --test-mode as a non-root account, Xvfb, private D-Bus buses, pam_wrapper; the rig
   # creates its two test accounts), python3-dbusmock for the logind tests
   lightdm xvfb dbus-daemon dbus-bin libpam-wrapper python3-dbusmock
+  # main/power: busctl and systemd-inhibit come with systemd above; gdbus watches
+  # PrepareForSleep (the logind tests run python3-dbusmock's logind on a private bus)
+  libglib2.0-bin
   # misc
   procps psmisc time file
 )

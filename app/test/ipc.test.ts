@@ -28,7 +28,7 @@ function setUp() {
   return { electron, window, backend, unregister, trusted };
 }
 
-test('exactly the six request channels of the contract get a handler', () => {
+test('exactly the seven request channels of the contract get a handler', () => {
   const { electron } = setUp();
   assert.deepEqual(
     [...electron.ipcMain.handlers.keys()].sort(),
@@ -38,6 +38,7 @@ test('exactly the six request channels of the contract get a handler', () => {
       IPC.getAuthSnapshot,
       IPC.getInfo,
       IPC.getScreenOptions,
+      IPC.powerAction,
       IPC.startAuth,
     ].sort(),
   );

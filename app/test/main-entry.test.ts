@@ -121,10 +121,16 @@ test('the entry opens one hardened window and serves the real backend over IPC',
   const run = await runEntry({
     uid: 1000,
     argv: ['--bastion-locale=fr'],
-    env: { BASTION_HELPER: '/nonexistent/helper', XDG_STATE_HOME: state },
+    env: {
+      BASTION_HELPER: '/nonexistent/helper',
+      XDG_STATE_HOME: state,
+      // The entry's logind client (main/power) gets a bus that does not exist: whatever this
+      // test asks, nothing reaches the machine's system bus.
+      DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/bastion-entry-test/system_bus_socket',
+    },
   });
   await until(
-    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 6,
+    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 7,
   );
   assert.deepEqual(run.app.calls.slice(0, 3), [
     'requestSingleInstanceLock',

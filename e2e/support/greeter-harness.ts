@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../preload/api';
 import type { GreeterMode, Locale } from '../../preload/api';
 import { createGreeterBackend } from '../../main/ipc/greeter-backend';
+import type { PowerActions } from '../../main/power';
 import type { BastionGreeterBackend } from '../../main/ipc/greeter-backend';
 import { startDevBridge } from '../../dev/bridge-server';
 import type { DevBridge } from '../../dev/bridge-server';
@@ -55,6 +56,8 @@ export interface GreeterHarnessOptions {
    * list hidden, so the name field shows at once as the older suites expect.
    */
   policy?: string;
+  /** Where power actions go (main/power); unset: none offered. */
+  power?: PowerActions;
 }
 
 export interface GreeterHarness {
@@ -87,6 +90,7 @@ export async function startGreeterHarness(
     helperEnv,
     stateDir: demo.greeterStateDir,
     screen: demo.screen,
+    ...(options.power ? { power: options.power } : {}),
     log: () => {},
   });
   const bridgeClientPath = join(BUILD_DIR, 'dev', 'bridge-client.js');

@@ -37,6 +37,22 @@ export async function openGreeter(
   return { harness, page, pageErrors };
 }
 
+/**
+ * Picks `user` in the user list as a person does. The list may already be folded to a
+ * remembered account (the last user): unfold it first unless that is the one.
+ */
+export async function pickListedUser(page: Page, user: string): Promise<void> {
+  const entry = page.getByTestId(`user-entry-${user}`);
+  const picked = page.getByTestId('user-picked');
+  await entry.or(picked).first().waitFor();
+  if ((await picked.count()) > 0) {
+    if ((await page.getByTestId('user').inputValue()) === user) return;
+    await page.getByTestId('user-list-show').click();
+  }
+  await entry.click();
+  await page.getByTestId('password').waitFor();
+}
+
 export async function signIn(page: Page, user: string, password: string): Promise<void> {
   // The unlock screen has no user field: it shows the locked session's user.
   const userField = page.getByTestId('user');

@@ -2,11 +2,18 @@
 // controller. app/ (Electron IPC) and dev/ (the loopback bridge) forward raw payloads here.
 import { homedir, hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import type { AuthSnapshot, GreeterInfo, GreeterMode, Locale } from '../../preload/api';
+import type {
+  AuthSnapshot,
+  GreeterInfo,
+  GreeterMode,
+  Locale,
+  PowerAction,
+} from '../../preload/api';
 import { AuthController } from '../auth/controller';
 import { LockoutStore, type Clock } from '../auth/lockout-store';
 import type { ThrottlePolicy } from '../auth/machine';
 import type { AuthTransport } from '../auth/transport';
+import type { PowerActions } from '../power';
 import { ScreenService, type ScreenSources } from '../screens/screen-options';
 import type { GreeterBackend } from './backend';
 import { IpcValidationError, validateCall, validateUserName } from './validate';
@@ -68,6 +75,13 @@ export interface GreeterBackendOptions {
    * every path defaults to the system's (/usr/share/xsessions, /etc/bastion-greeter/…).
    */
   screen?: ScreenSources;
+  /**
+   * Where power actions go: logind (`LogindPowerActions`, main/power) in the Electron entry,
+   * the demo's stand-in under `npm start`. Unset or null: no power menu. Never offered on the
+   * unlock screen (anyone at a locked session could end its owner's session) nor when the
+   * policy sets `hide-power-actions`.
+   */
+  power?: PowerActions | null;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -183,6 +197,14 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     }
   });
 
+  const power = options.power ?? null;
+  /** What the power menu offers now: nothing on unlock, under the policy, or without power. */
+  const offeredPowerActions = async (): Promise<PowerAction[]> => {
+    if (power === null || options.mode === 'unlock') return [];
+    if (screens.policy().hidePowerActions) return [];
+    return power.allowed();
+  };
+
   const info = (): GreeterInfo => ({
     mode: options.mode,
     hostname: options.hostname ?? osHostname(),
@@ -200,8 +222,22 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
           return info();
         case 'getAuthSnapshot':
           return structuredClone(controller.snapshot());
-        case 'getScreenOptions':
-          return screens.options();
+        case 'getScreenOptions': {
+          const screenOptions = screens.options();
+          return { ...screenOptions, powerActions: await offeredPowerActions() };
+        }
+        case 'powerAction': {
+          const offered = await offeredPowerActions();
+          if (power === null || !offered.includes(request.action)) {
+            throw new IpcValidationError(
+              'POWER_ACTION_NOT_OFFERED',
+              'not a power action this screen offers',
+            );
+          }
+          log(`power action: ${request.action}`);
+          await power.run(request.action);
+          return undefined;
+        }
         case 'startAuth':
           if (options.mode === 'unlock' && request.user !== currentUser) {
             throw new IpcValidationError(

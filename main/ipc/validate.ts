@@ -1,7 +1,7 @@
 // Schema checks for every renderer call (preload/api.ts). Payloads arrive untrusted: the
 // renderer may be compromised. A payload is accepted only with exactly the expected keys
 // and types; anything else raises IpcValidationError and nothing runs.
-import { MAX_ANSWER_BYTES, MAX_USER_BYTES } from '../../preload/api';
+import { MAX_ANSWER_BYTES, MAX_USER_BYTES, type PowerAction } from '../../preload/api';
 import type { BackendCall } from './backend';
 
 export type IpcValidationErrorCode =
@@ -18,7 +18,9 @@ export type IpcValidationErrorCode =
   | 'NOT_WELL_FORMED' // lone UTF-16 surrogates would be silently replaced when encoded
   | 'NOT_CURRENT_USER' // unlock screen: only the locked session's user
   | 'SESSION_INVALID' // not a plain session id (SESSION_ID_PATTERN)
-  | 'SESSION_UNKNOWN'; // a session main did not offer, or one named on the unlock screen
+  | 'SESSION_UNKNOWN' // a session main did not offer, or one named on the unlock screen
+  | 'POWER_ACTION_INVALID' // not one of PowerAction
+  | 'POWER_ACTION_NOT_OFFERED'; // hidden by policy, not allowed by logind, or unlock screen
 
 export class IpcValidationError extends Error {
   readonly code: IpcValidationErrorCode;
@@ -46,7 +48,8 @@ export type ValidatedCall =
   | { call: 'getScreenOptions' }
   | { call: 'startAuth'; user: string; session: string | null }
   | { call: 'answer'; text: string }
-  | { call: 'cancelAuth' };
+  | { call: 'cancelAuth' }
+  | { call: 'powerAction'; action: PowerAction };
 
 const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'getInfo',
@@ -55,6 +58,13 @@ const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'startAuth',
   'answer',
   'cancelAuth',
+  'powerAction',
+]);
+
+const POWER_ACTION_NAMES: ReadonlySet<string> = new Set<PowerAction>([
+  'suspend',
+  'reboot',
+  'power-off',
 ]);
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -183,6 +193,13 @@ export function validateCall(call: string, payload: unknown): ValidatedCall {
         user: validateUserName(values.user!),
         session: values.session === undefined ? null : validateSessionId(values.session),
       };
+    }
+    case 'powerAction': {
+      const action = expectSingleStringKey(call, payload, 'action');
+      if (!POWER_ACTION_NAMES.has(action)) {
+        throw new IpcValidationError('POWER_ACTION_INVALID', 'not a power action');
+      }
+      return { call: 'powerAction', action: action as PowerAction };
     }
     case 'answer':
       return {

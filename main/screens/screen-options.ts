@@ -42,10 +42,13 @@ export interface ScreenServiceOptions extends ScreenSources {
 }
 
 interface Loaded {
-  options: ScreenOptions;
+  options: ScreenLayout;
   policy: GreeterPolicy;
   sessions: Map<string, DesktopSession>;
 }
+
+/** ScreenOptions without the power actions (asked from logind by the backend each time). */
+export type ScreenLayout = Omit<ScreenOptions, 'powerActions'>;
 
 export class ScreenService {
   private loaded: Loaded | null = null;
@@ -58,7 +61,7 @@ export class ScreenService {
   }
 
   /** The screen options, read on first use and kept (the renderer asks once). */
-  options(): ScreenOptions {
+  options(): ScreenLayout {
     return structuredClone(this.load().options);
   }
 

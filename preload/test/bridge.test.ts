@@ -18,6 +18,7 @@ test('the API has exactly the BastionApi methods and cannot be modified', () => 
     'getInfo',
     'getScreenOptions',
     'onAuthSnapshot',
+    'powerAction',
     'startAuth',
   ]);
   for (const value of Object.values(api)) assert.equal(typeof value, 'function');

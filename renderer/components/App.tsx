@@ -13,6 +13,7 @@ import { LegalNotice } from './LegalNotice';
 import { useGreeter, useT } from './context';
 import { MessagesArea } from './MessagesArea';
 import { OfflineBanner } from './OfflineBanner';
+import { PowerMenu } from './PowerMenu';
 import { SessionChooser } from './SessionChooser';
 import { UserList } from './UserList';
 
@@ -60,7 +61,11 @@ export function App() {
           <span className="visually-hidden">{t.hostLabel}: </span>
           {info.hostname}
         </p>
-        <Clock />
+        <div className="topbar-end">
+          <Clock />
+          {/* Login screen only: main offers nothing on unlock, and this checks it again. */}
+          {login && screen.powerActions.length > 0 && <PowerMenu actions={screen.powerActions} />}
+        </div>
       </header>
       <OfflineBanner />
       <main className="stage">

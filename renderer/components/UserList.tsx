@@ -1,6 +1,8 @@
 // The user list: one button per account, then "Other user…". One tab stop for the whole list
 // (roving tabindex): arrow keys, Home and End move between entries, Enter or Space picks one.
 // Picking a user fills the name and moves to the password; "Other user…" shows the name field.
+// Once a pick is made the list folds to that one account (as GDM's does: the screen stays short
+// enough for a laptop), with "Choose another account" to unfold it.
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { UserOption } from '../../preload/api';
 import { selectChosenUser, selectOtherUser } from '../store/selectors';
@@ -23,10 +25,10 @@ export function UserList({ users }: { users: UserOption[] }) {
   const list = useRef<HTMLUListElement | null>(null);
   // The list takes the focus when it appears (after the notice, or at start); a preselected
   // user's form, rendered after it, then moves it on to the password.
-  useEffect(
-    () => list.current?.querySelector<HTMLButtonElement>('button[tabindex="0"]')?.focus(),
-    [],
-  );
+  const folded = chosen !== null || other;
+  useEffect(() => {
+    if (!folded) list.current?.querySelector<HTMLButtonElement>('button[tabindex="0"]')?.focus();
+  }, [folded]);
   const current = other
     ? users.length
     : Math.max(
@@ -53,6 +55,31 @@ export function UserList({ users }: { users: UserOption[] }) {
     buttons.forEach((b, i) => (b.tabIndex = i === next ? 0 : -1));
     buttons[next]?.focus();
   };
+
+  if (folded) {
+    const user = users.find((u) => u.name === chosen);
+    return (
+      <div className="user-picked" data-testid="user-picked">
+        {user !== undefined && (
+          <div className="user-entry user-entry-picked">
+            <Avatar user={user} />
+            <span className="user-names">
+              <span className="user-real-name">{user.realName}</span>
+              {user.realName !== user.name && <span className="user-login">{user.name}</span>}
+            </span>
+          </div>
+        )}
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => store.getState().showUserList()}
+          data-testid="user-list-show"
+        >
+          {t.switchUser}
+        </button>
+      </div>
+    );
+  }
 
   return (
     <ul

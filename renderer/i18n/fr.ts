@@ -33,8 +33,23 @@ export const fr: Messages = {
   noticeAcknowledge: 'J’ai compris',
   usersLabel: 'Choisissez votre compte',
   otherUser: 'Autre utilisateur…',
+  switchUser: 'Choisir un autre compte',
   sessionLabel: 'Session',
   sessionType: { x11: 'X11', wayland: 'Wayland' },
+  powerMenu: 'Alimentation',
+  powerAction: { suspend: 'Mettre en veille', reboot: 'Redémarrer', 'power-off': 'Éteindre' },
+  powerConfirm: {
+    suspend: 'Mettre en veille maintenant\u202f?',
+    reboot: 'Redémarrer maintenant\u202f?',
+    'power-off': 'Éteindre maintenant\u202f?',
+  },
+  powerRequested: {
+    suspend: 'Mise en veille…',
+    reboot: 'Redémarrage…',
+    'power-off': 'Extinction…',
+  },
+  powerFailed:
+    'L’ordinateur n’a pas accepté la demande. Réessayez ou contactez votre administrateur.',
   lockedCountdown: (left) => `Verrouillé, encore ${left}`,
   lockOver: 'Le verrouillage est terminé. Vous pouvez réessayer.',
   throttledCountdown: (left) => `Vous pourrez réessayer dans ${left}.`,

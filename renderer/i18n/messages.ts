@@ -1,6 +1,11 @@
 // The shape every translation must fill. `Record<Union, string>` makes a missing OFFLINE_ERROR
 // name or failure reason a type error, so no locale can silently fall back to nothing.
-import type { AuthFailureReason, OfflineErrorName, SessionType } from '../../preload/api';
+import type {
+  AuthFailureReason,
+  OfflineErrorName,
+  PowerAction,
+  SessionType,
+} from '../../preload/api';
 
 export interface Messages {
   /** BCP 47 tag handed to Intl for clocks and dates. */
@@ -44,8 +49,18 @@ export interface Messages {
   noticeAcknowledge: string;
   usersLabel: string;
   otherUser: string;
+  /** Shown once a user is picked: back to the whole list. */
+  switchUser: string;
   sessionLabel: string;
   sessionType: Record<SessionType, string>;
+  /** The power menu's button (its accessible name and tooltip). */
+  powerMenu: string;
+  powerAction: Record<PowerAction, string>;
+  /** The confirmation's question: "Restart now?". */
+  powerConfirm: Record<PowerAction, string>;
+  /** Shown once main accepted the request ("Restarting…"). */
+  powerRequested: Record<PowerAction, string>;
+  powerFailed: string;
   offlineError: Record<OfflineErrorName, string>;
   failure: Record<AuthFailureReason, string>;
 }

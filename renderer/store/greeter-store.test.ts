@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AuthSnapshot, BastionApi, GreeterInfo, ScreenOptions } from '../../preload/api';
+import type {
+  AuthSnapshot,
+  BastionApi,
+  GreeterInfo,
+  PowerAction,
+  ScreenOptions,
+} from '../../preload/api';
 import { createGreeterStore } from './greeter-store';
 import { IDLE_SNAPSHOT } from './state';
 
@@ -31,6 +37,7 @@ class RecordingBastionApiForTest implements BastionApi {
     lastUser: null,
     notice: null,
     hidePowerActions: false,
+    powerActions: [],
   };
   getScreenOptions(): Promise<ScreenOptions> {
     return Promise.resolve(structuredClone(this.screen));
@@ -51,6 +58,9 @@ class RecordingBastionApiForTest implements BastionApi {
   }
   cancelAuth() {
     return this.record('cancelAuth', null);
+  }
+  powerAction(request: { action: PowerAction }) {
+    return this.record('powerAction', request);
   }
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void) {
     this.listeners.add(listener);
@@ -178,4 +188,17 @@ test('screen options: the unlock screen sends no session', async () => {
   await new Promise((resolve) => setImmediate(resolve));
   await store.getState().startAuth('alice');
   assert.deepEqual(api.calls.at(-1), ['startAuth', { user: 'alice' }]);
+});
+
+test('powerAction goes to the API and reports a refusal without a sign-in failure', async () => {
+  const api = new RecordingBastionApiForTest();
+  const store = createGreeterStore(api);
+  assert.equal(await store.getState().powerAction('reboot'), true);
+  api.rejectNext = true;
+  assert.equal(await store.getState().powerAction('suspend'), false);
+  assert.deepEqual(api.calls, [
+    ['powerAction', { action: 'reboot' }],
+    ['powerAction', { action: 'suspend' }],
+  ]);
+  assert.equal(store.getState().requestFailed, false);
 });

@@ -1,7 +1,7 @@
 // The zustand store, fed by window.bastion. Components read it through selectors and call
 // the actions below; no component touches the API object directly.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { BastionApi } from '../../preload/api';
+import type { BastionApi, PowerAction } from '../../preload/api';
 import {
   initialState,
   withAnswerSent,
@@ -11,6 +11,7 @@ import {
   withRequestFailed,
   withRequestStarted,
   withChosenUser,
+  withUserListShown,
   withNoticeAcknowledged,
   withScreen,
   withSession,
@@ -28,7 +29,11 @@ export interface GreeterActions {
   acknowledgeNotice(): void;
   /** Picks a listed user, or null for "Other user…". */
   chooseUser(name: string | null): void;
+  /** Shows the whole list again after a pick. */
+  showUserList(): void;
   chooseSession(id: string): void;
+  /** Asks main for a confirmed power action; false when main refused or the bridge failed. */
+  powerAction(action: PowerAction): Promise<boolean>;
 }
 
 export type GreeterStore = StoreApi<GreeterState & GreeterActions>;
@@ -85,6 +90,7 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
       },
       acknowledgeNotice: () => apply(withNoticeAcknowledged),
       chooseUser: (name) => apply((state) => withChosenUser(state, name)),
+      showUserList: () => apply(withUserListShown),
       chooseSession: (id) => apply((state) => withSession(state, id)),
       answer: (text) => {
         if (get().snapshot.phase !== 'prompting') return Promise.resolve(false);
@@ -92,6 +98,12 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
         return call(() => api.answer({ text }));
       },
       cancel: () => call(() => api.cancelAuth()),
+      // Not through `call`: a refused power action is no sign-in failure; PowerMenu says so.
+      powerAction: (action) =>
+        api.powerAction({ action }).then(
+          () => true,
+          () => false,
+        ),
     };
   });
 }

@@ -85,6 +85,11 @@ export function withChosenUser(state: GreeterState, name: string | null): Greete
   return { ...state, chosenUser: name, otherUser: false, session: user.session ?? state.session };
 }
 
+/** Back to the whole user list ("Choose another account"). */
+export function withUserListShown(state: GreeterState): GreeterState {
+  return { ...state, chosenUser: null, otherUser: false };
+}
+
 export function withSession(state: GreeterState, id: string): GreeterState {
   return state.screen?.sessions.some((s) => s.id === id) ? { ...state, session: id } : state;
 }

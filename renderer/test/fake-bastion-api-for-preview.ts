@@ -28,7 +28,7 @@ export interface PreviewConfig {
 }
 
 export interface PreviewCall {
-  call: 'startAuth' | 'answer' | 'cancelAuth';
+  call: 'startAuth' | 'answer' | 'cancelAuth' | 'powerAction';
   payload: unknown;
 }
 
@@ -92,6 +92,7 @@ class FakeBastionApiForPreview implements BastionApi {
         lastUser: null,
         notice: null,
         hidePowerActions: false,
+        powerActions: [],
       },
     );
   }
@@ -139,6 +140,11 @@ class FakeBastionApiForPreview implements BastionApi {
   async cancelAuth(): Promise<void> {
     window.__bastionPreviewCalls.push({ call: 'cancelAuth', payload: null });
     this.push(failed(this.snapshot.user ?? '', 'cancelled', this.snapshot.offline));
+  }
+
+  /** Records the request only: a preview never reaches logind. */
+  async powerAction(request: { action: string }): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'powerAction', payload: request });
   }
 
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void {

@@ -1,0 +1,186 @@
+// Lock before suspend: a logind *delay* inhibitor on sleep, held while the screen is
+// unlocked, released once the lock screen is up after PrepareForSleep(true) (logind waits
+// up to InhibitDelayMaxSec for it), taken again on PrepareForSleep(false) (resume).
+//
+// busctl cannot keep the fd Inhibit returns, so a child holds it:
+//   systemd-inhibit --what=sleep --mode=delay --who=bastion-greeter --why=… /usr/bin/cat
+// `cat` echoes what we write on its stdin (that echo proves the inhibitor is taken, since
+// systemd-inhibit takes it before starting cat) and exits when we close its stdin: that is
+// the release. Should this process die, the pipe closes and the inhibitor goes with it.
+// No shell anywhere; the child's environment is the bus address only.
+//
+// PrepareForSleep is watched with `gdbus monitor` (an ordinary match rule; `busctl monitor`
+// needs BecomeMonitor, which the system bus grants to root only).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { LOGIND_DEST, LOGIND_PATH } from './busctl';
+
+export interface SleepInhibitorOptions {
+  /** The system bus address (DBUS_SYSTEM_BUS_ADDRESS) of the child; unset: the default. */
+  systemBusAddress?: string;
+  systemdInhibitPath?: string;
+  catPath?: string;
+  /** How long take() waits for the inhibitor, in ms (default 5000). */
+  timeoutMs?: number;
+  who?: string;
+  why?: string;
+}
+
+export type SleepInhibitorErrorCode = 'INHIBIT_FAILED' | 'INHIBIT_TIMEOUT';
+
+export class SleepInhibitorError extends Error {
+  readonly code: SleepInhibitorErrorCode;
+  constructor(code: SleepInhibitorErrorCode, message: string) {
+    super(message);
+    this.name = 'SleepInhibitorError';
+    this.code = code;
+  }
+}
+
+function envOf(address: string | undefined): Record<string, string> {
+  return address === undefined ? {} : { DBUS_SYSTEM_BUS_ADDRESS: address };
+}
+
+/** One delay inhibitor on sleep, held by a child process. */
+export class SleepInhibitor {
+  private child: ChildProcess | null = null;
+
+  constructor(private readonly options: SleepInhibitorOptions = {}) {}
+
+  get held(): boolean {
+    return this.child !== null;
+  }
+
+  /** Takes the inhibitor (no-op when held); resolves once logind lists it. */
+  take(): Promise<void> {
+    if (this.child) return Promise.resolve();
+    const child = spawn(
+      this.options.systemdInhibitPath ?? '/usr/bin/systemd-inhibit',
+      [
+        '--what=sleep',
+        '--mode=delay',
+        `--who=${this.options.who ?? 'bastion-greeter'}`,
+        `--why=${this.options.why ?? 'lock the screen first'}`,
+        this.options.catPath ?? '/usr/bin/cat',
+      ],
+      { env: envOf(this.options.systemBusAddress), shell: false, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const fail = (error: SleepInhibitorError): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (this.child === child) this.child = null;
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        reject(error);
+      };
+      const timer = setTimeout(
+        () => fail(new SleepInhibitorError('INHIBIT_TIMEOUT', 'the inhibitor was not taken')),
+        this.options.timeoutMs ?? 5_000,
+      );
+      let seen = 0;
+      child.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (!done && seen >= 6) {
+          done = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr!.resume();
+      child.on('error', (error) =>
+        fail(new SleepInhibitorError('INHIBIT_FAILED', `systemd-inhibit: ${error.message}`)),
+      );
+      child.on('exit', (code) => {
+        if (this.child === child) this.child = null;
+        fail(new SleepInhibitorError('INHIBIT_FAILED', `systemd-inhibit exited (${code})`));
+      });
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.write('ready\n');
+    });
+  }
+
+  /** Releases the inhibitor (no-op when not held); resolves once the holder has exited. */
+  release(): Promise<void> {
+    const child = this.child;
+    if (!child) return Promise.resolve();
+    this.child = null;
+    return new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.stdin!.end(); // cat exits at EOF, systemd-inhibit closes the fd and exits
+    });
+  }
+}
+
+/** Parses one `gdbus monitor` line; true/false for PrepareForSleep, null for anything else. */
+export function parsePrepareForSleep(line: string): boolean | null {
+  const match =
+    /^\/org\/freedesktop\/login1: org\.freedesktop\.login1\.Manager\.PrepareForSleep \((true|false),\)$/.exec(
+      line.trim(),
+    );
+  return match ? match[1] === 'true' : null;
+}
+
+export interface SleepLockGuardOptions extends SleepInhibitorOptions {
+  /** Shows the lock screen; the inhibitor is released once it resolves (or fails). */
+  lock: () => Promise<void>;
+  gdbusPath?: string;
+  log?: (line: string) => void;
+}
+
+export interface SleepLockGuard {
+  readonly inhibitor: SleepInhibitor;
+  /** Stops watching and releases the inhibitor. */
+  close(): Promise<void>;
+}
+
+/**
+ * Holds the delay inhibitor and watches PrepareForSleep: on `true` it locks, then releases
+ * (suspend proceeds); on `false` (resume) it takes the inhibitor again.
+ */
+export async function startSleepLockGuard(options: SleepLockGuardOptions): Promise<SleepLockGuard> {
+  const log = options.log ?? (() => undefined);
+  const inhibitor = new SleepInhibitor(options);
+  const monitor = spawn(
+    options.gdbusPath ?? '/usr/bin/gdbus',
+    ['monitor', '--system', '--dest', LOGIND_DEST, '--object-path', LOGIND_PATH],
+    { env: envOf(options.systemBusAddress), shell: false, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let closed = false;
+  const lines = createInterface({ input: monitor.stdout!, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    if (line.length > 4096) return;
+    const start = parsePrepareForSleep(line);
+    if (start === true) {
+      options.lock().then(
+        () => inhibitor.release(),
+        (error: unknown) => {
+          log(`lock before suspend failed: ${(error as Error).message}`);
+          return inhibitor.release();
+        },
+      );
+    } else if (start === false && !closed) {
+      inhibitor.take().catch((error: unknown) => log(`inhibitor: ${(error as Error).message}`));
+    }
+  });
+  monitor.on('error', (error) => log(`gdbus monitor: ${error.message}`));
+  await inhibitor.take();
+  return {
+    inhibitor,
+    async close() {
+      closed = true;
+      if (monitor.exitCode === null && monitor.signalCode === null) monitor.kill('SIGTERM');
+      await inhibitor.release();
+    },
+  };
+}
