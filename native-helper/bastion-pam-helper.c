@@ -18,7 +18,9 @@
  *      unchanged, run pam_acct_mgmt (an expired password: pam_chauthtok, then pam_acct_mgmt
  *      again), check PAM_USER again; write RESULT and exit.
  *
- * Deadline: SIGALRM is never blocked. Its handler writes the timeout RESULT only between frames,
+ * Deadline: a POSIX timer on CLOCK_MONOTONIC signalling DEADLINE_SIGNAL (a real-time signal), never
+ * blocked: not ITIMER_REAL, which PAM modules' libraries reset (glibc's lckpwdf(), which pam_unix
+ * calls to change a password, does alarm(0)). Its handler writes the timeout RESULT only between frames,
  * without blocking (O_NONBLOCK, one short write; a partial one is a cut frame, which main
  * already treats as a failure), then _exits; a
  * frame write it interrupts never resumes. So a caller that stops reading cannot keep a root
@@ -89,6 +91,7 @@
  * fsync on a disk would double the round trip; a reboot forgetting them is acceptable. */
 #define STATE_DIR "/run/bastion-pam-helper"
 #define DEADLINE_MS 120000L
+#define DEADLINE_SIGNAL (SIGRTMIN + 1) /* no module or library of the stack arms this one */
 #define IDLE_MS 30000L          /* START to the first answer: the greeter answers at once */
 #define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_CONCURRENT 4        /* helpers per caller at once (password, key, status, one spare) */
@@ -676,7 +679,7 @@ static int harden(void) {
   if (getpgrp() != getpid() && setsid() < 0) return -1;
   sa.sa_handler = on_deadline;
   sigfillset(&sa.sa_mask);
-  sigaction(SIGALRM, &sa, NULL);
+  sigaction(DEADLINE_SIGNAL, &sa, NULL);
   sa.sa_handler = on_terminate;
   sigaction(SIGTERM, &sa, NULL);
   sigset_t none;
@@ -695,13 +698,20 @@ static int harden(void) {
 }
 
 static int arm_deadline(long ms) {
-  struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+  struct sigevent event;
+  memset(&event, 0, sizeof event);
+  event.sigev_notify = SIGEV_SIGNAL;
+  event.sigev_signo = DEADLINE_SIGNAL;
+  timer_t timer;
+  struct itimerspec it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000000L}};
   idle_in(cfg.idle_ms); /* START, then each prompt until the first answer */
   idle_armed = 1;
   int n = snprintf((char *)tx, sizeof tx, "%d:%s:helper", refusals[R_TIMEOUT].code,
                    refusals[R_TIMEOUT].name);
   timeout_len = frame_encode(timeout_frame, FT_RESULT, tx, (size_t)n);
-  return setitimer(ITIMER_REAL, &it, NULL);
+  return timer_create(CLOCK_MONOTONIC, &event, &timer) == 0 && timer_settime(timer, 0, &it, NULL) == 0
+             ? 0
+             : -1;
 }
 
 /* Who asked: the real ids of a setuid start, or the socket peer's (SO_PEERCRED at connect time,
@@ -784,7 +794,8 @@ static int become_root(void) {
  * per-caller slot cap (take_slot) and, in socket mode, the unit's TasksMax=. Without
  * CAP_SYS_RESOURCE (some containers) a hard limit cannot be raised: as sudo does, we then take
  * the highest soft limit the hard one allows. Anything else that cannot be reset (a raised nice
- * without CAP_SYS_NICE…) fails closed. ITIMER_REAL is ours (the deadline). */
+ * without CAP_SYS_NICE…) fails closed. ITIMER_REAL is disarmed too (our deadline is a POSIX
+ * timer: a caller's ITIMER_REAL would otherwise end us at a time of its choosing). */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define ASAN_BUILD 1
@@ -820,7 +831,8 @@ static int reset_inherited(void) {
     l.rlim_cur = l.rlim_cur < old.rlim_max ? l.rlim_cur : old.rlim_max;
     rc |= setrlimit(limits[i].res, &l);
   }
-  rc |= setitimer(ITIMER_VIRTUAL, &off, NULL) | setitimer(ITIMER_PROF, &off, NULL);
+  rc |= setitimer(ITIMER_VIRTUAL, &off, NULL) | setitimer(ITIMER_PROF, &off, NULL) |
+        setitimer(ITIMER_REAL, &off, NULL);
   rc |= setpriority(PRIO_PROCESS, 0, 0) | sched_setscheduler(0, SCHED_OTHER, &normal);
   /* The kernel's default slack (50 µs). 0 would mean "the default", but that default is the
    * value inherited from the caller at fork. */

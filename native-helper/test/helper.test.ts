@@ -471,6 +471,15 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       expectRun(await f.run({ start: null }), R.timeout, 5);
     });
 
+    it("a module that takes glibc's password-file lock (as pam_unix does to change a password) does not switch it off", async (t) => {
+      if (!ready(t)) return;
+      // lckpwdf() arms and then clears ITIMER_REAL: a deadline kept there would be gone.
+      const f = fixture(t, { 'bastion-greeter': `auth required ${PAM_PROBE} lckpwdf sleep=3000\n${matrix}` }, { BASTION_TEST_DEADLINE_MS: '500' });
+      const run = await f.run({ onPrompt: answer(PASSWORD), limitMs: 10_000 });
+      expectRun(run, R.timeout, 5);
+      assert.ok(run.ms < 2900, `${run.ms} ms`);
+    });
+
     it('a module that hangs', async (t) => {
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': `auth required pam_exec.so /bin/sleep 3\n${matrix}` }, { BASTION_TEST_DEADLINE_MS: '500' });

@@ -14,12 +14,16 @@
  *   write_stderr  writes "PROBE_STDERR" to fd 2;
  *   read_stdin    reads fd 0 and reports "STDIN <bytes read>" (0: end of file);
  *   fail          returns PAM_AUTH_ERR (else PAM_SUCCESS);
+ *   lckpwdf       takes and releases glibc's password-file lock, as pam_unix does to change a
+ *                 password (lckpwdf() arms and then clears ITIMER_REAL);
+ *   sleep=MS      sleeps MS ms (wall clock);
  *   expired=FILE  (account) PAM_NEW_AUTHTOK_REQD until FILE exists: a password that must change;
  *   (password, with expired=FILE) asks "New password: " and "Retype new password: ", writes FILE
  *                 when both match and are not "weak", else PAM_AUTHTOK_ERR with an error message. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <shadow.h>
 #include <sys/prctl.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -101,6 +105,13 @@ static int probe(pam_handle_t *pamh, int argc, const char **argv) {
       pam_info(pamh, "STDIN %zd", n);
     } else if (strcmp(argv[i], "fail") == 0) {
       rc = PAM_AUTH_ERR;
+    } else if (strcmp(argv[i], "lckpwdf") == 0) {
+      if (lckpwdf() == 0) ulckpwdf();
+    } else if (strncmp(argv[i], "sleep=", 6) == 0) {
+      long ms = atol(argv[i] + 6);
+      struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+      while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+      }
     } else if (strncmp(argv[i], "expired=", 8) == 0) {
       if (access(argv[i] + 8, F_OK) != 0) rc = PAM_NEW_AUTHTOK_REQD;
     }
