@@ -21,6 +21,7 @@ export const CHANNEL_CALLS: Readonly<Record<InvokeChannel, BackendCall>> = {
   [IPC.answer]: 'answer',
   [IPC.cancelAuth]: 'cancelAuth',
   [IPC.powerAction]: 'powerAction',
+  [IPC.startAssistiveTool]: 'startAssistiveTool',
 };
 
 export type IpcRefusalCode = 'IPC_SENDER_REFUSED' | 'IPC_TOO_MANY_ARGUMENTS';

@@ -18,6 +18,7 @@ const CALL_OF_CHANNEL: Readonly<Record<InvokeChannel, string>> = {
   [IPC.answer]: 'answer',
   [IPC.cancelAuth]: 'cancelAuth',
   [IPC.powerAction]: 'powerAction',
+  [IPC.startAssistiveTool]: 'startAssistiveTool',
 };
 
 /** An error the trusted side returned, with its code (e.g. the backend's validation code). */

@@ -28,6 +28,7 @@ export const BRIDGE_CALLS: readonly BackendCall[] = [
   'answer',
   'cancelAuth',
   'powerAction',
+  'startAssistiveTool',
 ];
 
 export interface DevBridgeOptions {

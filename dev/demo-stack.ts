@@ -132,6 +132,8 @@ export interface DemoScreen {
   passwdPath: string;
   loginDefsPath: string;
   iconsDir: string;
+  /** /etc/default/keyboard stand-in: two layouts, so the indicator shows its list. */
+  keyboardPath: string;
 }
 
 const demoSession = (kind: string, fr: string): string =>
@@ -149,7 +151,7 @@ const demoSession = (kind: string, fr: string): string =>
 
 /**
  * The demo's screen (`dir`/screen): two stand-in session files (X11, Wayland), an
- * /etc/passwd-format file listing the demo users, and `policy` as greeter.conf (empty by
+ * /etc/passwd-format file listing the demo users, a keyboard file (us, fr), and `policy` as greeter.conf (empty by
  * default: no notice, user list shown, choices remembered).
  */
 export function writeDemoScreen(dir: string, policy = ''): DemoScreen {
@@ -170,12 +172,14 @@ export function writeDemoScreen(dir: string, policy = ''): DemoScreen {
   writeFileSync(join(dir, 'passwd'), `${passwd}\n`);
   writeFileSync(join(dir, 'login.defs'), 'UID_MIN 2000\nUID_MAX 2999\n');
   writeFileSync(join(dir, 'greeter.conf'), policy);
+  writeFileSync(join(dir, 'keyboard'), 'XKBMODEL="pc105"\nXKBLAYOUT="us,fr"\nXKBVARIANT=","\n');
   return {
     sessionDirs: { x11, wayland },
     policyPath: join(dir, 'greeter.conf'),
     passwdPath: join(dir, 'passwd'),
     loginDefsPath: join(dir, 'login.defs'),
     iconsDir: join(dir, 'icons'),
+    keyboardPath: join(dir, 'keyboard'),
   };
 }
 

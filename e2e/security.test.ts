@@ -95,6 +95,7 @@ test('window.bastion is exactly the contract and cannot be replaced', async (t) 
       'getScreenOptions',
       'onAuthSnapshot',
       'powerAction',
+      'startAssistiveTool',
       'startAuth',
     ],
     same: true,
@@ -157,6 +158,9 @@ test('every window.bastion call rejects wrong types, extra keys, oversized, miss
     ['powerAction', [{ action: 'reboot', now: true }], 'EXTRA_KEY'],
     // Well-formed, but this backend offers no power action (no provider): refused in main.
     ['powerAction', [{ action: 'reboot' }], 'POWER_ACTION_NOT_OFFERED'],
+    ['startAssistiveTool', [], 'NOT_AN_OBJECT'],
+    ['startAssistiveTool', [{ tool: '/bin/sh' }], 'ASSISTIVE_TOOL_INVALID'],
+    ['startAssistiveTool', [{ tool: 'screen-reader', args: ['-c'] }], 'EXTRA_KEY'],
   ];
   for (const [method, args, code] of cases) {
     const result = await settle(page, method, args);

@@ -166,6 +166,31 @@ export interface ScreenOptions {
    * the unlock screen or when the policy hides them. Empty: no power menu.
    */
   powerActions: PowerAction[];
+  /**
+   * The system's keyboard layouts (`/etc/default/keyboard` XKBLAYOUT/XKBVARIANT), the active
+   * one first; empty when unknown (no indicator). Shown only: the greeter does not switch them.
+   */
+  keyboardLayouts: KeyboardLayout[];
+  /** Which assistive tools are installed (the accessibility menu offers those only). */
+  assistiveTools: AssistiveTools;
+}
+
+/** One XKB layout, e.g. `{ layout: 'fr', variant: 'oss' }` (variant '' for the default). */
+export interface KeyboardLayout {
+  layout: string;
+  variant: string;
+}
+
+/** Assistive tools main can start: Orca (`/usr/bin/orca`) and onboard (`/usr/bin/onboard`). */
+export type AssistiveTool = 'screen-reader' | 'on-screen-keyboard';
+
+export interface AssistiveTools {
+  screenReader: boolean;
+  onScreenKeyboard: boolean;
+}
+
+export interface AssistiveToolRequest {
+  tool: AssistiveTool;
 }
 
 /** A power action of the login screen's power menu (logind Suspend/Reboot/PowerOff). */
@@ -193,6 +218,11 @@ export interface BastionApi {
    * confirmed it; main refuses any other and, on the unlock screen, all of them.
    */
   powerAction(request: PowerActionRequest): Promise<void>;
+  /**
+   * Starts an installed assistive tool (`ScreenOptions.assistiveTools`); at most one instance
+   * of each. Main refuses a tool that is not installed.
+   */
+  startAssistiveTool(request: AssistiveToolRequest): Promise<void>;
   /** Subscribes to snapshots; returns the unsubscribe function. */
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void;
 }
@@ -206,6 +236,7 @@ export const IPC = {
   answer: 'bastion:answer',
   cancelAuth: 'bastion:cancel-auth',
   powerAction: 'bastion:power-action',
+  startAssistiveTool: 'bastion:start-assistive-tool',
   authSnapshot: 'bastion:auth-snapshot',
 } as const;
 

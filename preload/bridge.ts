@@ -13,6 +13,7 @@ import type { IpcRendererEvent, ipcRenderer } from 'electron';
 import { IPC } from './api';
 import type {
   AnswerRequest,
+  AssistiveToolRequest,
   AuthSnapshot,
   BastionApi,
   GreeterInfo,
@@ -52,6 +53,8 @@ export function createBastionApi(transport: BastionTransport): BastionApi {
     answer: (...args: [AnswerRequest, ...unknown[]]) => done(call(IPC.answer, args)),
     cancelAuth: (...args: unknown[]) => done(call(IPC.cancelAuth, args)),
     powerAction: (...args: [PowerActionRequest, ...unknown[]]) => done(call(IPC.powerAction, args)),
+    startAssistiveTool: (...args: [AssistiveToolRequest, ...unknown[]]) =>
+      done(call(IPC.startAssistiveTool, args)),
     onAuthSnapshot: (listener: (snapshot: AuthSnapshot) => void) => {
       if (typeof listener !== 'function') throw new TypeError('onAuthSnapshot needs a function');
       let subscribed = true;

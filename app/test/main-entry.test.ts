@@ -130,7 +130,7 @@ test('the entry opens one hardened window and serves the real backend over IPC',
     },
   });
   await until(
-    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 7,
+    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 8,
   );
   assert.deepEqual(run.app.calls.slice(0, 3), [
     'requestSingleInstanceLock',

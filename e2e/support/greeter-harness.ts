@@ -10,6 +10,7 @@ import { CONTENT_SECURITY_POLICY } from '../../preload/api';
 import type { GreeterMode, Locale } from '../../preload/api';
 import { createGreeterBackend } from '../../main/ipc/greeter-backend';
 import type { PowerActions } from '../../main/power';
+import type { AssistivePaths } from '../../main/screens/assistive';
 import type { BastionGreeterBackend } from '../../main/ipc/greeter-backend';
 import { startDevBridge } from '../../dev/bridge-server';
 import type { DevBridge } from '../../dev/bridge-server';
@@ -58,6 +59,11 @@ export interface GreeterHarnessOptions {
   policy?: string;
   /** Where power actions go (main/power); unset: none offered. */
   power?: PowerActions;
+  /**
+   * Where the assistive tools are looked for; default: paths that do not exist, so no test
+   * ever starts the machine's own Orca or onboard.
+   */
+  assistivePaths?: AssistivePaths;
 }
 
 export interface GreeterHarness {
@@ -91,6 +97,10 @@ export async function startGreeterHarness(
     stateDir: demo.greeterStateDir,
     screen: demo.screen,
     ...(options.power ? { power: options.power } : {}),
+    assistivePaths: options.assistivePaths ?? {
+      'screen-reader': join(dir, 'no-orca'),
+      'on-screen-keyboard': join(dir, 'no-onboard'),
+    },
     log: () => {},
   });
   const bridgeClientPath = join(BUILD_DIR, 'dev', 'bridge-client.js');

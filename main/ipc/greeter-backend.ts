@@ -14,6 +14,7 @@ import { LockoutStore, type Clock } from '../auth/lockout-store';
 import type { ThrottlePolicy } from '../auth/machine';
 import type { AuthTransport } from '../auth/transport';
 import type { PowerActions } from '../power';
+import { AssistiveLauncher, type AssistivePaths } from '../screens/assistive';
 import { ScreenService, type ScreenSources } from '../screens/screen-options';
 import type { GreeterBackend } from './backend';
 import { IpcValidationError, validateCall, validateUserName } from './validate';
@@ -82,6 +83,11 @@ export interface GreeterBackendOptions {
    * policy sets `hide-power-actions`.
    */
   power?: PowerActions | null;
+  /**
+   * Where the assistive tools are looked for (main/screens/assistive.ts); default
+   * /usr/bin/orca and /usr/bin/onboard. Offered on both screens when installed.
+   */
+  assistivePaths?: AssistivePaths;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -197,6 +203,8 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     }
   });
 
+  const assistive = new AssistiveLauncher(options.assistivePaths ?? {}, log);
+
   const power = options.power ?? null;
   /** What the power menu offers now: nothing on unlock, under the policy, or without power. */
   const offeredPowerActions = async (): Promise<PowerAction[]> => {
@@ -224,7 +232,11 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
           return structuredClone(controller.snapshot());
         case 'getScreenOptions': {
           const screenOptions = screens.options();
-          return { ...screenOptions, powerActions: await offeredPowerActions() };
+          return {
+            ...screenOptions,
+            powerActions: await offeredPowerActions(),
+            assistiveTools: assistive.available(),
+          };
         }
         case 'powerAction': {
           const offered = await offeredPowerActions();
@@ -238,6 +250,15 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
           await power.run(request.action);
           return undefined;
         }
+        case 'startAssistiveTool':
+          if (!assistive.offers(request.tool)) {
+            throw new IpcValidationError(
+              'ASSISTIVE_TOOL_NOT_OFFERED',
+              'not an assistive tool installed here',
+            );
+          }
+          await assistive.start(request.tool);
+          return undefined;
         case 'startAuth':
           if (options.mode === 'unlock' && request.user !== currentUser) {
             throw new IpcValidationError(
@@ -275,6 +296,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
       return controller.subscribe(listener);
     },
     async close(): Promise<void> {
+      assistive.close();
       await controller.close();
     },
     setOffline(value: boolean): void {

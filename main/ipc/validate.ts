@@ -1,7 +1,12 @@
 // Schema checks for every renderer call (preload/api.ts). Payloads arrive untrusted: the
 // renderer may be compromised. A payload is accepted only with exactly the expected keys
 // and types; anything else raises IpcValidationError and nothing runs.
-import { MAX_ANSWER_BYTES, MAX_USER_BYTES, type PowerAction } from '../../preload/api';
+import {
+  MAX_ANSWER_BYTES,
+  MAX_USER_BYTES,
+  type AssistiveTool,
+  type PowerAction,
+} from '../../preload/api';
 import type { BackendCall } from './backend';
 
 export type IpcValidationErrorCode =
@@ -20,7 +25,9 @@ export type IpcValidationErrorCode =
   | 'SESSION_INVALID' // not a plain session id (SESSION_ID_PATTERN)
   | 'SESSION_UNKNOWN' // a session main did not offer, or one named on the unlock screen
   | 'POWER_ACTION_INVALID' // not one of PowerAction
-  | 'POWER_ACTION_NOT_OFFERED'; // hidden by policy, not allowed by logind, or unlock screen
+  | 'POWER_ACTION_NOT_OFFERED' // hidden by policy, not allowed by logind, or unlock screen
+  | 'ASSISTIVE_TOOL_INVALID' // not one of AssistiveTool
+  | 'ASSISTIVE_TOOL_NOT_OFFERED'; // not installed here
 
 export class IpcValidationError extends Error {
   readonly code: IpcValidationErrorCode;
@@ -49,7 +56,8 @@ export type ValidatedCall =
   | { call: 'startAuth'; user: string; session: string | null }
   | { call: 'answer'; text: string }
   | { call: 'cancelAuth' }
-  | { call: 'powerAction'; action: PowerAction };
+  | { call: 'powerAction'; action: PowerAction }
+  | { call: 'startAssistiveTool'; tool: AssistiveTool };
 
 const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'getInfo',
@@ -59,6 +67,12 @@ const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'answer',
   'cancelAuth',
   'powerAction',
+  'startAssistiveTool',
+]);
+
+const ASSISTIVE_TOOL_NAMES: ReadonlySet<string> = new Set<AssistiveTool>([
+  'screen-reader',
+  'on-screen-keyboard',
 ]);
 
 const POWER_ACTION_NAMES: ReadonlySet<string> = new Set<PowerAction>([
@@ -200,6 +214,13 @@ export function validateCall(call: string, payload: unknown): ValidatedCall {
         throw new IpcValidationError('POWER_ACTION_INVALID', 'not a power action');
       }
       return { call: 'powerAction', action: action as PowerAction };
+    }
+    case 'startAssistiveTool': {
+      const tool = expectSingleStringKey(call, payload, 'tool');
+      if (!ASSISTIVE_TOOL_NAMES.has(tool)) {
+        throw new IpcValidationError('ASSISTIVE_TOOL_INVALID', 'not an assistive tool');
+      }
+      return { call: 'startAssistiveTool', tool: tool as AssistiveTool };
     }
     case 'answer':
       return {

@@ -15,6 +15,7 @@ import {
   type DesktopSession,
   type SessionDirs,
 } from './sessions';
+import { DEFAULT_KEYBOARD_PATH, loadKeyboardLayouts } from './keyboard';
 import { listUsers } from './users';
 
 /** Where the screen's facts come from; every path has the system's default. */
@@ -27,6 +28,8 @@ export interface ScreenSources {
   passwdPath?: string;
   loginDefsPath?: string;
   iconsDir?: string;
+  /** /etc/default/keyboard (default), for the layout indicator. */
+  keyboardPath?: string;
   /** The display manager's `hide-users` hint (LightDM): no user list. */
   dmHideUsers?: boolean;
   /** The display manager's `default-session` hint, preselected when offered. */
@@ -47,8 +50,11 @@ interface Loaded {
   sessions: Map<string, DesktopSession>;
 }
 
-/** ScreenOptions without the power actions (asked from logind by the backend each time). */
-export type ScreenLayout = Omit<ScreenOptions, 'powerActions'>;
+/**
+ * ScreenOptions without the power actions (asked from logind by the backend each time) and
+ * the assistive tools (checked by the backend's launcher each time).
+ */
+export type ScreenLayout = Omit<ScreenOptions, 'powerActions' | 'assistiveTools'>;
 
 export class ScreenService {
   private loaded: Loaded | null = null;
@@ -106,6 +112,7 @@ export class ScreenService {
     if (this.loaded !== null) return this.loaded;
     const { config, log } = this;
     const policy = loadPolicy(config.policyPath ?? DEFAULT_POLICY_PATH, log);
+    const keyboardLayouts = loadKeyboardLayouts(config.keyboardPath ?? DEFAULT_KEYBOARD_PATH, log);
     if (config.mode === 'unlock') {
       // The unlock screen shows neither sessions nor other users, and asks no notice again.
       this.loaded = {
@@ -118,6 +125,7 @@ export class ScreenService {
           lastUser: null,
           notice: null,
           hidePowerActions: policy.hidePowerActions,
+          keyboardLayouts,
         },
       };
       return this.loaded;
@@ -159,6 +167,7 @@ export class ScreenService {
         lastUser,
         notice: policy.notice,
         hidePowerActions: policy.hidePowerActions,
+        keyboardLayouts,
       },
     };
     return this.loaded;

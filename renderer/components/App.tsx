@@ -7,10 +7,12 @@ import {
   selectScreen,
   selectStartup,
 } from '../store/selectors';
+import { AccessibilityMenu } from './AccessibilityMenu';
 import { AuthForm } from './AuthForm';
 import { Clock } from './Clock';
 import { LegalNotice } from './LegalNotice';
 import { useGreeter, useT } from './context';
+import { KeyboardIndicator } from './KeyboardIndicator';
 import { MessagesArea } from './MessagesArea';
 import { OfflineBanner } from './OfflineBanner';
 import { PowerMenu } from './PowerMenu';
@@ -62,7 +64,10 @@ export function App() {
           {info.hostname}
         </p>
         <div className="topbar-end">
+          <KeyboardIndicator layouts={screen.keyboardLayouts} />
           <Clock />
+          {/* Both screens, as GDM: a locked session's owner may need them to unlock. */}
+          <AccessibilityMenu tools={screen.assistiveTools} />
           {/* Login screen only: main offers nothing on unlock, and this checks it again. */}
           {login && screen.powerActions.length > 0 && <PowerMenu actions={screen.powerActions} />}
         </div>

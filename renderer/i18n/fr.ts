@@ -50,6 +50,17 @@ export const fr: Messages = {
   },
   powerFailed:
     'L’ordinateur n’a pas accepté la demande. Réessayez ou contactez votre administrateur.',
+  accessibilityMenu: 'Accessibilité',
+  highContrast: 'Contraste élevé',
+  largeText: 'Grands caractères',
+  assistiveTool: { 'screen-reader': 'Lecteur d’écran', 'on-screen-keyboard': 'Clavier virtuel' },
+  assistiveStarted: {
+    'screen-reader': 'Lecteur d’écran démarré.',
+    'on-screen-keyboard': 'Clavier virtuel démarré.',
+  },
+  assistiveFailed: 'L’outil n’a pas pu être démarré. Réessayez, ou contactez votre administrateur.',
+  keyboardLayout: 'Disposition du clavier',
+  keyboardLayouts: 'Dispositions configurées',
   lockedCountdown: (left) => `Verrouillé, encore ${left}`,
   lockOver: 'Le verrouillage est terminé. Vous pouvez réessayer.',
   throttledCountdown: (left) => `Vous pourrez réessayer dans ${left}.`,

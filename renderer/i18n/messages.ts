@@ -1,6 +1,7 @@
 // The shape every translation must fill. `Record<Union, string>` makes a missing OFFLINE_ERROR
 // name or failure reason a type error, so no locale can silently fall back to nothing.
 import type {
+  AssistiveTool,
   AuthFailureReason,
   OfflineErrorName,
   PowerAction,
@@ -61,6 +62,18 @@ export interface Messages {
   /** Shown once main accepted the request ("Restarting…"). */
   powerRequested: Record<PowerAction, string>;
   powerFailed: string;
+  /** The accessibility menu's button (its accessible name and tooltip). */
+  accessibilityMenu: string;
+  highContrast: string;
+  largeText: string;
+  assistiveTool: Record<AssistiveTool, string>;
+  /** Shown once main started the tool. */
+  assistiveStarted: Record<AssistiveTool, string>;
+  assistiveFailed: string;
+  /** The keyboard layout indicator's accessible label. */
+  keyboardLayout: string;
+  /** The label before the list of configured layouts (when there are several). */
+  keyboardLayouts: string;
   offlineError: Record<OfflineErrorName, string>;
   failure: Record<AuthFailureReason, string>;
 }

@@ -5,6 +5,7 @@ import type {
   BastionApi,
   GreeterInfo,
   PowerAction,
+  AssistiveTool,
   ScreenOptions,
 } from '../../preload/api';
 import { createGreeterStore } from './greeter-store';
@@ -38,6 +39,8 @@ class RecordingBastionApiForTest implements BastionApi {
     notice: null,
     hidePowerActions: false,
     powerActions: [],
+    keyboardLayouts: [],
+    assistiveTools: { screenReader: false, onScreenKeyboard: false },
   };
   getScreenOptions(): Promise<ScreenOptions> {
     return Promise.resolve(structuredClone(this.screen));
@@ -61,6 +64,9 @@ class RecordingBastionApiForTest implements BastionApi {
   }
   powerAction(request: { action: PowerAction }) {
     return this.record('powerAction', request);
+  }
+  startAssistiveTool(request: { tool: AssistiveTool }) {
+    return this.record('startAssistiveTool', request);
   }
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void) {
     this.listeners.add(listener);

@@ -1,7 +1,7 @@
 // The zustand store, fed by window.bastion. Components read it through selectors and call
 // the actions below; no component touches the API object directly.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { BastionApi, PowerAction } from '../../preload/api';
+import type { AssistiveTool, BastionApi, PowerAction } from '../../preload/api';
 import {
   initialState,
   withAnswerSent,
@@ -34,6 +34,8 @@ export interface GreeterActions {
   chooseSession(id: string): void;
   /** Asks main for a confirmed power action; false when main refused or the bridge failed. */
   powerAction(action: PowerAction): Promise<boolean>;
+  /** Asks main to start an installed assistive tool; false when refused or it failed. */
+  startAssistiveTool(tool: AssistiveTool): Promise<boolean>;
 }
 
 export type GreeterStore = StoreApi<GreeterState & GreeterActions>;
@@ -101,6 +103,11 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
       // Not through `call`: a refused power action is no sign-in failure; PowerMenu says so.
       powerAction: (action) =>
         api.powerAction({ action }).then(
+          () => true,
+          () => false,
+        ),
+      startAssistiveTool: (tool) =>
+        api.startAssistiveTool({ tool }).then(
           () => true,
           () => false,
         ),

@@ -28,7 +28,7 @@ export interface PreviewConfig {
 }
 
 export interface PreviewCall {
-  call: 'startAuth' | 'answer' | 'cancelAuth' | 'powerAction';
+  call: 'startAuth' | 'answer' | 'cancelAuth' | 'powerAction' | 'startAssistiveTool';
   payload: unknown;
 }
 
@@ -93,6 +93,8 @@ class FakeBastionApiForPreview implements BastionApi {
         notice: null,
         hidePowerActions: false,
         powerActions: [],
+        keyboardLayouts: [],
+        assistiveTools: { screenReader: false, onScreenKeyboard: false },
       },
     );
   }
@@ -145,6 +147,11 @@ class FakeBastionApiForPreview implements BastionApi {
   /** Records the request only: a preview never reaches logind. */
   async powerAction(request: { action: string }): Promise<void> {
     window.__bastionPreviewCalls.push({ call: 'powerAction', payload: request });
+  }
+
+  /** Records the request only: a preview starts no program. */
+  async startAssistiveTool(request: { tool: string }): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'startAssistiveTool', payload: request });
   }
 
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void {

@@ -315,6 +315,7 @@ describe('remembered choices and the screen service', () => {
       locale: 'en',
       stateDir: null,
       policyPath: join(root, 'none.conf'),
+      keyboardPath: join(root, 'none.keyboard'),
     }).options();
     assert.deepEqual(options, {
       sessions: [],
@@ -323,6 +324,7 @@ describe('remembered choices and the screen service', () => {
       lastUser: null,
       notice: null,
       hidePowerActions: false,
+      keyboardLayouts: [],
     });
   });
 
