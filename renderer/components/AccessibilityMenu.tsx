@@ -6,9 +6,10 @@
 // Keyboard: as PowerMenu (Enter/Space/Down open on the first item, Up/Down/Home/End move,
 // Escape closes and returns to the button); Enter/Space toggle a checkbox item and keep the
 // menu open so both settings can be set in one go.
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useState } from 'react';
 import type { AssistiveTool, AssistiveTools } from '../../preload/api';
 import { useGreeterStore, useT } from './context';
+import { useMenuButton } from './use-menu-button';
 
 export const HIGH_CONTRAST_CLASS = 'a11y-high-contrast';
 export const LARGE_TEXT_CLASS = 'a11y-large-text';
@@ -20,14 +21,9 @@ type Status = { kind: 'started'; tool: AssistiveTool } | { kind: 'failed' } | nu
 export function AccessibilityMenu({ tools }: { tools: AssistiveTools }) {
   const t = useT();
   const store = useGreeterStore();
-  const menuId = useId();
-  const [open, setOpen] = useState(false);
-  const [focusIndex, setFocusIndex] = useState(0);
   const [highContrast, setHighContrast] = useState(false);
   const [largeText, setLargeText] = useState(false);
   const [status, setStatus] = useState<Status>(null);
-  const buttonRef = useRef<HTMLButtonElement | null>(null);
-  const itemRefs = useRef<(HTMLButtonElement | null)[]>([]);
 
   const items: Item[] = [
     { kind: 'toggle', id: 'high-contrast' },
@@ -35,53 +31,25 @@ export function AccessibilityMenu({ tools }: { tools: AssistiveTools }) {
     ...(tools.screenReader ? [{ kind: 'tool', id: 'screen-reader' } as const] : []),
     ...(tools.onScreenKeyboard ? [{ kind: 'tool', id: 'on-screen-keyboard' } as const] : []),
   ];
+  const {
+    menuId,
+    focusIndex,
+    setOpen,
+    open,
+    setFocusIndex,
+    buttonRef,
+    itemRefs,
+    openMenu,
+    closeMenu,
+    onButtonKey,
+    onMenuKey,
+  } = useMenuButton(items.length);
 
   useEffect(() => {
     const root = document.documentElement;
     root.classList.toggle(HIGH_CONTRAST_CLASS, highContrast);
     root.classList.toggle(LARGE_TEXT_CLASS, largeText);
   }, [highContrast, largeText]);
-
-  useEffect(() => {
-    if (open) itemRefs.current[focusIndex]?.focus();
-  }, [open, focusIndex]);
-
-  const openMenu = (index: number) => {
-    setFocusIndex(index);
-    setOpen(true);
-  };
-  const closeMenu = () => {
-    setOpen(false);
-    buttonRef.current?.focus();
-  };
-
-  const onButtonKey = (event: KeyboardEvent<HTMLButtonElement>) => {
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      openMenu(event.key === 'ArrowDown' ? 0 : items.length - 1);
-    }
-  };
-
-  const onMenuKey = (event: KeyboardEvent<HTMLUListElement>) => {
-    const last = items.length - 1;
-    const moves: Record<string, number> = {
-      ArrowDown: focusIndex === last ? 0 : focusIndex + 1,
-      ArrowUp: focusIndex === 0 ? last : focusIndex - 1,
-      Home: 0,
-      End: last,
-    };
-    const next = moves[event.key];
-    if (next !== undefined) {
-      event.preventDefault();
-      setFocusIndex(next);
-    } else if (event.key === 'Escape') {
-      event.preventDefault();
-      event.stopPropagation();
-      closeMenu();
-    } else if (event.key === 'Tab') {
-      setOpen(false);
-    }
-  };
 
   const choose = (item: Item, index: number) => {
     setFocusIndex(index);

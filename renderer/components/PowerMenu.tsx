@@ -5,28 +5,32 @@
 // confirmation is a modal <dialog> (Escape cancels, focus stays inside it).
 // Shown only when main offers actions: never on the unlock screen (main offers none there
 // either) — anyone at a locked session could otherwise end its owner's session.
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PowerAction } from '../../preload/api';
 import { useGreeterStore, useT } from './context';
+import { useMenuButton } from './use-menu-button';
 
 type Status = { kind: 'requested'; action: PowerAction } | { kind: 'failed' } | null;
 
 export function PowerMenu({ actions }: { actions: PowerAction[] }) {
   const t = useT();
   const store = useGreeterStore();
-  const menuId = useId();
-  const [open, setOpen] = useState(false);
   const [confirming, setConfirming] = useState<PowerAction | null>(null);
   const [status, setStatus] = useState<Status>(null);
-  const buttonRef = useRef<HTMLButtonElement | null>(null);
-  const itemRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const dialogRef = useRef<HTMLDialogElement | null>(null);
   const cancelRef = useRef<HTMLButtonElement | null>(null);
-  const [focusIndex, setFocusIndex] = useState(0);
-
-  useEffect(() => {
-    if (open) itemRefs.current[focusIndex]?.focus();
-  }, [open, focusIndex]);
+  const {
+    menuId,
+    open,
+    setOpen,
+    focusIndex,
+    buttonRef,
+    itemRefs,
+    openMenu,
+    closeMenu,
+    onButtonKey,
+    onMenuKey,
+  } = useMenuButton(actions.length);
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -34,43 +38,6 @@ export function PowerMenu({ actions }: { actions: PowerAction[] }) {
     if (!dialog.open) dialog.showModal();
     cancelRef.current?.focus();
   }, [confirming]);
-
-  const openMenu = (index: number) => {
-    setFocusIndex(index);
-    setOpen(true);
-  };
-  const closeMenu = () => {
-    setOpen(false);
-    buttonRef.current?.focus();
-  };
-
-  const onButtonKey = (event: KeyboardEvent<HTMLButtonElement>) => {
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      openMenu(event.key === 'ArrowDown' ? 0 : actions.length - 1);
-    }
-  };
-
-  const onMenuKey = (event: KeyboardEvent<HTMLUListElement>) => {
-    const last = actions.length - 1;
-    const moves: Record<string, number> = {
-      ArrowDown: focusIndex === last ? 0 : focusIndex + 1,
-      ArrowUp: focusIndex === 0 ? last : focusIndex - 1,
-      Home: 0,
-      End: last,
-    };
-    const next = moves[event.key];
-    if (next !== undefined) {
-      event.preventDefault();
-      setFocusIndex(next);
-    } else if (event.key === 'Escape') {
-      event.preventDefault();
-      event.stopPropagation();
-      closeMenu();
-    } else if (event.key === 'Tab') {
-      setOpen(false);
-    }
-  };
 
   const choose = (action: PowerAction) => {
     setOpen(false);
