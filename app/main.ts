@@ -56,7 +56,9 @@ async function start(): Promise<void> {
         : {}),
       log: (line) => console.error(`bastion power: ${line}`),
     }),
-    ...(choices ? { transport: choices.transport, screen: choices.screen } : {}),
+    ...(choices
+      ? { transport: choices.transport, screen: choices.screen, seatLocked: choices.seatLocked }
+      : {}),
   });
   // The session starts once we are gone (LightDM, greetd): exit when the display manager says.
   void dm?.exit.then((status) => app.exit(status));

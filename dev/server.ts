@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),
     // The demo's power menu goes to a stand-in that only logs; outside the demo, none.
     ...(demo ? { power: new DemoPowerActionsForPreview() } : {}),
-    ...(choices ? { transport: choices.transport } : {}),
+    ...(choices ? { transport: choices.transport, seatLocked: choices.seatLocked } : {}),
     screen: {
       ...demo?.screen,
       ...(config.sessionDirs ? { sessionDirs: config.sessionDirs } : {}),

@@ -107,6 +107,8 @@ export interface DisplayManagerChoices {
   transport: AuthTransport;
   mode: 'login' | 'unlock';
   currentUser: string | null;
+  /** A session on this seat is locked (LightDM's `lock-screen`), whatever the mode. */
+  seatLocked: boolean;
   screen: { dmHideUsers: boolean; dmDefaultSession: string | null };
 }
 
@@ -125,6 +127,9 @@ export function displayManagerChoices(
     transport: dm.transport,
     mode: unlock ? 'unlock' : dm.kind === 'lightdm' ? 'login' : fallback.mode,
     currentUser: unlock ? dm.hints.selectUser : dm.kind === 'lightdm' ? null : fallback.currentUser,
+    // LightDM's Seat.Lock (dm-tool, light-locker) may name no user: the screen is then a login
+    // screen (signing the same person in returns to their session), but the seat stays locked.
+    seatLocked: dm.hints.lockScreen,
     screen: { dmHideUsers: dm.hints.hideUsers, dmDefaultSession: dm.hints.defaultSession },
   };
 }

@@ -134,6 +134,17 @@ describe('greeter backend: power actions (python3-dbusmock logind)', () => {
     });
   });
 
+  it('a locked seat shown as a login screen (a lock naming no user): none offered, none run', async (t) => {
+    await withMock(t, {}, async (mock, power) => {
+      const backend = createGreeterBackend(base({ power, seatLocked: true }));
+      const options = (await backend.handle('getScreenOptions', undefined)) as ScreenOptions;
+      assert.deepEqual(options.powerActions, []);
+      await assert.rejects(backend.handle('powerAction', { action: 'power-off' }), notOffered);
+      assert.equal(await calls(mock, 'PowerOff'), 0);
+      await backend.close();
+    });
+  });
+
   it('unlock screen: none offered, none run (a locked session is not ours to power off)', async (t) => {
     await withMock(t, {}, async (mock, power) => {
       const backend = createGreeterBackend(base({ power, mode: 'unlock', currentUser: 'alice' }));

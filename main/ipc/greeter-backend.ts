@@ -84,6 +84,12 @@ export interface GreeterBackendOptions {
    */
   power?: PowerActions | null;
   /**
+   * The display manager says a session on this seat is locked (LightDM's `lock-screen` hint)
+   * even where this screen is a login screen (a lock that named no user to unlock): no power
+   * actions then either, whoever may still sign in.
+   */
+  seatLocked?: boolean;
+  /**
    * Where the assistive tools are looked for (main/screens/assistive.ts); default
    * /usr/bin/orca and /usr/bin/onboard. Offered on both screens when installed.
    */
@@ -208,7 +214,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
   const power = options.power ?? null;
   /** What the power menu offers now: nothing on unlock, under the policy, or without power. */
   const offeredPowerActions = async (): Promise<PowerAction[]> => {
-    if (power === null || options.mode === 'unlock') return [];
+    if (power === null || options.mode === 'unlock' || options.seatLocked === true) return [];
     if (screens.policy().hidePowerActions) return [];
     return power.allowed();
   };

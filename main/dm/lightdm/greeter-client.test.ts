@@ -426,6 +426,8 @@ describe('LightDM greeter client', () => {
     const result = (await collect(c.events())).at(-1);
     assert.ok(result?.type === 'result');
     assert.equal(errorCode(result.outcome), 'RESET');
+    // LightDM's side of that conversation is cancelled too, not left half-open.
+    assert.equal((await server.nextSent()).id, GreeterMessageId.CANCEL_AUTHENTICATION);
     assert.deepEqual(resets, [true]);
     assert.equal(greeter.hints.selectUser, 'alice');
     greeter.close();

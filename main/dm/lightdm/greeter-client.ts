@@ -500,6 +500,9 @@ export class LightdmGreeter {
         this.currentHints = readHints(message.hints);
         this.authenticatedUser = null;
         this.sessionStarted = false;
+        // End LightDM's side of a conversation in flight too (its PAM run would otherwise stay
+        // half-open until the next AUTHENTICATE), as a cancel or the deadline does.
+        if (this.active !== null) this.send(encodeCancel());
         this.active?.fail(new LightdmClientError('RESET', 'LightDM reset the greeter'));
         this.settleSession({
           ok: false,
