@@ -67,15 +67,19 @@ function deviceChoice(args: Fido2Args, io: CliIo): DeviceChoice {
   return choice;
 }
 
-/** One touch prompt per command: up front when the token needs touch, else on the key's first "touch needed". */
-function touchPrompter(io: CliIo): { now(): void; onKeepalive(event: KeepaliveEvent): void } {
+/**
+ * One touch prompt per command, on the key's first "touch needed" keepalive only: a prompt
+ * printed up front would also show before a refusal that never reaches the key (PIN_REQUIRED).
+ */
+function touchPrompter(io: CliIo): { onKeepalive(event: KeepaliveEvent): void } {
   let prompted = false;
-  const now = (): void => {
-    if (prompted) return;
-    prompted = true;
-    io.err('Touch your security key now.');
+  return {
+    onKeepalive: (event) => {
+      if (event.kind !== 'touch-needed' || prompted) return;
+      prompted = true;
+      io.err('Touch your security key now.');
+    },
   };
-  return { now, onKeepalive: (event) => (event.kind === 'touch-needed' ? now() : undefined) };
 }
 
 async function readPin(io: CliIo): Promise<string> {
@@ -100,6 +104,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       case 'list': {
         const devices = await listFidoDevices();
         if (args.json) io.out(JSON.stringify(devices));
+        else if (devices.length === 0) io.out('No security key is plugged in.');
         else
           for (const d of devices)
             io.out(
@@ -147,7 +152,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
                 { credentialMayRequireUv: token.uvRequired },
               );
         try {
-          if (token.upRequired) prompt.now();
           // No trailing newline: `cryptsetup --key-file=-` takes every byte of stdin as the key.
           io.write(await deriveSystemdPassphrase(opened, token, pin !== undefined ? { pin } : {}));
         } finally {

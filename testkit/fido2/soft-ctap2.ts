@@ -1,5 +1,6 @@
 // Test-only software FIDO2 authenticator, CTAP2 layer: getInfo, makeCredential (ES256,
-// packed self-attestation, hmac-secret, credProtect), getAssertion (hmac-secret with PIN protocols 1/2),
+// packed self-attestation, hmac-secret, credProtect, excludeList, a full key store),
+// getAssertion (hmac-secret with PIN protocols 1/2),
 // clientPIN (getRetries, getKeyAgreement, setPIN, changePIN, getPinToken, getPinUvAuthToken…
 // WithPermissions), reset. Quirks model real keys (a CTAP 2.0 key offering only protocol 1
 // and rejecting key 4 of hmac-secret, keys rejecting up=false). Built from the CTAP 2.1 spec
@@ -37,6 +38,8 @@ export interface SoftAuthenticatorConfig {
   garbageCbor: boolean;
   /** 'x5c': packed attestation with a certificate (libfido2's fido_cred_verify needs it); 'self': signed by the credential key. */
   attestation: 'x5c' | 'self';
+  /** Refuse makeCredential with KEY_STORE_FULL once this many credentials are stored (null: no limit). */
+  maxCredentials: number | null;
 }
 
 export const defaultSoftConfig: SoftAuthenticatorConfig = {
@@ -48,6 +51,7 @@ export const defaultSoftConfig: SoftAuthenticatorConfig = {
   touchTimeoutMs: 30_000,
   garbageCbor: false,
   attestation: 'x5c',
+  maxCredentials: null,
 };
 
 export const SOFT_AAGUID = Buffer.from('b4571e570a0b4e2e8f1d5eb1a57c0de1', 'hex');
@@ -239,6 +243,26 @@ export class SoftAuthenticator {
     if (options.get('up') === false || options.get('uv') === true)
       fail(CtapStatus.UNSUPPORTED_OPTION);
     const uv = this.checkPinAuth(params, 8, 9, clientDataHash, 0x01, rpId);
+    // excludeList (CTAP 2.1 §6.1.2 step 3): a listed credential of this rp already here →
+    // wait for a touch, then CREDENTIAL_EXCLUDED.
+    const excludeList = params.get(5);
+    if (Array.isArray(excludeList) && excludeList.length > 0) {
+      const rpHash = createHash('sha256').update(rpId).digest();
+      const ids = excludeList.map((d) => bytesOf(mapOf(d).get('id')));
+      if (
+        this.credentials.some(
+          (c) => c.rpIdHash.equals(rpHash) && ids.some((id) => ctEqual(id, c.id)),
+        )
+      ) {
+        await this.touch(presence);
+        fail(CtapStatus.CREDENTIAL_EXCLUDED);
+      }
+    }
+    if (
+      this.config.maxCredentials !== null &&
+      this.credentials.length >= this.config.maxCredentials
+    )
+      fail(CtapStatus.KEY_STORE_FULL);
     await this.touch(presence);
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = publicKey.export({ format: 'jwk' });

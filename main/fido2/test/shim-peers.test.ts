@@ -191,7 +191,8 @@ describe('peers through the fake-hidraw shim', () => {
 
   for (const pin of [undefined, '13579']) {
     it(`systemd-cryptenroll enrolls through the shim and our CLI derives its passphrase (${pin ? 'with' : 'without'} PIN)`, async (t) => {
-      const rig = await startRig(t, [{ config: { pin: pin ?? null } }, {}]);
+      // The person touches after 150 ms: the CLI prompts only once the key awaits a touch.
+      const rig = await startRig(t, [{ config: { pin: pin ?? null, touchDelayMs: 150 } }, {}]);
       const tools = ['systemd-cryptenroll', 'cryptsetup'].every(
         (x) => findExecutable(x) ?? findExecutable(`/usr/sbin/${x}`),
       );
