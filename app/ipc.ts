@@ -22,6 +22,7 @@ export const CHANNEL_CALLS: Readonly<Record<InvokeChannel, BackendCall>> = {
   [IPC.cancelAuth]: 'cancelAuth',
   [IPC.powerAction]: 'powerAction',
   [IPC.startAssistiveTool]: 'startAssistiveTool',
+  [IPC.setKeyboardLayout]: 'setKeyboardLayout',
 };
 
 export type IpcRefusalCode = 'IPC_SENDER_REFUSED' | 'IPC_TOO_MANY_ARGUMENTS';

@@ -8,10 +8,12 @@ import { connectDisplayManager, displayManagerChoices } from '../main/dm';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { LogindPowerActions } from '../main/power';
+import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
 import { readGreeterConfig } from './config';
 import { registerGreeterIpc } from './ipc';
 import { registerAppSchemeAsPrivileged } from './scheme';
-import { createGreeterWindow } from './window';
+import { runSessionBlanker, runSessionLocker } from './session-blanker';
+import { openGreeterWindows } from './displays';
 
 const { app } = electron;
 
@@ -59,6 +61,10 @@ async function start(): Promise<void> {
     ...(choices
       ? { transport: choices.transport, screen: choices.screen, seatLocked: choices.seatLocked }
       : {}),
+    // setxkbmap on the greeter's X display (LightDM); none under Wayland (main/screens).
+    keyboard: keyboardSwitcherFromEnvironment(process.env, {
+      log: (line) => console.error(`bastion ${line}`),
+    }),
   });
   // The session starts once we are gone (LightDM, greetd): exit when the display manager says.
   void dm?.exit.then((status) => app.exit(status));
@@ -66,11 +72,15 @@ async function start(): Promise<void> {
   const portal = startPortalMonitor(config.portalUrl, backend, {
     log: (line) => console.error(`bastion monitor: ${line}`),
   });
-  const window = createGreeterWindow(electron, {
+  // The form on the primary display, a background on every other one (X11 only: ./displays).
+  const x11 = Boolean(process.env.DISPLAY) && !process.env.WAYLAND_DISPLAY;
+  const { greeter: window } = openGreeterWindows(electron, {
     preloadPath,
     rendererDir,
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
     fullscreen: !config.windowed,
+    perDisplay: x11 && !config.windowed,
+    log: (line) => console.error(`bastion-greeter: ${line}`),
     onLoadFailed: (error) => {
       console.error(`bastion-greeter: the greeter page did not load: ${error.message}`);
       app.exit(1);
@@ -87,7 +97,16 @@ async function start(): Promise<void> {
   });
 }
 
-start().catch((error: unknown) => {
+// `--session-locker` / `--session-blanker`: the in-session parts of the light-locker model
+// (./session-blanker, main/lock), run in the person's session, never as the greeter.
+// The app's own command line (the executable, and the app path when Electron runs unpackaged).
+const appArgs = process.argv.slice(0, process.defaultApp ? 2 : 1);
+const entry = process.argv.includes('--session-blanker')
+  ? () => runSessionBlanker(electron, process.argv)
+  : process.argv.includes('--session-locker')
+    ? () => runSessionLocker(electron, appArgs)
+    : start;
+entry().catch((error: unknown) => {
   console.error(`bastion-greeter: ${error instanceof Error ? error.message : String(error)}`);
   app.exit(1);
   process.exit(1);

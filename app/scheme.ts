@@ -15,6 +15,8 @@ export const APP_HOST = 'greeter';
 export const GREETER_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 /** The one document the window loads and the one URL IPC trusts (app/ipc.ts). */
 export const GREETER_INDEX_URL = `${GREETER_ORIGIN}/index.html`;
+/** The background-only page of the displays without the form (app/displays.ts). */
+export const BACKGROUND_URL = `${GREETER_ORIGIN}/background.html`;
 
 /**
  * The scheme's privileges, each one on purpose. Everything not listed stays off: `bypassCSP`

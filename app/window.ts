@@ -4,9 +4,9 @@
 // The page comes from app://greeter/ (./scheme), served by ./renderer-protocol on the
 // window's own session, installed before the first load.
 import type * as ElectronModule from 'electron';
-import type { BrowserWindowConstructorOptions, WebContents } from 'electron';
+import type { BrowserWindowConstructorOptions, Rectangle, WebContents } from 'electron';
 import { createRendererHandler } from './renderer-protocol';
-import { APP_SCHEME, GREETER_INDEX_URL } from './scheme';
+import { APP_SCHEME, BACKGROUND_URL, GREETER_INDEX_URL } from './scheme';
 
 export type WindowElectron = Pick<typeof ElectronModule, 'BrowserWindow'>;
 
@@ -25,6 +25,11 @@ export interface GreeterWindowOptions {
    * display manager notices and restarts or falls back.
    */
   onLoadFailed: (error: Error) => void;
+  /**
+   * Where the window goes: its display's bounds (./displays). Unset: Electron's default
+   * placement (one window, e.g. `--windowed` debugging).
+   */
+  bounds?: Rectangle;
 }
 
 /** The webPreferences of the greeter window: the single place they are decided. */
@@ -85,6 +90,7 @@ export function createGreeterWindow(
 ): ElectronModule.BrowserWindow {
   const window = new electron.BrowserWindow({
     show: false,
+    ...options.bounds,
     fullscreen: options.fullscreen,
     frame: !options.fullscreen,
     kiosk: options.fullscreen,
@@ -95,16 +101,85 @@ export function createGreeterWindow(
   hardenWebContents(window.webContents, options.contentSecurityPolicy);
   // On the window's session (not a global one) and before the first load, so the very first
   // request of the page already goes through the handler.
-  window.webContents.session.protocol.handle(
-    APP_SCHEME,
-    createRendererHandler({
-      rootDir: options.rendererDir,
-      contentSecurityPolicy: options.contentSecurityPolicy,
-    }),
-  );
+  handleAppScheme(window.webContents, options.rendererDir, options.contentSecurityPolicy);
   window.once('ready-to-show', () => window.show());
   window
     .loadURL(GREETER_INDEX_URL)
+    .catch((error: unknown) =>
+      options.onLoadFailed(error instanceof Error ? error : new Error(String(error))),
+    );
+  return window;
+}
+
+/**
+ * Installs the app:// handler on the WebContents' session before its first load, once per
+ * session: background windows share one in-memory session (BACKGROUND_PARTITION), and a
+ * second `protocol.handle` for one scheme on one session throws.
+ */
+function handleAppScheme(
+  contents: WebContents,
+  rendererDir: string,
+  contentSecurityPolicy: string,
+): void {
+  const { protocol } = contents.session;
+  if (protocol.isProtocolHandled(APP_SCHEME)) return;
+  protocol.handle(
+    APP_SCHEME,
+    createRendererHandler({ rootDir: rendererDir, contentSecurityPolicy }),
+  );
+}
+
+/**
+ * The session of every background window: in memory (no `persist:`), apart from the greeter
+ * page's, so nothing the background page's session holds is shared with the form's.
+ */
+export const BACKGROUND_PARTITION = 'bastion-background';
+
+/** The webPreferences of a background window: the greeter's hardening, and no preload. */
+export function backgroundWebPreferences(): NonNullable<
+  BrowserWindowConstructorOptions['webPreferences']
+> {
+  const { preload: _none, ...hardened } = greeterWebPreferences('');
+  return { ...hardened, partition: BACKGROUND_PARTITION, javascript: false };
+}
+
+export interface BackgroundWindowOptions {
+  rendererDir: string;
+  contentSecurityPolicy: string;
+  /** Its display's bounds. */
+  bounds: Rectangle;
+  /** A background that cannot load is only a blank display: logged, the greeter goes on. */
+  onLoadFailed: (error: Error) => void;
+}
+
+/**
+ * A window of a display other than the greeter's: the same background as the greeter page
+ * (app://greeter/background.html, no script), covering the display, with no preload (so no
+ * bridge, and app/ipc.ts refuses its WebContents anyway), not focusable (keyboard input always
+ * reaches the form), hardened like the greeter window.
+ */
+export function createBackgroundWindow(
+  electron: WindowElectron,
+  options: BackgroundWindowOptions,
+): ElectronModule.BrowserWindow {
+  const window = new electron.BrowserWindow({
+    show: false,
+    ...options.bounds,
+    frame: false,
+    fullscreen: true,
+    focusable: false,
+    skipTaskbar: true,
+    resizable: false,
+    movable: false,
+    autoHideMenuBar: true,
+    backgroundColor: '#10141a',
+    webPreferences: backgroundWebPreferences(),
+  });
+  hardenWebContents(window.webContents, options.contentSecurityPolicy);
+  handleAppScheme(window.webContents, options.rendererDir, options.contentSecurityPolicy);
+  window.once('ready-to-show', () => window.showInactive());
+  window
+    .loadURL(BACKGROUND_URL)
     .catch((error: unknown) =>
       options.onLoadFailed(error instanceof Error ? error : new Error(String(error))),
     );

@@ -19,6 +19,7 @@ const CALL_OF_CHANNEL: Readonly<Record<InvokeChannel, string>> = {
   [IPC.cancelAuth]: 'cancelAuth',
   [IPC.powerAction]: 'powerAction',
   [IPC.startAssistiveTool]: 'startAssistiveTool',
+  [IPC.setKeyboardLayout]: 'setKeyboardLayout',
 };
 
 /** An error the trusted side returned, with its code (e.g. the backend's validation code). */

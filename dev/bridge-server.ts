@@ -29,6 +29,7 @@ export const BRIDGE_CALLS: readonly BackendCall[] = [
   'cancelAuth',
   'powerAction',
   'startAssistiveTool',
+  'setKeyboardLayout',
 ];
 
 export interface DevBridgeOptions {

@@ -8,8 +8,10 @@
 // text messages, relayed by real pam_exec, through the real helper.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PowerAction } from '../preload/api';
+import type { KeyboardLayout, PowerAction } from '../preload/api';
 import type { PowerActions } from '../main/power';
+import type { KeyboardSwitcher } from '../main/screens/keyboard-switch';
+import { setxkbmapArgs } from '../main/screens/keyboard-switch';
 
 export const PAM_WRAPPER_MODULES = '/usr/lib/x86_64-linux-gnu/pam_wrapper';
 export const SYSTEM_PAM_MODULES = '/lib/x86_64-linux-gnu/security';
@@ -231,6 +233,24 @@ export class DemoPowerActionsForPreview implements PowerActions {
     this.requested.push(action);
     const verb = { suspend: 'suspend', reboot: 'restart', 'power-off': 'power off' }[action];
     this.log(`bastion demo: (demo) would ${verb} — no real power action`);
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The demo's keyboard switch: a STAND-IN for setxkbmap, so `npm start` shows the layout
+ * switcher without touching the keyboard of the developer's own desktop (whose DISPLAY the
+ * demo may well have). It builds the same argv main would run, logs
+ * `(demo) would run setxkbmap -layout fr,us …` and records it (for tests).
+ */
+export class DemoKeyboardSwitchForPreview implements KeyboardSwitcher {
+  readonly requested: string[][] = [];
+  constructor(private readonly log: (line: string) => void = (line) => console.error(line)) {}
+
+  switchTo(layouts: readonly KeyboardLayout[], index: number): Promise<void> {
+    const args = setxkbmapArgs(layouts, index);
+    this.requested.push(args);
+    this.log(`bastion demo: (demo) would run setxkbmap ${args.join(' ')} — layout not changed`);
     return Promise.resolve();
   }
 }

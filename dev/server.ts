@@ -9,9 +9,14 @@ import { CONTENT_SECURITY_POLICY } from '../preload/api';
 import { connectDisplayManager, displayManagerChoices } from '../main/dm';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
+import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
 import { startDevBridge } from './bridge-server';
 import { readDevServerConfig } from './config';
-import { DemoPowerActionsForPreview, prepareDemoEnvironment } from './demo-stack';
+import {
+  DemoKeyboardSwitchForPreview,
+  DemoPowerActionsForPreview,
+  prepareDemoEnvironment,
+} from './demo-stack';
 
 async function main(): Promise<void> {
   const config = readDevServerConfig(process.env);
@@ -37,6 +42,15 @@ async function main(): Promise<void> {
     ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),
     // The demo's power menu goes to a stand-in that only logs; outside the demo, none.
     ...(demo ? { power: new DemoPowerActionsForPreview() } : {}),
+    // Layout switch: the demo's stand-in (never the developer's own keyboard); under a display
+    // manager setxkbmap on its X display, none under Wayland.
+    keyboard: demo
+      ? new DemoKeyboardSwitchForPreview()
+      : dm
+        ? keyboardSwitcherFromEnvironment(process.env, {
+            log: (line) => console.error(`bastion ${line}`),
+          })
+        : null,
     ...(choices ? { transport: choices.transport, seatLocked: choices.seatLocked } : {}),
     screen: {
       ...demo?.screen,

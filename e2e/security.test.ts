@@ -95,6 +95,7 @@ test('window.bastion is exactly the contract and cannot be replaced', async (t) 
       'getScreenOptions',
       'onAuthSnapshot',
       'powerAction',
+      'setKeyboardLayout',
       'startAssistiveTool',
       'startAuth',
     ],
@@ -161,6 +162,12 @@ test('every window.bastion call rejects wrong types, extra keys, oversized, miss
     ['startAssistiveTool', [], 'NOT_AN_OBJECT'],
     ['startAssistiveTool', [{ tool: '/bin/sh' }], 'ASSISTIVE_TOOL_INVALID'],
     ['startAssistiveTool', [{ tool: 'screen-reader', args: ['-c'] }], 'EXTRA_KEY'],
+    ['setKeyboardLayout', [], 'NOT_AN_OBJECT'],
+    ['setKeyboardLayout', [{ index: '1' }], 'WRONG_TYPE'],
+    ['setKeyboardLayout', [{ index: 1.5 }], 'KEYBOARD_LAYOUT_INVALID'],
+    ['setKeyboardLayout', [{ index: 0, layout: 'fr;sh' }], 'EXTRA_KEY'],
+    // Well-formed, but this backend has no keyboard switch (none given): refused in main.
+    ['setKeyboardLayout', [{ index: 1 }], 'KEYBOARD_LAYOUT_NOT_OFFERED'],
   ];
   for (const [method, args, code] of cases) {
     const result = await settle(page, method, args);

@@ -168,11 +168,20 @@ export interface ScreenOptions {
   powerActions: PowerAction[];
   /**
    * The system's keyboard layouts (`/etc/default/keyboard` XKBLAYOUT/XKBVARIANT), the active
-   * one first; empty when unknown (no indicator). Shown only: the greeter does not switch them.
+   * in file order (the first is the one a session starts with); empty when unknown (no
+   * indicator). `keyboardCurrent` says which is active.
    */
   keyboardLayouts: KeyboardLayout[];
   /** Which assistive tools are installed (the accessibility menu offers those only). */
   assistiveTools: AssistiveTools;
+  /**
+   * Whether the greeter can switch the layout here (`setKeyboardLayout`): X11 with setxkbmap
+   * and two or more layouts (or the demo's stand-in). False under Wayland, where the compositor
+   * owns the keymap: the layout is then an indicator only.
+   */
+  keyboardSwitchable: boolean;
+  /** Index in `keyboardLayouts` of the active layout (0 until a switch succeeds). */
+  keyboardCurrent: number;
 }
 
 /** One XKB layout, e.g. `{ layout: 'fr', variant: 'oss' }` (variant '' for the default). */
@@ -187,6 +196,11 @@ export type AssistiveTool = 'screen-reader' | 'on-screen-keyboard';
 export interface AssistiveTools {
   screenReader: boolean;
   onScreenKeyboard: boolean;
+}
+
+/** Switch to `keyboardLayouts[index]`; main looks the index up in its own parsed list. */
+export interface KeyboardLayoutRequest {
+  index: number;
 }
 
 export interface AssistiveToolRequest {
@@ -223,6 +237,12 @@ export interface BastionApi {
    * of each. Main refuses a tool that is not installed.
    */
   startAssistiveTool(request: AssistiveToolRequest): Promise<void>;
+  /**
+   * Makes a configured layout the active one (`ScreenOptions.keyboardSwitchable`); rejects when
+   * main offers no switch here, the index is not a configured layout, or the switch failed
+   * (the active layout is then unchanged).
+   */
+  setKeyboardLayout(request: KeyboardLayoutRequest): Promise<void>;
   /** Subscribes to snapshots; returns the unsubscribe function. */
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void;
 }
@@ -237,6 +257,7 @@ export const IPC = {
   cancelAuth: 'bastion:cancel-auth',
   powerAction: 'bastion:power-action',
   startAssistiveTool: 'bastion:start-assistive-tool',
+  setKeyboardLayout: 'bastion:set-keyboard-layout',
   authSnapshot: 'bastion:auth-snapshot',
 } as const;
 

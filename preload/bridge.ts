@@ -18,6 +18,7 @@ import type {
   BastionApi,
   GreeterInfo,
   InvokeChannel,
+  KeyboardLayoutRequest,
   PowerActionRequest,
   ScreenOptions,
   StartAuthRequest,
@@ -55,6 +56,8 @@ export function createBastionApi(transport: BastionTransport): BastionApi {
     powerAction: (...args: [PowerActionRequest, ...unknown[]]) => done(call(IPC.powerAction, args)),
     startAssistiveTool: (...args: [AssistiveToolRequest, ...unknown[]]) =>
       done(call(IPC.startAssistiveTool, args)),
+    setKeyboardLayout: (...args: [KeyboardLayoutRequest, ...unknown[]]) =>
+      done(call(IPC.setKeyboardLayout, args)),
     onAuthSnapshot: (listener: (snapshot: AuthSnapshot) => void) => {
       if (typeof listener !== 'function') throw new TypeError('onAuthSnapshot needs a function');
       let subscribed = true;

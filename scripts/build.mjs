@@ -76,6 +76,16 @@ const parts = [
     },
   },
   {
+    // The in-session locker, Chromium fallback (main/lock; the Electron entry: --session-locker).
+    part: 'dev',
+    entry: 'main/lock/main.ts',
+    options: {
+      outfile: join(out, 'dev/session-locker.mjs'),
+      platform: 'node',
+      format: 'esm',
+    },
+  },
+  {
     // CommonJS: the PAM stack starts this once per offline login, and node loads a CJS script
     // 6-10 ms faster than an ES module. CJS has no import.meta: main/offline/hash.ts then finds
     // the Argon2id addon from __filename (main/cli/test/installed-entry.ts builds alike).

@@ -35,6 +35,11 @@ PACKAGES=(
   # main/power: busctl and systemd-inhibit come with systemd above; gdbus watches
   # PrepareForSleep (the logind tests run python3-dbusmock's logind on a private bus)
   libglib2.0-bin
+  # keyboard layout switch under X11 (setxkbmap, main/screens/keyboard-switch.ts) and its tests
+  x11-xkb-utils
+  # main/lock: xwininfo proves the session blanker covers the screen (x11-utils); xwd reads
+  # the screen back and xlogo stands in for a desktop in the lock tests (x11-apps)
+  x11-utils x11-apps
   # misc
   procps psmisc time file
 )

@@ -168,6 +168,10 @@ async function runChromiumFallback() {
       '--disable-sync',
       '--disable-quic',
     ];
+    // HiDPI: Electron takes each display's scale itself; Chromium on X11 ignores GDK_SCALE, so
+    // the fallback passes BASTION_SCALE (or GDK_SCALE) on, when it is a sane factor.
+    const scale = Number(process.env.BASTION_SCALE || process.env.GDK_SCALE || '');
+    if (scale >= 0.5 && scale <= 4) args.push(`--force-device-scale-factor=${scale}`);
     // Chromium refuses its sandbox as root; a root demo session must do without it.
     if (process.getuid?.() === 0) args.push('--no-sandbox');
     console.log('Opening the greeter in Chromium; close its window (or press Ctrl-C) to stop.');

@@ -40,6 +40,9 @@ export class FakeProtocolForTest {
     if (this.handlers.has(scheme)) throw new Error(`scheme ${scheme} already handled`);
     this.handlers.set(scheme, handler);
   }
+  isProtocolHandled(scheme: string): boolean {
+    return this.handlers.has(scheme);
+  }
   /** Sends a request through the scheme's handler, as Chromium would for a load. */
   async fetch(url: string, init?: RequestInit): Promise<Response> {
     const handler = this.handlers.get(new URL(url).protocol.slice(0, -1));
@@ -67,7 +70,7 @@ export class FakeSessionForTest {
 }
 
 export class FakeWebContentsForTest {
-  readonly session = new FakeSessionForTest();
+  session = new FakeSessionForTest();
   readonly listeners = new Map<string, AnyListener[]>();
   readonly sent: { channel: string; args: unknown[] }[] = [];
   windowOpenHandler: AnyListener | null = null;
@@ -95,7 +98,17 @@ export class FakeWebContentsForTest {
 
 export class FakeBrowserWindowForTest {
   static created: FakeBrowserWindowForTest[] = [];
+  /**
+   * Set by a test to model Electron's sessions: windows naming the same `partition` (none:
+   * the default session) share one session, as in Electron. Null (default): a session each.
+   */
+  static sessionsByPartition: Map<string, FakeSessionForTest> | null = null;
   readonly webContents = new FakeWebContentsForTest('about:blank');
+  /** The window's bounds: the constructor's x/y/width/height, then each setBounds. */
+  bounds: ElectronModule.Rectangle | null = null;
+  readonly boundsHistory: ElectronModule.Rectangle[] = [];
+  shownInactive = false;
+  private readonly listeners = new Map<string, AnyListener[]>();
   loadedUrl: string | null = null;
   /** The schemes the window's session handled when loadURL was called. */
   schemesHandledAtLoad: string[] | null = null;
@@ -104,6 +117,35 @@ export class FakeBrowserWindowForTest {
   private readonly onceListeners = new Map<string, AnyListener>();
   constructor(public readonly options: ElectronModule.BrowserWindowConstructorOptions) {
     FakeBrowserWindowForTest.created.push(this);
+    const { x, y, width, height } = options;
+    if (x !== undefined && y !== undefined && width !== undefined && height !== undefined) {
+      this.bounds = { x, y, width, height };
+    }
+    const sessions = FakeBrowserWindowForTest.sessionsByPartition;
+    if (sessions) {
+      const partition = options.webPreferences?.partition ?? '';
+      const shared = sessions.get(partition) ?? this.webContents.session;
+      sessions.set(partition, shared);
+      this.webContents.session = shared;
+    }
+  }
+  setBounds(bounds: ElectronModule.Rectangle): void {
+    if (this.destroyed) throw new Error('Object has been destroyed');
+    this.bounds = { ...bounds };
+    this.boundsHistory.push({ ...bounds });
+  }
+  on(event: string, listener: AnyListener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  /** Like Electron's destroy(): no `close` event, but `closed` fires. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const listener of this.listeners.get('closed') ?? []) listener();
+  }
+  showInactive(): void {
+    this.shownInactive = true;
   }
   // No loadFile: the greeter never loads a file:// URL, and a call would fail the test.
   /** Set by a test to make the next load fail (Electron rejects loadURL on ERR_* errors). */
@@ -148,11 +190,77 @@ export class FakeIpcMainForTest {
   }
 }
 
+/** Electron's `screen`: displays a test sets and changes, with its three change events. */
+export class FakeScreenForTest {
+  displays: ElectronModule.Display[] = [];
+  primaryId = 0;
+  private readonly listeners = new Map<string, AnyListener[]>();
+  getAllDisplays(): ElectronModule.Display[] {
+    return this.displays.map((d) => ({ ...d, bounds: { ...d.bounds } }));
+  }
+  getPrimaryDisplay(): ElectronModule.Display {
+    const primary = this.getAllDisplays().find((d) => d.id === this.primaryId);
+    if (!primary) throw new Error('no primary display');
+    return primary;
+  }
+  on(event: string, listener: AnyListener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  removeListener(event: string, listener: AnyListener): this {
+    this.listeners.set(
+      event,
+      (this.listeners.get(event) ?? []).filter((l) => l !== listener),
+    );
+    return this;
+  }
+  listenerCount(event: string): number {
+    return this.listeners.get(event)?.length ?? 0;
+  }
+  /** Fires `event` as Electron does: (event, display[, changedMetrics]). */
+  emit(event: string, display: ElectronModule.Display, ...rest: unknown[]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener({}, display, ...rest);
+  }
+}
+
+/** A display as Electron describes it; only what app/ reads is meaningful. */
+export function displayForTest(
+  id: number,
+  bounds: ElectronModule.Rectangle,
+  scaleFactor = 1,
+): ElectronModule.Display {
+  return {
+    id,
+    bounds,
+    workArea: bounds,
+    size: { width: bounds.width, height: bounds.height },
+    workAreaSize: { width: bounds.width, height: bounds.height },
+    scaleFactor,
+    rotation: 0,
+    internal: false,
+    touchSupport: 'unknown',
+    monochrome: false,
+    accelerometerSupport: 'unknown',
+    colorDepth: 24,
+    colorSpace: '',
+    depthPerComponent: 8,
+    displayFrequency: 60,
+    label: `display-${id}`,
+    detected: true,
+    maximumCursorSize: { width: 0, height: 0 },
+    nativeOrigin: { x: bounds.x, y: bounds.y },
+  };
+}
+
 /** The `electron` module as app/ sees it, made of the fakes above. */
 export class FakeElectronForTest {
   readonly BrowserWindow = FakeBrowserWindowForTest;
   readonly ipcMain = new FakeIpcMainForTest();
   readonly protocol = new FakeProtocolForTest();
+  readonly screen = new FakeScreenForTest();
+  asDisplaysElectron(): Pick<typeof ElectronModule, 'BrowserWindow' | 'screen'> {
+    return this as unknown as Pick<typeof ElectronModule, 'BrowserWindow' | 'screen'>;
+  }
   asSchemeElectron(): Pick<typeof ElectronModule, 'protocol'> {
     return this as unknown as Pick<typeof ElectronModule, 'protocol'>;
   }

@@ -28,7 +28,7 @@ function setUp() {
   return { electron, window, backend, unregister, trusted };
 }
 
-test('exactly the eight request channels of the contract get a handler', () => {
+test('exactly the nine request channels of the contract get a handler', () => {
   const { electron } = setUp();
   assert.deepEqual(
     [...electron.ipcMain.handlers.keys()].sort(),
@@ -39,6 +39,7 @@ test('exactly the eight request channels of the contract get a handler', () => {
       IPC.getInfo,
       IPC.getScreenOptions,
       IPC.powerAction,
+      IPC.setKeyboardLayout,
       IPC.startAssistiveTool,
       IPC.startAuth,
     ].sort(),

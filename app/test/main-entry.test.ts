@@ -84,6 +84,7 @@ async function runEntry(options: {
           BrowserWindow: electron.BrowserWindow,
           ipcMain: electron.ipcMain,
           protocol: electron.protocol,
+          screen: electron.screen,
         }
       : nodeRequire(name);
   const consoleForTest = { ...console, error: (...args: unknown[]) => errors.push(args.join(' ')) };
@@ -130,7 +131,7 @@ test('the entry opens one hardened window and serves the real backend over IPC',
     },
   });
   await until(
-    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 8,
+    () => FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 9,
   );
   assert.deepEqual(run.app.calls.slice(0, 3), [
     'requestSingleInstanceLock',

@@ -11,6 +11,7 @@ import type { GreeterMode, Locale } from '../../preload/api';
 import { createGreeterBackend } from '../../main/ipc/greeter-backend';
 import type { PowerActions } from '../../main/power';
 import type { AssistivePaths } from '../../main/screens/assistive';
+import type { KeyboardSwitcher } from '../../main/screens/keyboard-switch';
 import type { BastionGreeterBackend } from '../../main/ipc/greeter-backend';
 import { startDevBridge } from '../../dev/bridge-server';
 import type { DevBridge } from '../../dev/bridge-server';
@@ -64,6 +65,8 @@ export interface GreeterHarnessOptions {
    * ever starts the machine's own Orca or onboard.
    */
   assistivePaths?: AssistivePaths;
+  /** What switches the keyboard layout (main/screens/keyboard-switch.ts); unset: none. */
+  keyboard?: KeyboardSwitcher;
 }
 
 export interface GreeterHarness {
@@ -97,6 +100,7 @@ export async function startGreeterHarness(
     stateDir: demo.greeterStateDir,
     screen: demo.screen,
     ...(options.power ? { power: options.power } : {}),
+    ...(options.keyboard ? { keyboard: options.keyboard } : {}),
     assistivePaths: options.assistivePaths ?? {
       'screen-reader': join(dir, 'no-orca'),
       'on-screen-keyboard': join(dir, 'no-onboard'),

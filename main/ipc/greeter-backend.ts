@@ -15,6 +15,7 @@ import type { ThrottlePolicy } from '../auth/machine';
 import type { AuthTransport } from '../auth/transport';
 import type { PowerActions } from '../power';
 import { AssistiveLauncher, type AssistivePaths } from '../screens/assistive';
+import type { KeyboardSwitcher } from '../screens/keyboard-switch';
 import { ScreenService, type ScreenSources } from '../screens/screen-options';
 import type { GreeterBackend } from './backend';
 import { IpcValidationError, validateCall, validateUserName } from './validate';
@@ -94,6 +95,14 @@ export interface GreeterBackendOptions {
    * /usr/bin/orca and /usr/bin/onboard. Offered on both screens when installed.
    */
   assistivePaths?: AssistivePaths;
+  /**
+   * What switches the keyboard layout: setxkbmap on the greeter's X display
+   * (`keyboardSwitcherFromEnvironment`, main/screens/keyboard-switch.ts) in the Electron entry
+   * under X11, the demo's stand-in under `npm start`. Unset or null (Wayland, no display):
+   * the layout is an indicator only. Offered on both screens when two or more layouts are
+   * configured: the person at a locked session may need another layout to type a password.
+   */
+  keyboard?: KeyboardSwitcher | null;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -219,6 +228,14 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     return power.allowed();
   };
 
+  const keyboard = options.keyboard ?? null;
+  /** Index of the active layout in the screen's list; moved only by a switch that succeeded. */
+  let keyboardCurrent = 0;
+  // One setxkbmap at a time, in the order asked: the last request wins on the X server too.
+  let keyboardQueue: Promise<void> = Promise.resolve();
+  const keyboardSwitchable = (): boolean =>
+    keyboard !== null && screens.options().keyboardLayouts.length > 1;
+
   const info = (): GreeterInfo => ({
     mode: options.mode,
     hostname: options.hostname ?? osHostname(),
@@ -242,7 +259,24 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
             ...screenOptions,
             powerActions: await offeredPowerActions(),
             assistiveTools: assistive.available(),
+            keyboardSwitchable: keyboardSwitchable(),
+            keyboardCurrent,
           };
+        }
+        case 'setKeyboardLayout': {
+          const layouts = screens.options().keyboardLayouts;
+          if (keyboard === null || !keyboardSwitchable() || request.index >= layouts.length) {
+            throw new IpcValidationError(
+              'KEYBOARD_LAYOUT_NOT_OFFERED',
+              'not a keyboard layout this screen can switch to',
+            );
+          }
+          const index = request.index;
+          const run = keyboardQueue.then(() => keyboard.switchTo(layouts, index));
+          keyboardQueue = run.catch(() => undefined);
+          await run;
+          keyboardCurrent = index;
+          return undefined;
         }
         case 'powerAction': {
           const offered = await offeredPowerActions();

@@ -7,6 +7,7 @@ import {
   type AssistiveTool,
   type PowerAction,
 } from '../../preload/api';
+import { MAX_LAYOUTS } from '../screens/keyboard';
 import type { BackendCall } from './backend';
 
 export type IpcValidationErrorCode =
@@ -27,7 +28,9 @@ export type IpcValidationErrorCode =
   | 'POWER_ACTION_INVALID' // not one of PowerAction
   | 'POWER_ACTION_NOT_OFFERED' // hidden by policy, not allowed by logind, or unlock screen
   | 'ASSISTIVE_TOOL_INVALID' // not one of AssistiveTool
-  | 'ASSISTIVE_TOOL_NOT_OFFERED'; // not installed here
+  | 'ASSISTIVE_TOOL_NOT_OFFERED' // not installed here
+  | 'KEYBOARD_LAYOUT_INVALID' // not an integer index below MAX_LAYOUTS
+  | 'KEYBOARD_LAYOUT_NOT_OFFERED'; // no switch here (Wayland, one layout) or not configured
 
 export class IpcValidationError extends Error {
   readonly code: IpcValidationErrorCode;
@@ -57,7 +60,8 @@ export type ValidatedCall =
   | { call: 'answer'; text: string }
   | { call: 'cancelAuth' }
   | { call: 'powerAction'; action: PowerAction }
-  | { call: 'startAssistiveTool'; tool: AssistiveTool };
+  | { call: 'startAssistiveTool'; tool: AssistiveTool }
+  | { call: 'setKeyboardLayout'; index: number };
 
 const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'getInfo',
@@ -68,6 +72,7 @@ const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'cancelAuth',
   'powerAction',
   'startAssistiveTool',
+  'setKeyboardLayout',
 ]);
 
 const ASSISTIVE_TOOL_NAMES: ReadonlySet<string> = new Set<AssistiveTool>([
@@ -149,6 +154,34 @@ function stringValue(call: string, key: string, descriptor: PropertyDescriptor):
   return value;
 }
 
+/**
+ * `{ index }` with exactly that key, an integer in [0, MAX_LAYOUTS): the renderer names a
+ * layout by its place in main's own list, never by a string that could reach an argv.
+ */
+function expectLayoutIndex(call: string, payload: unknown): number {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new IpcValidationError('NOT_AN_OBJECT', `${call} takes an object`);
+  }
+  const prototype: unknown = Object.getPrototypeOf(payload);
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new IpcValidationError('NOT_AN_OBJECT', `${call} takes a plain object`);
+  }
+  const extra = Reflect.ownKeys(payload).find((k) => k !== 'index');
+  if (extra !== undefined) {
+    throw new IpcValidationError('EXTRA_KEY', `${call} has an unexpected key ${String(extra)}`);
+  }
+  const descriptor = Object.getOwnPropertyDescriptor(payload, 'index');
+  if (!descriptor) throw new IpcValidationError('MISSING_KEY', `${call} needs index`);
+  if (!('value' in descriptor) || typeof descriptor.value !== 'number') {
+    throw new IpcValidationError('WRONG_TYPE', `${call}.index must be a number`);
+  }
+  const index = descriptor.value;
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_LAYOUTS) {
+    throw new IpcValidationError('KEYBOARD_LAYOUT_INVALID', 'not a keyboard layout index');
+  }
+  return index;
+}
+
 /** A session id's shape; whether main offers it is the backend's check (SESSION_UNKNOWN). */
 export function validateSessionId(session: string): string {
   if (!SESSION_ID_PATTERN.test(session)) {
@@ -222,6 +255,8 @@ export function validateCall(call: string, payload: unknown): ValidatedCall {
       }
       return { call: 'startAssistiveTool', tool: tool as AssistiveTool };
     }
+    case 'setKeyboardLayout':
+      return { call: 'setKeyboardLayout', index: expectLayoutIndex(call, payload) };
     case 'answer':
       return {
         call: 'answer',

@@ -12,8 +12,8 @@
 // PrepareForSleep is watched with `gdbus monitor` (an ordinary match rule; `busctl monitor`
 // needs BecomeMonitor, which the system bus grants to root only).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { LOGIND_DEST, LOGIND_PATH } from './busctl';
+import { LOGIND_DEST, LOGIND_PATH, busctlEnv } from './busctl';
+import { parseMonitorSignal, startGdbusMonitor } from './gdbus-monitor';
 
 export interface SleepInhibitorOptions {
   /** The system bus address (DBUS_SYSTEM_BUS_ADDRESS) of the child; unset: the default. */
@@ -35,10 +35,6 @@ export class SleepInhibitorError extends Error {
     this.name = 'SleepInhibitorError';
     this.code = code;
   }
-}
-
-function envOf(address: string | undefined): Record<string, string> {
-  return address === undefined ? {} : { DBUS_SYSTEM_BUS_ADDRESS: address };
 }
 
 /** One delay inhibitor on sleep, held by a child process. */
@@ -63,7 +59,11 @@ export class SleepInhibitor {
         `--why=${this.options.why ?? 'lock the screen first'}`,
         this.options.catPath ?? '/usr/bin/cat',
       ],
-      { env: envOf(this.options.systemBusAddress), shell: false, stdio: ['pipe', 'pipe', 'pipe'] },
+      {
+        env: busctlEnv({ systemBusAddress: this.options.systemBusAddress }),
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
     );
     this.child = child;
     return new Promise((resolve, reject) => {
@@ -124,11 +124,16 @@ export class SleepInhibitor {
 
 /** Parses one `gdbus monitor` line; true/false for PrepareForSleep, null for anything else. */
 export function parsePrepareForSleep(line: string): boolean | null {
-  const match =
-    /^\/org\/freedesktop\/login1: org\.freedesktop\.login1\.Manager\.PrepareForSleep \((true|false),\)$/.exec(
-      line.trim(),
-    );
-  return match ? match[1] === 'true' : null;
+  const signal = parseMonitorSignal(line);
+  if (
+    !signal ||
+    signal.path !== LOGIND_PATH ||
+    signal.iface !== 'org.freedesktop.login1.Manager' ||
+    signal.member !== 'PrepareForSleep'
+  ) {
+    return null;
+  }
+  return signal.args === 'true,' ? true : signal.args === 'false,' ? false : null;
 }
 
 export interface SleepLockGuardOptions extends SleepInhibitorOptions {
@@ -151,35 +156,34 @@ export interface SleepLockGuard {
 export async function startSleepLockGuard(options: SleepLockGuardOptions): Promise<SleepLockGuard> {
   const log = options.log ?? (() => undefined);
   const inhibitor = new SleepInhibitor(options);
-  const monitor = spawn(
-    options.gdbusPath ?? '/usr/bin/gdbus',
-    ['monitor', '--system', '--dest', LOGIND_DEST, '--object-path', LOGIND_PATH],
-    { env: envOf(options.systemBusAddress), shell: false, stdio: ['ignore', 'pipe', 'ignore'] },
-  );
   let closed = false;
-  const lines = createInterface({ input: monitor.stdout!, crlfDelay: Infinity });
-  lines.on('line', (line) => {
-    if (line.length > 4096) return;
-    const start = parsePrepareForSleep(line);
-    if (start === true) {
-      options.lock().then(
-        () => inhibitor.release(),
-        (error: unknown) => {
-          log(`lock before suspend failed: ${(error as Error).message}`);
-          return inhibitor.release();
-        },
-      );
-    } else if (start === false && !closed) {
-      inhibitor.take().catch((error: unknown) => log(`inhibitor: ${(error as Error).message}`));
-    }
+  const monitor = startGdbusMonitor({
+    systemBusAddress: options.systemBusAddress,
+    gdbusPath: options.gdbusPath,
+    dest: LOGIND_DEST,
+    objectPath: LOGIND_PATH,
+    onExit: (why) => log(why),
+    onLine: (line) => {
+      const start = parsePrepareForSleep(line);
+      if (start === true) {
+        options.lock().then(
+          () => inhibitor.release(),
+          (error: unknown) => {
+            log(`lock before suspend failed: ${(error as Error).message}`);
+            return inhibitor.release();
+          },
+        );
+      } else if (start === false && !closed) {
+        inhibitor.take().catch((error: unknown) => log(`inhibitor: ${(error as Error).message}`));
+      }
+    },
   });
-  monitor.on('error', (error) => log(`gdbus monitor: ${error.message}`));
   await inhibitor.take();
   return {
     inhibitor,
     async close() {
       closed = true;
-      if (monitor.exitCode === null && monitor.signalCode === null) monitor.kill('SIGTERM');
+      monitor.close();
       await inhibitor.release();
     },
   };

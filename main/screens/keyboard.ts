@@ -5,12 +5,13 @@
 // Format: shell-style `KEY="value"` or `KEY=value` lines, `#` comments, blank lines. Only
 // XKBLAYOUT and XKBVARIANT are read: comma-separated lists, one variant per layout (missing
 // variants are empty). Strict: the file is read bounded (16 KiB, no symlink, regular file),
-// every layout and variant must be a plain XKB name ([a-z0-9_-], at most 32 characters) and at
-// most 4 layouts (XKB's group limit) are accepted; anything else gives no layouts at all
-// (the indicator is then hidden) and a log line, never a guess.
+// every layout and variant must be a plain XKB name ([a-z0-9_-], not starting with `-`, at
+// most 32 characters) and at most 4 layouts (XKB's group limit) are accepted; anything else
+// gives no layouts at all (the indicator is then hidden) and a log line, never a guess.
 //
-// The greeter only shows the layouts: the renderer cannot change the OS layout, and switching
-// it (setxkbmap under X11, the compositor's own setting under Wayland) is not done here.
+// Reading only: switching the active layout (setxkbmap under X11; never under Wayland, where
+// the compositor owns the keymap) is ./keyboard-switch.ts, which takes its argv from this
+// parsed list and nothing else.
 import type { KeyboardLayout } from '../../preload/api';
 import { decodeUtf8, DesktopEntryError } from './desktop-entry';
 import { readBoundedFile, ReadRefusedError } from './read-bounded';
@@ -19,7 +20,12 @@ export const DEFAULT_KEYBOARD_PATH = '/etc/default/keyboard';
 export const MAX_KEYBOARD_BYTES = 16 * 1024;
 export const MAX_LAYOUTS = 4;
 
-const NAME = /^[a-z0-9_-]{1,32}$/;
+/**
+ * A plain XKB layout or variant name; what this parser and setxkbmap's argv accept. Never
+ * starting with `-`: no XKB name does, and an argv word must never read as an option.
+ */
+export const XKB_NAME = /^[a-z0-9_][a-z0-9_-]{0,31}$/;
+const NAME = XKB_NAME;
 const ASSIGNMENT = /^([A-Z_][A-Z0-9_]*)=(?:"([^"\\$`]*)"|'([^']*)'|([^\s"'\\$`#;|&<>()]*))$/;
 
 /** Parses the file's text; null when it cannot be accepted (the reason is logged). */

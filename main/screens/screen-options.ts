@@ -51,10 +51,14 @@ interface Loaded {
 }
 
 /**
- * ScreenOptions without the power actions (asked from logind by the backend each time) and
- * the assistive tools (checked by the backend's launcher each time).
+ * ScreenOptions without the power actions (asked from logind by the backend each time), the
+ * assistive tools (checked by the backend's launcher each time) and the keyboard switch
+ * (the backend's switcher and the layout it made active).
  */
-export type ScreenLayout = Omit<ScreenOptions, 'powerActions' | 'assistiveTools'>;
+export type ScreenLayout = Omit<
+  ScreenOptions,
+  'powerActions' | 'assistiveTools' | 'keyboardSwitchable' | 'keyboardCurrent'
+>;
 
 export class ScreenService {
   private loaded: Loaded | null = null;

@@ -19,6 +19,7 @@ test('the API has exactly the BastionApi methods and cannot be modified', () => 
     'getScreenOptions',
     'onAuthSnapshot',
     'powerAction',
+    'setKeyboardLayout',
     'startAssistiveTool',
     'startAuth',
   ]);

@@ -1,16 +1,20 @@
-// The keyboard layout indicator: the system's first configured layout (the one a session
-// starts with), and the whole list when there are several. An indicator only: the renderer
-// cannot change the OS layout, and the layout switch key the system configures (XKBOPTIONS)
-// is not reflected here.
+// The keyboard layout of the top bar. Where main can switch it (X11 with setxkbmap and two or
+// more layouts, `ScreenOptions.keyboardSwitchable`) it is a menu button listing the configured
+// layouts (./KeyboardSwitcher); elsewhere (Wayland, where the compositor owns the keymap, or a
+// single layout) an indicator of the active layout, with the whole list when there are
+// several. The layout switch key the system configures (XKBOPTIONS) is not reflected here.
 import type { KeyboardLayout } from '../../preload/api';
-import { useT } from './context';
-
-const name = (layout: KeyboardLayout): string =>
-  layout.variant === '' ? layout.layout : `${layout.layout} (${layout.variant})`;
+import { selectScreen } from '../store/selectors';
+import { useGreeter, useT } from './context';
+import { KeyboardSwitcher, layoutName } from './KeyboardSwitcher';
 
 export function KeyboardIndicator({ layouts }: { layouts: KeyboardLayout[] }) {
   const t = useT();
-  const [current] = layouts;
+  const screen = useGreeter(selectScreen);
+  const switchable = screen?.keyboardSwitchable === true && layouts.length > 1;
+  const initial = screen?.keyboardCurrent ?? 0;
+  if (switchable) return <KeyboardSwitcher layouts={layouts} initial={initial} />;
+  const current = layouts[initial] ?? layouts[0];
   if (current === undefined) return null;
   return (
     <p className="keyboard" data-testid="keyboard-layout">
@@ -21,7 +25,7 @@ export function KeyboardIndicator({ layouts }: { layouts: KeyboardLayout[] }) {
       {layouts.length > 1 && (
         <span className="keyboard-list" data-testid="keyboard-layouts">
           <span className="visually-hidden">{t.keyboardLayouts}: </span>
-          {layouts.map(name).join(', ')}
+          {layouts.map(layoutName).join(', ')}
         </span>
       )}
     </p>

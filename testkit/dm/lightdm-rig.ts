@@ -21,7 +21,8 @@
 //
 // `greeterCommand` replaces the test greeter with another command line (e2e/dm-lightdm.test.ts
 // runs the project's Chromium-fallback main process); it gets BASTION_RIG_DIR and LightDM's
-// environment.
+// environment. `logindMock` (python3-dbusmock's logind on the rig's system bus), `sessionHook`
+// and `sessionHoldSeconds` serve the lock-safety test (e2e/dm-lock-safety.test.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -93,6 +94,17 @@ export interface LightdmRig {
   setMode(mode: RigMode, on: boolean): void;
   /** org.freedesktop.DisplayManager.Seat.Lock on the private session bus (what dm-tool lock does). */
   lock(): Promise<void>;
+  /**
+   * `busctl --json=short call` on the rig's system bus, as the rig's account (the logind mock
+   * of `logindMock`); returns busctl's JSON output.
+   */
+  systemBusCall(
+    dest: string,
+    path: string,
+    iface: string,
+    method: string,
+    args?: string[],
+  ): Promise<string>;
   /** LightDM's own log, for failure messages. */
   log(): string;
   stop(): Promise<void>;
@@ -109,6 +121,21 @@ export interface LightdmRigOptions {
    * the bundled test greeter; it must be readable and runnable by the rig's LightDM account.
    */
   greeterCommand?: string;
+  /**
+   * Runs python3-dbusmock's logind template on the rig's system bus (as the rig's account):
+   * test-mode LightDM talks to no logind, so the session locker's logind is this mock, whose
+   * sessions the test adds and whose Lock/Unlock signals it emits (`systemBusCall`).
+   */
+  logindMock?: boolean;
+  /**
+   * A command the session script starts in the background with the session's environment
+   * (DISPLAY, XAUTHORITY, XDG_SEAT_PATH, XDG_SESSION_PATH from LightDM) plus the rig's bus
+   * addresses (DBUS_SYSTEM_BUS_ADDRESS, DBUS_SESSION_BUS_ADDRESS, where test-mode LightDM
+   * serves its D-Bus API); it must be runnable by the rig's account.
+   */
+  sessionHook?: string;
+  /** How long a 'hold-session' session stays up, in seconds (default 60). */
+  sessionHoldSeconds?: number;
 }
 
 /** What is missing to run the rig here, or null. */
@@ -322,7 +349,11 @@ exec ${options.greeterCommand ?? `${process.execPath} ${r}/greeter.mjs`} 2>>${r}
     'session.sh',
     `#!/bin/sh
 echo "$(date +%s.%N) USER=$USER" >> ${r}/session-starts
-if [ -e ${r}/mode-hold-session ]; then exec sleep 60; fi
+${
+  options.sessionHook === undefined
+    ? ''
+    : `DBUS_SYSTEM_BUS_ADDRESS=unix:path=${r}/system_bus_socket DBUS_SESSION_BUS_ADDRESS=unix:path=${r}/session_bus_socket ${options.sessionHook} &\n`
+}if [ -e ${r}/mode-hold-session ]; then exec sleep ${options.sessionHoldSeconds ?? 60}; fi
 exec sleep 0.1
 `,
     0o755,
@@ -462,6 +493,15 @@ greeter-hide-users=false
         ],
       ),
     );
+    if (options.logindMock) {
+      startBg(
+        'logind-mock',
+        asDm(
+          [`DBUS_SYSTEM_BUS_ADDRESS=unix:path=${r}/system_bus_socket`],
+          ['/usr/bin/python3', '-m', 'dbusmock', '--system', '-t', 'logind'],
+        ),
+      );
+    }
     lightdm.once('exit', (code, signal) => {
       writeFileSync(join(r, 'log', 'lightdm.exit'), `${code} ${signal}\n`);
     });
@@ -564,6 +604,13 @@ greeter-hide-users=false
         ],
       );
       await run(argv[0]!, argv.slice(1), 5_000);
+    },
+    async systemBusCall(dest, path, iface, method, args = []) {
+      const argv = asDm(
+        [`DBUS_SYSTEM_BUS_ADDRESS=unix:path=${r}/system_bus_socket`],
+        ['busctl', '--system', '--json=short', 'call', dest, path, iface, method, ...args],
+      );
+      return run(argv[0]!, argv.slice(1), 5_000);
     },
     log,
     stop,
