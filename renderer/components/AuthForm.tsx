@@ -6,7 +6,6 @@
 // cannot be wiped; we hold them as briefly as we can and never in state or the DOM.)
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { GreeterMode } from '../../preload/api';
-import { secondsLeft } from '../logic/countdown';
 import {
   selectAttemptActive,
   selectBusy,
@@ -19,7 +18,7 @@ import {
   selectRequestFailed,
   selectThrottledUntil,
 } from '../store/selectors';
-import { useFromNow, useGreeter, useGreeterStore, useT } from './context';
+import { useBefore, useGreeter, useGreeterStore, useT } from './context';
 import { FAILURE_ID, REQUEST_ERROR_ID } from './MessagesArea';
 import { SecretInput } from './SecretInput';
 
@@ -50,7 +49,7 @@ export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
   const failure = useGreeter(selectFailure);
   const requestFailed = useGreeter(selectRequestFailed);
   const throttledUntil = useGreeter(selectThrottledUntil);
-  const throttled = useFromNow((now) => secondsLeft(throttledUntil, now) > 0);
+  const throttled = useBefore(throttledUntil);
 
   // The unlock screen names the locked session's user; should main not say who that is, the
   // person types it rather than facing a form that cannot be submitted.

@@ -1,18 +1,48 @@
-import { useT, useFromNow } from './context';
+import { useEffect, useState } from 'react';
+import { useMinute, useT } from './context';
 import { formatClockDate, formatClockTime } from '../logic/dates';
 
+// Holds the clock's lines at their full height until the first format: the form below must not
+// move when the time appears.
+const BLANK = '\u00a0';
+
+/**
+ * Re-renders once a minute, on the minute (what it shows changes no more often). The first
+ * time is written one frame after the screen's first paint: building the first
+ * Intl.DateTimeFormat loads the locale's data (~20 ms here), which the form should not wait for.
+ */
 export function Clock() {
   const t = useT();
-  const time = useFromNow((now) => formatClockTime(new Date(now), t.intlLocale));
-  const date = useFromNow((now) => formatClockDate(new Date(now), t.intlLocale));
-  // Minute precision (with the UTC marker) so the attribute changes once a minute.
-  const iso = useFromNow((now) => `${new Date(now).toISOString().slice(0, 16)}Z`);
+  const minute = useMinute();
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (shown) return;
+    let frame = 0;
+    let timeout: ReturnType<typeof setTimeout> | null = null;
+    const stop = () => {
+      cancelAnimationFrame(frame);
+      if (timeout !== null) clearTimeout(timeout);
+    };
+    const show = () => {
+      stop();
+      setShown(true);
+    };
+    frame = requestAnimationFrame(() => {
+      if (timeout !== null) clearTimeout(timeout);
+      timeout = setTimeout(show, 0);
+    });
+    // A page that paints no frame (hidden) still gets its clock.
+    timeout = setTimeout(show, 250);
+    return stop;
+  }, [shown]);
+  const date = new Date(minute);
   return (
     <div className="clock" data-testid="clock" aria-label={t.clockLabel} role="group">
-      <time className="clock-time" dateTime={iso}>
-        {time}
+      {/* Minute precision with the UTC marker, as the shown time. */}
+      <time className="clock-time" dateTime={`${date.toISOString().slice(0, 16)}Z`}>
+        {shown ? formatClockTime(date, t.intlLocale) : BLANK}
       </time>
-      <span className="clock-date">{date}</span>
+      <span className="clock-date">{shown ? formatClockDate(date, t.intlLocale) : BLANK}</span>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // Live countdowns derived from main's absolute deadlines. role="timer" keeps screen readers
 // from announcing every second; the failure sentence (role="alert") announces the lock once.
-import { useGreeter, useFromNow, useT } from './context';
-import { formatCountdown, secondsLeft } from '../logic/countdown';
+import { useGreeter, useSecondsLeft, useT } from './context';
+import { formatCountdown } from '../logic/countdown';
 import { formatDateTime } from '../logic/dates';
 import {
   selectLockedUntil,
@@ -17,7 +17,7 @@ export function LockCountdown() {
   const t = useT();
   const lockedUntil = useGreeter(selectLockedUntil);
   const phase = useGreeter(selectPhase);
-  const left = useFromNow((now) => secondsLeft(lockedUntil, now));
+  const left = useSecondsLeft(lockedUntil);
   if (lockedUntil === null) return null;
   if (left === 0) {
     // Only worth saying while the screen still shows the lock as the last outcome.
@@ -37,7 +37,7 @@ export function LockCountdown() {
 export function ThrottleCountdown() {
   const t = useT();
   const throttledUntil = useGreeter(selectThrottledUntil);
-  const left = useFromNow((now) => secondsLeft(throttledUntil, now));
+  const left = useSecondsLeft(throttledUntil);
   if (left === 0) return null;
   return (
     <p className="countdown countdown-soft" role="timer" data-testid="throttle-countdown">

@@ -60,6 +60,10 @@ export const en: Messages = {
   assistiveFailed: 'The tool could not be started. Try again, or ask your administrator.',
   keyboardLayout: 'Keyboard layout',
   keyboardLayouts: 'Configured layouts',
+  keyboardLayoutMenu: 'Choose a keyboard layout',
+  keyboardSwitched: (layout) => `Keyboard layout: ${layout}`,
+  keyboardSwitchFailed: (layout) =>
+    `The keyboard layout could not be changed; it is still ${layout}. Try again, or ask your administrator.`,
   lockedCountdown: (left) => `Locked, ${left} left`,
   lockOver: 'The lock has ended. You can try again now.',
   throttledCountdown: (left) => `You can try again in ${left}.`,

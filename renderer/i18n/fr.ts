@@ -61,6 +61,10 @@ export const fr: Messages = {
   assistiveFailed: 'L’outil n’a pas pu être démarré. Réessayez, ou contactez votre administrateur.',
   keyboardLayout: 'Disposition du clavier',
   keyboardLayouts: 'Dispositions configurées',
+  keyboardLayoutMenu: 'Choisir une disposition du clavier',
+  keyboardSwitched: (layout) => `Disposition du clavier : ${layout}`,
+  keyboardSwitchFailed: (layout) =>
+    `La disposition du clavier n’a pas pu être changée ; elle reste ${layout}. Réessayez ou contactez votre administrateur.`,
   lockedCountdown: (left) => `Verrouillé, encore ${left}`,
   lockOver: 'Le verrouillage est terminé. Vous pouvez réessayer.',
   throttledCountdown: (left) => `Vous pourrez réessayer dans ${left}.`,

@@ -74,6 +74,12 @@ export interface Messages {
   keyboardLayout: string;
   /** The label before the list of configured layouts (when there are several). */
   keyboardLayouts: string;
+  /** The switcher's menu label (X11 with several layouts). */
+  keyboardLayoutMenu: string;
+  /** Announced once main switched the layout: "Keyboard layout: FR". */
+  keyboardSwitched: (layout: string) => string;
+  /** main could not switch: the active layout is still `layout`. */
+  keyboardSwitchFailed: (layout: string) => string;
   offlineError: Record<OfflineErrorName, string>;
   failure: Record<AuthFailureReason, string>;
 }

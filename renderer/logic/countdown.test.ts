@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatCountdown, secondsLeft } from './countdown';
+import { formatCountdown, nextSecondsLeftChange, secondsLeft } from './countdown';
 
 test('formatCountdown renders m:ss', () => {
   assert.equal(formatCountdown(240), '4:00');
@@ -46,4 +46,18 @@ test('the English lock line matches what the e2e suite looks for', async () => {
   const line = en.lockedCountdown(formatCountdown(secondsLeft(now + 240_000, now)));
   assert.equal(line, 'Locked, 4:00 left');
   assert.match(line, /locked, \d+:\d\d left/i);
+});
+
+test('nextSecondsLeftChange names the moment the shown seconds change, and null once at 0', () => {
+  const now = 1_700_000_000_000;
+  const until = now + 2_500; // shows 3 now
+  const first = nextSecondsLeftChange(until, now)!;
+  assert.equal(first, now + 500);
+  assert.equal(secondsLeft(until, first - 1), 3);
+  assert.equal(secondsLeft(until, first), 2);
+  assert.equal(nextSecondsLeftChange(until, first), now + 1_500);
+  assert.equal(nextSecondsLeftChange(until, now + 1_500), until);
+  assert.equal(secondsLeft(until, until), 0);
+  assert.equal(nextSecondsLeftChange(until, until), null);
+  assert.equal(nextSecondsLeftChange(null, now), null);
 });

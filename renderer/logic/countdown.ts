@@ -15,3 +15,12 @@ export function formatCountdown(totalSeconds: number): string {
   const seconds = safe % 60;
   return `${minutes}:${seconds.toString().padStart(2, '0')}`;
 }
+
+/**
+ * When `secondsLeft(untilMs, now)` next changes (epoch ms), or null once it is 0 for good: a
+ * countdown needs to be looked at again then, and not before.
+ */
+export function nextSecondsLeftChange(untilMs: number | null, nowMs: number): number | null {
+  const left = secondsLeft(untilMs, nowMs);
+  return left === 0 || untilMs === null ? null : untilMs - (left - 1) * 1000;
+}

@@ -41,6 +41,8 @@ class RecordingBastionApiForTest implements BastionApi {
     powerActions: [],
     keyboardLayouts: [],
     assistiveTools: { screenReader: false, onScreenKeyboard: false },
+    keyboardSwitchable: false,
+    keyboardCurrent: 0,
   };
   getScreenOptions(): Promise<ScreenOptions> {
     return Promise.resolve(structuredClone(this.screen));
@@ -67,6 +69,9 @@ class RecordingBastionApiForTest implements BastionApi {
   }
   startAssistiveTool(request: { tool: AssistiveTool }) {
     return this.record('startAssistiveTool', request);
+  }
+  setKeyboardLayout(request: { index: number }) {
+    return this.record('setKeyboardLayout', request);
   }
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void) {
     this.listeners.add(listener);

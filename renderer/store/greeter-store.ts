@@ -36,6 +36,8 @@ export interface GreeterActions {
   powerAction(action: PowerAction): Promise<boolean>;
   /** Asks main to start an installed assistive tool; false when refused or it failed. */
   startAssistiveTool(tool: AssistiveTool): Promise<boolean>;
+  /** Asks main to make `keyboardLayouts[index]` active; false when refused or it failed. */
+  setKeyboardLayout(index: number): Promise<boolean>;
 }
 
 export type GreeterStore = StoreApi<GreeterState & GreeterActions>;
@@ -108,6 +110,11 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
         ),
       startAssistiveTool: (tool) =>
         api.startAssistiveTool({ tool }).then(
+          () => true,
+          () => false,
+        ),
+      setKeyboardLayout: (index) =>
+        api.setKeyboardLayout({ index }).then(
           () => true,
           () => false,
         ),

@@ -28,7 +28,13 @@ export interface PreviewConfig {
 }
 
 export interface PreviewCall {
-  call: 'startAuth' | 'answer' | 'cancelAuth' | 'powerAction' | 'startAssistiveTool';
+  call:
+    | 'startAuth'
+    | 'answer'
+    | 'cancelAuth'
+    | 'powerAction'
+    | 'startAssistiveTool'
+    | 'setKeyboardLayout';
   payload: unknown;
 }
 
@@ -95,6 +101,8 @@ class FakeBastionApiForPreview implements BastionApi {
         powerActions: [],
         keyboardLayouts: [],
         assistiveTools: { screenReader: false, onScreenKeyboard: false },
+        keyboardSwitchable: false,
+        keyboardCurrent: 0,
       },
     );
   }
@@ -152,6 +160,11 @@ class FakeBastionApiForPreview implements BastionApi {
   /** Records the request only: a preview starts no program. */
   async startAssistiveTool(request: { tool: string }): Promise<void> {
     window.__bastionPreviewCalls.push({ call: 'startAssistiveTool', payload: request });
+  }
+
+  /** Records the request only: a preview changes no keyboard layout. */
+  async setKeyboardLayout(request: { index: number }): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'setKeyboardLayout', payload: request });
   }
 
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void {
