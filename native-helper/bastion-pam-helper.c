@@ -46,6 +46,7 @@
  *    own lock file, waited for at most RL_LOCK_WAIT_MS. Unreadable state fails closed.
  *  - Idle: from START to the first answer at most IDLE_MS (a prompt left open holds a root
  *    process and a slot); the whole transaction at most DEADLINE_MS.
+ *  - The key service (KEY_SERVICE) is charged in a bucket of its own per (caller, account).
  *  - bastion-status never prompts and so is never charged: its frames are kept per (caller,
  *    account) for STATUS_TTL seconds and replayed without running PAM (a root Node process).
 
@@ -104,7 +105,9 @@
 #define STATUS_TTL 30L          /* bastion-status answers replayed for this long */
 #define STATUS_MAX 16384        /* bytes of frames kept for a replay */
 
-static const char *const allowed_services[] = {"bastion-greeter", "bastion-status"};
+/* KEY_SERVICE: pam_u2f, run beside the password service (PROTOCOL.md "The key service"). */
+#define KEY_SERVICE "bastion-greeter-u2f"
+static const char *const allowed_services[] = {"bastion-greeter", "bastion-status", KEY_SERVICE};
 
 enum refusal {
   R_NONE, R_PROTOCOL, R_SERVICE, R_CALLER, R_THROTTLED, R_BUSY, R_USER_CHANGED, R_CANCELLED,
@@ -883,6 +886,11 @@ static void name_records(void) {
     snprintf(rl_name + n, sizeof rl_name - (size_t)n, "u%02lx", h % 64);
     known_account = 0;
   }
+  /* The key service's answers are PINs of a key that counts its own retries: they get a bucket
+   * of their own ("-k": no hex name or "u" bucket ends so), so wrong PINs never lock the
+   * person out of typing the password, nor the password's failures out of the key. */
+  size_t end = strlen(rl_name);
+  if (strcmp(service, KEY_SERVICE) == 0) snprintf(rl_name + end, sizeof rl_name - end, "-k");
   snprintf(rl_tmp, sizeof rl_tmp, "%s.tmp", rl_name);
   snprintf(rl_lock, sizeof rl_lock, "%s.lock", rl_name);
   snprintf(status_name, sizeof status_name, "%s.status", rl_name);

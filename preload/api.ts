@@ -284,3 +284,40 @@ declare global {
     bastion: BastionApi;
   }
 }
+
+/**
+ * The security key's side of an attempt (issue #9 item 4): a pam_u2f transaction of its own
+ * runs beside the password one; this is what the screen shows about it. `off`: no key
+ * transaction (keys disabled, none plugged in, or a display manager that runs one
+ * conversation at a time).
+ */
+export type SecurityKeyPhase =
+  | 'off'
+  | 'waiting' // plugged in, pam_u2f is looking at it
+  | 'touch' // pam_u2f's cue arrived: touch the key now
+  | 'pin' // pam_u2f asks for the key's PIN (answered only from the PIN field)
+  | 'checking' // the PIN was sent, the key decides
+  | 'refused' // the key did not unlock (see `problem`); the password still works
+  | 'success';
+
+export type SecurityKeyProblem =
+  | 'pin-wrong' // a PIN was sent and the key said no (`pinRetries` left, when known)
+  | 'pin-blocked' // the key's PIN is blocked: no PIN is sent to it any more
+  | 'refused' // pam_u2f said no: not this key's credential, timeout, or not enrolled
+  | 'unavailable'; // the key transaction could not run (helper refused or broke)
+
+export interface SecurityKeySnapshot {
+  phase: SecurityKeyPhase;
+  /** pam_u2f's PIN prompt text, while `phase` is `pin`. */
+  pinPrompt: string | null;
+  /** The key's PIN retries left, when read from the key (touch-free clientPIN getRetries). */
+  pinRetries: number | null;
+  problem: SecurityKeyProblem | null;
+}
+
+export const SECURITY_KEY_OFF: SecurityKeySnapshot = Object.freeze({
+  phase: 'off',
+  pinPrompt: null,
+  pinRetries: null,
+  problem: null,
+});

@@ -5,7 +5,8 @@
 // Main mirrors the PAM side's lockouts (for the countdown, and persisted so a restarted
 // greeter still shows it) and throttles its own retries. Neither can open a session: only
 // the carrier's explicit success outcome leads to `success`.
-import type { AuthMessage, AuthPrompt, AuthSnapshot } from '../../preload/api';
+import type { AuthMessage, AuthPrompt, AuthSnapshot, SecurityKeySnapshot } from '../../preload/api';
+import { SECURITY_KEY_OFF } from '../../preload/api';
 import { helperTransport } from './helper-transport';
 import type { AuthConversation, AuthTransport, ConversationOutcome } from './transport';
 import { parsePamText, describeOfflineError } from './conversation';
@@ -68,6 +69,23 @@ export interface AuthControllerOptions {
   /** Whether the portal is believed unreachable at start (`AuthSnapshot.offline`). */
   offline?: boolean;
   throttle?: ThrottlePolicy;
+  /**
+   * The security key's carrier: the helper with the key service (`bastion-greeter-u2f`), run
+   * beside the password conversation, first explicit success wins. Only with the helper as
+   * `transport` (LightDM and greetd run one conversation at a time). Null or unset: no key.
+   */
+  keyTransport?: AuthTransport | null;
+  /**
+   * Whether to start the key transaction for this attempt: the site enables keys and a FIDO
+   * key is plugged in (listed, never touched). Unset: always, when `keyTransport` is set.
+   */
+  keyReady?: () => Promise<boolean>;
+  /**
+   * The plugged key's PIN retries, read without a touch and without a PIN (clientPIN
+   * getRetries), or null when unknown (several keys, no access). Asked only while pam_u2f
+   * waits for the PIN or after it refused one, never while it talks to the key.
+   */
+  keyPinRetries?: () => Promise<number | null>;
   /** Cue texts meaning "touch your key" (pam_u2f `cue_prompt=`). */
   touchCues?: readonly string[];
   /** Whose lockout to show at start (the unlock screen's user); null shows the latest one. */
@@ -94,6 +112,22 @@ export class AuthController {
   private closed = false;
   private readonly pendingEvents: AuthEvent[] = [];
   private dispatching = false;
+  // The key side: its own conversation, never the password's (answers are routed by which
+  // conversation asked, not by prompt text).
+  private keyState: SecurityKeySnapshot = SECURITY_KEY_OFF;
+  private readonly keyListeners = new Set<(snapshot: SecurityKeySnapshot) => void>();
+  private keyConversation: AuthConversation | null = null;
+  private keyUser: string | null = null;
+  private keyRunning: Promise<void> | null = null;
+  /** Bumped by every key start or cancel: a late `keyReady` answer for an old one is dropped. */
+  private keyGeneration = 0;
+  /** The key transactions we ended ourselves (password won, "use password", close). */
+  private readonly keyCancelledByUs = new WeakSet<AuthConversation>();
+  private keyPinSent = false;
+  /** "Use password instead" was chosen for this user: no new key transaction for them. */
+  private keyDeclinedFor: string | null = null;
+  /** The attempt was won by the key: the password side's end is not a failure. */
+  private wonByKey = false;
 
   constructor(private readonly options: AuthControllerOptions) {
     this.transport =
@@ -168,6 +202,7 @@ export class AuthController {
       return;
     }
     this.dispatch({ type: 'started', user });
+    this.wonByKey = false;
     this.openPrompts = [];
     const transaction = this.transport.begin(user);
     this.transaction = transaction;
@@ -187,6 +222,55 @@ export class AuthController {
         this.running = null;
         this.openPrompts = [];
       });
+    void this.startKey(user);
+  }
+
+  /** The key side's state, for the screen. */
+  keySnapshot(): SecurityKeySnapshot {
+    return this.keyState;
+  }
+
+  subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void {
+    this.keyListeners.add(listener);
+    return () => this.keyListeners.delete(listener);
+  }
+
+  /**
+   * Answers the key conversation's PIN prompt with what the person typed into the key's own
+   * PIN field. The only way anything reaches the key conversation: `answer()` (the password
+   * field) never does.
+   */
+  answerKeyPin(pin: string): void {
+    const conversation = this.keyConversation;
+    if (!conversation || this.keyState.phase !== 'pin') {
+      throw new AuthControllerError('NOT_PROMPTING', 'the security key is not asking for a PIN');
+    }
+    try {
+      conversation.answer(pin);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string') {
+        throw new AuthControllerError('ANSWER_REJECTED', `PIN refused (${code})`);
+      }
+      throw error;
+    }
+    this.keyPinSent = true;
+    this.setKey({ ...this.keyState, phase: 'checking', pinPrompt: null, problem: null });
+  }
+
+  /**
+   * "Use password instead": ends the key transaction (if any) and starts none for this user
+   * until another user is chosen. The password conversation is not touched.
+   */
+  async cancelKey(): Promise<void> {
+    this.keyDeclinedFor = this.keyUser ?? this.state.user;
+    await this.stopKey();
+    this.setKey(SECURITY_KEY_OFF);
+  }
+
+  /** Settles when the key transaction (if any) has ended. */
+  async keyIdle(): Promise<void> {
+    await this.keyRunning;
   }
 
   /** Answers the open prompt. Throws AuthControllerError without sending on misuse. */
@@ -214,7 +298,7 @@ export class AuthController {
   async cancel(): Promise<void> {
     const running = this.running;
     this.transaction?.cancel();
-    await running;
+    await Promise.all([running, this.stopKey()]);
   }
 
   /**
@@ -239,6 +323,174 @@ export class AuthController {
   /** Settles when the running attempt (if any) has ended. */
   async idle(): Promise<void> {
     await this.running;
+  }
+
+  private setKey(next: SecurityKeySnapshot): void {
+    if (this.closed && next.phase !== 'off') return;
+    this.keyState = next;
+    for (const listener of this.keyListeners) {
+      try {
+        listener(next);
+      } catch (error) {
+        this.log(`key snapshot listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Ends the running key transaction as ours (not a refusal) and waits for it. */
+  private async stopKey(): Promise<void> {
+    this.keyGeneration += 1;
+    const conversation = this.keyConversation;
+    if (conversation) {
+      this.keyCancelledByUs.add(conversation);
+      conversation.cancel();
+    }
+    await this.keyRunning;
+  }
+
+  private async readPinRetries(): Promise<number | null> {
+    if (!this.options.keyPinRetries) return null;
+    try {
+      return await this.options.keyPinRetries();
+    } catch (error) {
+      this.log(`key PIN retries not read: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  /**
+   * Starts the key transaction beside the password one when the site and the hardware allow.
+   * One runs at a time: a retry of the password for the same user keeps the running one.
+   */
+  private async startKey(user: string): Promise<void> {
+    const keyTransport = this.options.keyTransport;
+    if (!keyTransport || this.transport.kind !== 'helper' || this.closed) return;
+    if (this.keyConversation && this.keyUser === user) return;
+    if (this.keyDeclinedFor !== null && this.keyDeclinedFor !== user) this.keyDeclinedFor = null;
+    if (this.keyDeclinedFor === user) return;
+    await this.stopKey(); // another user's
+    const generation = ++this.keyGeneration;
+    let ready = true;
+    try {
+      ready = this.options.keyReady ? await this.options.keyReady() : true;
+    } catch (error) {
+      this.log(`security key readiness unknown: ${(error as Error).message}`);
+      ready = false;
+    }
+    if (!ready || generation !== this.keyGeneration || this.closed) {
+      if (generation === this.keyGeneration) this.setKey(SECURITY_KEY_OFF);
+      return;
+    }
+    // The password may have won meanwhile.
+    if (this.state.phase === 'success' || this.state.user !== user) return;
+    const conversation = keyTransport.begin(user);
+    this.keyConversation = conversation;
+    this.keyUser = user;
+    this.keyPinSent = false;
+    this.setKey({ ...SECURITY_KEY_OFF, phase: 'waiting' });
+    this.keyRunning = this.followKey(user, conversation)
+      .catch((error: unknown) => {
+        conversation.cancel();
+        this.log(`key attempt for ${user}: internal error (${(error as Error).name})`);
+        this.setKey({ ...SECURITY_KEY_OFF, phase: 'refused', problem: 'unavailable' });
+      })
+      .finally(() => {
+        if (this.keyConversation === conversation) {
+          this.keyConversation = null;
+          this.keyUser = null;
+          this.keyRunning = null;
+        }
+      });
+  }
+
+  private async followKey(user: string, conversation: AuthConversation): Promise<void> {
+    let outcome: ConversationOutcome | null = null;
+    let blocked = false;
+    for await (const event of conversation.events()) {
+      switch (event.type) {
+        case 'prompt': {
+          if (!event.secret) {
+            // pam_u2f's `interactive` / `manual` modes ask for visible input: not a thing a
+            // login screen can answer safely. Ended, the password stays.
+            this.log('key conversation: a visible prompt (pam_u2f interactive/manual?), ended');
+            this.keyCancelledByUs.add(conversation);
+            conversation.cancel();
+            break;
+          }
+          // pam_u2f waits for the PIN and does not talk to the key now: its retries can be read.
+          const retries = await this.readPinRetries();
+          if (retries === 0) {
+            // A blocked PIN: sending one could only fail; the person is told, no PIN is sent.
+            blocked = true;
+            conversation.cancel();
+            break;
+          }
+          this.setKey({
+            phase: 'pin',
+            pinPrompt: event.text,
+            pinRetries: retries,
+            problem: this.keyPinSent ? 'pin-wrong' : null,
+          });
+          break;
+        }
+        case 'info':
+        case 'error': {
+          const message = parsePamText(event.type, event.text, {
+            ...(this.options.touchCues ? { touchCues: this.options.touchCues } : {}),
+          });
+          if (message.kind === 'touch') this.setKey({ ...this.keyState, phase: 'touch' });
+          break;
+        }
+        case 'result':
+          outcome = event.outcome;
+          break;
+      }
+    }
+    if (!outcome) return;
+    if (outcome.ok) {
+      await this.keyWon(user, conversation.transport);
+      return;
+    }
+    if (this.keyCancelledByUs.has(conversation)) {
+      this.setKey(SECURITY_KEY_OFF);
+      return;
+    }
+    let problem: SecurityKeySnapshot['problem'] = 'refused';
+    let pinRetries: number | null = null;
+    if (blocked) problem = 'pin-blocked';
+    else if (outcome.kind === 'client-error' || outcome.result.stage === 'helper') {
+      problem = 'unavailable';
+    } else if (this.keyPinSent) {
+      pinRetries = await this.readPinRetries();
+      problem = pinRetries === 0 ? 'pin-blocked' : 'pin-wrong';
+    }
+    this.log(
+      `key attempt for ${user} via ${conversation.transport ?? 'no helper'}: ${problem}` +
+        (outcome.kind === 'client-error'
+          ? ` (${outcome.error.code})`
+          : ` (${outcome.result.name})`),
+    );
+    this.setKey({ phase: 'refused', pinPrompt: null, pinRetries, problem });
+  }
+
+  /** The key's explicit success: the password transaction is cancelled, the attempt succeeds. */
+  private async keyWon(user: string, transport: string | null): Promise<void> {
+    // Both said yes at once and the password's success is already shown.
+    if (this.state.phase === 'success' && this.state.user === user) {
+      this.setKey({ ...SECURITY_KEY_OFF, phase: 'success' });
+      return;
+    }
+    this.wonByKey = true;
+    this.transaction?.cancel();
+    this.setKey({ ...SECURITY_KEY_OFF, phase: 'success' });
+    // The password attempt may have ended (a wrong password, then the touch): a new one.
+    if (!isRunning(this.state) || this.state.user !== user) {
+      this.dispatch({ type: 'started', user });
+    }
+    this.consecutiveFailures = 0;
+    this.dispatch({ type: 'succeeded', offlineValidUntil: null });
+    this.dispatch({ type: 'throttle', throttledUntil: null });
+    this.log(`attempt for ${user} via ${transport} (security key): success`);
   }
 
   private async follow(user: string, transaction: AuthConversation): Promise<void> {
@@ -279,6 +531,8 @@ export class AuthController {
       }
     }
     if (!outcome) return; // unreachable: events() always ends with a result
+    // The key won and cancelled us: that cancel is not a failure of the attempt.
+    if (this.wonByKey) return;
     await this.conclude(user, transaction.transport, outcome, messages);
   }
 
@@ -290,6 +544,10 @@ export class AuthController {
   ): Promise<void> {
     const now = this.clock.now();
     if (outcome.ok) {
+      // The password won: the key transaction is cancelled (its end is not a refusal).
+      await this.stopKey();
+      if (this.wonByKey) return;
+      this.setKey(SECURITY_KEY_OFF);
       this.consecutiveFailures = 0;
       const offlineOk = messages.filter((m) => m.kind === 'offline-ok').at(-1);
       this.dispatch({

@@ -131,6 +131,9 @@ function expectRun(run: HelperRun, result: string | null, status: number | null)
 const answer = (text: string | Buffer) => (): PromptAction => ({ answer: text });
 const prompts = (run: HelperRun) => run.frames.filter((f) => f.type === FrameType.PROMPT_ECHO_OFF || f.type === FrameType.PROMPT_ECHO_ON).length;
 const matrix = matrixService();
+/** For the key service in these tests: pam_matrix checks the password, but its account check
+ *  only knows each user's first line (the bastion-greeter one), so pam_permit there. */
+const keyMatrix = `auth required ${PAM_MATRIX} passdb={passdb}\naccount required pam_permit.so\n`;
 
 /** A python3 process holding something (a flock) until killed; `ready` once it says so. */
 function spawnHolder(code: string, ...args: string[]): { child: ChildProcess; ready: Promise<void> } {
@@ -212,6 +215,20 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       const run = await f.run({ service, onPrompt: answer(PASSWORD) });
       expectRun(run, R.service, 2);
       assert.equal(run.frames.length, 1, `${service}: only RESULT`);
+    }
+  });
+
+  it('the key service bastion-greeter-u2f is accepted; names close to it are still refused', async (t) => {
+    if (!ready(t)) return;
+    const permit = 'auth required pam_permit.so\naccount required pam_permit.so';
+    const near = ['bastion-greeter-u2', 'bastion-greeter-u2fx', 'bastion-greeter-U2F', 'bastion-u2f', 'pam_u2f'];
+    const f = fixture(t, { 'bastion-greeter-u2f': keyMatrix, ...Object.fromEntries(near.map((n) => [n, permit])) });
+    const run = await f.run({ service: 'bastion-greeter-u2f', onPrompt: answer(PASSWORD) });
+    expectRun(run, SUCCESS_RESULT, 0);
+    for (const service of near) {
+      const refused = await f.run({ service, onPrompt: answer(PASSWORD) });
+      expectRun(refused, R.service, 2);
+      assert.equal(refused.frames.length, 1, `${service}: only RESULT`);
     }
   });
 
@@ -538,6 +555,41 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       assert.deepEqual(records(f.stateDir), []);
       for (let i = 0; i < 4; i++) expectRun(await f.run({ onPrompt: wrong }), R.authErr, 1);
       expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
+    });
+
+    it('the key service has a bucket of its own: wrong PINs never lock the password out, nor the reverse', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix, 'bastion-greeter-u2f': keyMatrix });
+      const key = 'bastion-greeter-u2f';
+      for (let i = 0; i < 5; i++) expectRun(await f.run({ service: key, onPrompt: wrong }), R.authErr, 1);
+      expectRun(await f.run({ service: key, onPrompt: right }), R.throttled, 2);
+      // The password still works, and its success does not clear the key's lock.
+      expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
+      expectRun(await f.run({ service: key, onPrompt: right }), R.throttled, 2);
+      assert.deepEqual(readdirSync(f.stateDir).filter((n) => /^\d+-u[0-9a-f]{2}-k$/.test(n)), [`${bucket(0, 'alice')}-k`]);
+      // The reverse, for bob: a locked password leaves his key service usable.
+      for (let i = 0; i < 5; i++) expectRun(await f.run({ user: 'bob', onPrompt: wrong }), R.authErr, 1);
+      expectRun(await f.run({ user: 'bob', onPrompt: answer('bobpass') }), R.throttled, 2);
+      expectRun(await f.run({ user: 'bob', service: key, onPrompt: answer('bobpass') }), SUCCESS_RESULT, 0);
+    });
+
+    it('a password and a key transaction of the same caller run side by side (2 of the 4 slots)', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix, 'bastion-greeter-u2f': keyMatrix });
+      const children: ChildProcess[] = [];
+      let prompted = 0;
+      const both = ['bastion-greeter', 'bastion-greeter-u2f'].map((service) =>
+        f.run({
+          service,
+          onSpawn: (child) => children.push(child),
+          // Both wait at their prompt until both are there: they truly overlap.
+          onPrompt: () => {
+            if (++prompted === 2) for (const c of children) c.stdin!.write(encodeFrame(FrameType.ANSWER, PASSWORD));
+            return { wait: true };
+          },
+        }),
+      );
+      for (const run of await Promise.all(both)) expectRun(run, SUCCESS_RESULT, 0);
     });
 
     it('transactions that never answer cost nothing', async (t) => {

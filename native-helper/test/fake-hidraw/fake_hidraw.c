@@ -56,9 +56,20 @@ static _Atomic int fd_device[MAX_FDS];
     if (!real_##name) real_##name = (ret(*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name); \
   }
 
+/* Copied when the shim is loaded: bastion-pam-helper clears its environment before PAM runs
+ * (only pam_wrapper's variables survive, in its test build), and pam_u2f opens the devices
+ * after that. The variable still wins when set. */
+static char loaded_dir[256]; /* rig dirs are short temp dirs */
+
+__attribute__((constructor)) static void remember_dir(void) {
+  const char *dir = getenv("BASTION_FAKE_HIDRAW_DIR");
+  if (dir && dir[0] == '/' && strlen(dir) < sizeof loaded_dir) strcpy(loaded_dir, dir);
+}
+
 static const char *fake_dir(void) {
   const char *dir = getenv("BASTION_FAKE_HIDRAW_DIR");
-  return (dir && dir[0] == '/') ? dir : NULL;
+  if (dir && dir[0] == '/') return dir;
+  return loaded_dir[0] == '/' ? loaded_dir : NULL;
 }
 
 static int device_exists(int index) {
