@@ -12,7 +12,7 @@ import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch
 import { readGreeterConfig } from './config';
 import { registerGreeterIpc } from './ipc';
 import { registerAppSchemeAsPrivileged } from './scheme';
-import { runSessionBlanker, runSessionLocker } from './session-blanker';
+import { runSessionLocker } from './session-locker';
 import { openGreeterWindows } from './displays';
 
 const { app } = electron;
@@ -97,15 +97,10 @@ async function start(): Promise<void> {
   });
 }
 
-// `--session-locker` / `--session-blanker`: the in-session parts of the light-locker model
-// (./session-blanker, main/lock), run in the person's session, never as the greeter.
-// The app's own command line (the executable, and the app path when Electron runs unpackaged).
-const appArgs = process.argv.slice(0, process.defaultApp ? 2 : 1);
-const entry = process.argv.includes('--session-blanker')
-  ? () => runSessionBlanker(electron, process.argv)
-  : process.argv.includes('--session-locker')
-    ? () => runSessionLocker(electron, appArgs)
-    : start;
+// `--session-locker`: the in-session locker of the light-locker model (./session-locker,
+// main/lock), run in the person's session, never as the greeter. Its blanker is
+// native-helper/bastion-session-blanker, not this executable.
+const entry = process.argv.includes('--session-locker') ? () => runSessionLocker(electron) : start;
 entry().catch((error: unknown) => {
   console.error(`bastion-greeter: ${error instanceof Error ? error.message : String(error)}`);
   app.exit(1);

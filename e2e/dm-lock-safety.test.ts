@@ -2,7 +2,9 @@
 // Xvfb, testkit/dm/lightdm-rig.ts), the project's real greeter (build/dev/server.mjs, driven in
 // Playwright's Chromium, as e2e/dm-lightdm.test.ts does) and the real session locker
 // (build/dev/session-locker.mjs, main/lock) started by the session script in the person's
-// session, with the real Chromium blanker on the session's X display.
+// session, with the real blanker (native-helper/out/bastion-session-blanker) on the session's X
+// display: proved black (xwd), covering (xwininfo) and holding the keyboard and pointer grabs
+// (native-helper/test/x11-probe.c gets AlreadyGrabbed there).
 //
 // Stand-ins, because test-mode LightDM runs as a non-root account and talks to no logind:
 // * logind is python3-dbusmock's template on the rig's system bus; the test adds the session
@@ -18,11 +20,14 @@
 // falls back to the session when the greeter's X server dies. What is proved is the session
 // display's own content (xwd of its root window): black for as long as the seat is locked,
 // through the greeter's renderer crash and its main process's death and LightDM's restart.
-// That an X server exiting hands the VT back to the session, and keyboard focus after a VT
-// switch, are not shown here (main/lock/README.md).
+// That an X server exiting hands the VT back to the session is not shown here
+// (main/lock/README.md); that keys typed at the session's display reach no window while the
+// blanker holds its grabs is shown by native-helper/test/session-blanker.test.ts.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -35,6 +40,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { brightPixels, grabRoot, toPng, type ScreenImage } from '../main/lock/test/xwd';
+import { covers, parseXwininfo, rootGeometry } from '../main/lock/x11';
+import { SESSION_BLANKER, X11_PROBE } from '../testkit/paths';
 import {
   LOGIN_PASS,
   LOGIN_USER,
@@ -52,6 +59,8 @@ function whatIsMissing(): string | null {
   const missing = [lightdmRigMissing()];
   for (const p of e2ePrerequisites()) if (!p.available) missing.push(p.what);
   for (const tool of [
+    SESSION_BLANKER,
+    X11_PROBE,
     '/usr/bin/xwd',
     '/usr/bin/xwininfo',
     '/usr/bin/xlogo',
@@ -59,7 +68,9 @@ function whatIsMissing(): string | null {
     '/usr/bin/gdbus',
   ]) {
     if (!findExecutable(tool))
-      missing.push(`${tool} (x11-apps, x11-utils, systemd, libglib2.0-bin)`);
+      missing.push(
+        `${tool} (node scripts/build.mjs native, x11-apps, x11-utils, systemd, libglib2.0-bin)`,
+      );
   }
   if (process.getuid?.() !== 0) missing.push('root (the rig must run LightDM as a second account)');
   return missing.filter((m): m is string => m !== null).join(', ') || null;
@@ -114,6 +125,9 @@ describe(
       out = mkdtempSync(join(tmpdir(), 'bastion-lock-safety-'));
       chmodSync(out, 0o777);
       const hook = join(greeterDir, 'session-hook.sh');
+      // Where the rig's account can run it (as a package's /usr/libexec copy would be).
+      copyFileSync(SESSION_BLANKER, join(greeterDir, 'bastion-session-blanker'));
+      chmodSync(join(greeterDir, 'bastion-session-blanker'), 0o755);
       writeFileSync(
         hook,
         `#!/bin/sh
@@ -123,6 +137,7 @@ printf 'DISPLAY=%s\\nXAUTHORITY=%s\\n' "$DISPLAY" "$XAUTHORITY" > ${out}/session
 # pam_systemd's XDG_SESSION_ID for the logind mock's session; test-mode LightDM serves its
 # D-Bus API on the session bus.
 export XDG_SESSION_ID=c1 BASTION_LOCK_DM_BUS=session
+export BASTION_SESSION_BLANKER=${greeterDir}/bastion-session-blanker
 exec '${process.execPath}' ${greeterDir}/bundle/dev/session-locker.mjs 2>> ${out}/locker.log
 `,
         { mode: 0o755 },
@@ -220,8 +235,35 @@ exec '${process.execPath}' ${greeterDir}/bundle/dev/session-locker.mjs 2>> ${out
         lockerLog(),
         /asked LightDM to lock: Session\.Lock \/org\/freedesktop\/DisplayManager\/Session\d+/,
       );
+      assert.match(lockerLog(), /blanker up \(pid \d+, input grabbed\)/);
       const locked = await grab();
       assert.equal(brightPixels(locked), 0, 'every pixel of the session display is black');
+      const xEnv = {
+        DISPLAY: env.DISPLAY!,
+        ...(env.XAUTHORITY ? { XAUTHORITY: env.XAUTHORITY } : {}),
+      };
+      const x = (path: string, args: string[]): Promise<string> =>
+        new Promise((resolve) =>
+          execFile(path, args, { env: xEnv, timeout: 5_000 }, (_error, stdout) => resolve(stdout)),
+        );
+      const window = parseXwininfo(
+        await x('/usr/bin/xwininfo', [
+          '-display',
+          env.DISPLAY!,
+          '-name',
+          'bastion-session-blanker',
+        ]),
+      );
+      const root = await rootGeometry({
+        display: env.DISPLAY!,
+        ...(env.XAUTHORITY ? { xauthority: env.XAUTHORITY } : {}),
+      });
+      assert.ok(window && root && covers(window, root), 'xwininfo: the blanker covers the root');
+      assert.equal(
+        (await x(X11_PROBE, ['grab'])).trim(),
+        'keyboard=AlreadyGrabbed pointer=AlreadyGrabbed',
+        'the blanker holds the keyboard and pointer of the session display',
+      );
       mkdirSync(ARTIFACTS_DIR, { recursive: true });
       writeFileSync(join(ARTIFACTS_DIR, 'lock-safety-blanker.png'), toPng(locked));
       const lockGreeter = await openDmPage(t, browser!, await greeter!.waitForUrl(1));

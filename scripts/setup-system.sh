@@ -40,6 +40,10 @@ PACKAGES=(
   # main/lock: xwininfo proves the session blanker covers the screen (x11-utils); xwd reads
   # the screen back and xlogo stands in for a desktop in the lock tests (x11-apps)
   x11-utils x11-apps
+  # main/lock's blanker (native-helper/bastion-session-blanker.c: Xlib; runs with libx11-6 only)
+  # and its tests: XTEST for the test-only X client, Xephyr + xrandr for a root window that
+  # changes size
+  libx11-dev libxtst-dev xserver-xephyr x11-xserver-utils
   # misc
   procps psmisc time file
 )

@@ -12,3 +12,12 @@ export const HELPER_TEST_ONLY_DIR = join(REPO_ROOT, 'native-helper/test-only-bui
 export const HELPER_TEST_BUILD = join(HELPER_TEST_ONLY_DIR, 'test-build-pam-helper-asan');
 /** Release flags + -DBASTION_TEST_BUILD, no sanitizers: what the bench runs. */
 export const HELPER_BENCH_BUILD = join(HELPER_TEST_ONLY_DIR, 'test-build-pam-helper-bench');
+/** The session blanker (native-helper/bastion-session-blanker.c), release build. */
+export const SESSION_BLANKER = join(HELPER_OUT, 'bastion-session-blanker');
+/** The session blanker with ASan + UBSan (native-helper/Makefile). */
+export const SESSION_BLANKER_TEST_BUILD = join(
+  HELPER_TEST_ONLY_DIR,
+  'test-build-session-blanker-asan',
+);
+/** Test-only X client (native-helper/test/x11-probe.c): grabs, raises, types through XTEST. */
+export const X11_PROBE = join(HELPER_TEST_ONLY_DIR, 'test-x11-probe');

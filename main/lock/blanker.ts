@@ -1,21 +1,22 @@
-// The blanker: black windows over the whole X screen of the locked session, in a process of
-// their own. Two implementations share one shape: the Chromium fallback (here: /usr/bin/chromium
-// in kiosk app mode on a black data: page) and Electron's (app/session-blanker.ts, the
-// `bastion-greeter --session-blanker` process, one window per display).
+// The blanker: native-helper/bastion-session-blanker (C, Xlib), one black override-redirect
+// window over the whole X screen of the locked session that grabs the keyboard and the
+// pointer, in a process of its own. The same binary serves Electron's locker and the Chromium
+// fallback's.
 //
 // Its own process, started detached (a session and process group of its own): it outlives the
 // locker. A locker that dies while locked leaves the session covered (fail closed); the blanker
-// goes away when told (hide) or when the session's X server ends, which ends every client.
+// goes away when told (hide: SIGTERM) or when the session's X server ends, which ends every
+// client.
 //
-// "Shown" means proved on the X server: a window with the blanker's unique title is mapped and
-// covers the root window (xwininfo), not merely "a process was started".
+// "Shown" means proved by the blanker itself after a round trip to the X server: its line
+// `ready 0x<window> grabbed=<0|1>` comes once its window is mapped and covers the root window,
+// not merely "a process was started".
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LockError } from './errors';
-import { covers, rootGeometry, windowGeometry, type WindowGeometry, type X11Target } from './x11';
+import type { X11Target } from './x11';
+
+/** Where packages install the blanker (beside the PAM helper; see README.md). */
+export const DEFAULT_BLANKER_PATH = '/usr/libexec/bastion-greeter/bastion-session-blanker';
 
 export interface Blanker {
   /** Shows the blanker (no-op when up); resolves once it covers the screen. Rejects: LockError. */
@@ -26,41 +27,49 @@ export interface Blanker {
   alive(): boolean;
   /** Its process id while it runs (for logs). */
   pid(): number | null;
+  /** Whether it holds the keyboard and pointer grabs; null while it is not up. */
+  inputGrabbed(): boolean | null;
   /** Called when the blanker's process ends without hide() (killed, crashed, closed). */
   onDied(listener: (why: string) => void): () => void;
 }
 
-/** How to start one blanker process, given the unique window title and the screen. */
-export type BlankerCommand = (spec: {
-  title: string;
-  root: WindowGeometry;
-  profileDir: string;
-}) => { path: string; args: string[]; env?: Record<string, string> };
-
-export interface ProcessBlankerOptions extends X11Target {
-  command: BlankerCommand;
-  /** How long show() waits for a covering window, in ms (default 10 000). */
+export interface X11BlankerOptions extends X11Target {
+  /** The blanker binary (default DEFAULT_BLANKER_PATH). */
+  blankerPath?: string;
+  /** How long show() waits for its ready line, in ms (default 10 000). */
   readyTimeoutMs?: number;
-  /** Where its temporary profile dir goes (default: XDG_RUNTIME_DIR, else the temp dir). */
-  runtimeDir?: string;
-  /**
-   * Shown = this line on the process's stdout (Electron's blanker prints it once every
-   * display's window is shown: one window per display, which no single xwininfo answer
-   * proves) instead of a covering window of the title (Chromium).
-   */
-  readyLine?: string;
+  /** HOME of the session: Xlib reads $HOME/.Xauthority when no XAUTHORITY is set. */
+  home?: string;
+  /** Its stderr lines and grab changes (prefixed `blanker: `). */
+  log?: (line: string) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The blanker's ready line: its window id and whether both grabs are held. */
+export function parseReadyLine(line: string): { window: string; grabbed: boolean } | null {
+  const match = /^ready (0x[0-9a-f]+) grabbed=([01])$/.exec(line);
+  return match ? { window: match[1]!, grabbed: match[2] === '1' } : null;
+}
 
-export class ProcessBlanker implements Blanker {
+/** Calls `onLine` for each complete line of `stream` (bounded: a runaway line is cut). */
+function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let text = '';
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    const lines = text.split('\n');
+    text = lines.pop()!.slice(-4096);
+    for (const line of lines) onLine(line);
+  });
+}
+
+export class X11Blanker implements Blanker {
   private child: ChildProcess | null = null;
-  private profileDir: string | null = null;
+  private window: string | null = null;
+  private grabbed: boolean | null = null;
   private hiding = false;
   private showing: Promise<void> | null = null;
   private readonly listeners = new Set<(why: string) => void>();
 
-  constructor(private readonly options: ProcessBlankerOptions) {}
+  constructor(private readonly options: X11BlankerOptions) {}
 
   alive(): boolean {
     return this.child !== null;
@@ -68,6 +77,15 @@ export class ProcessBlanker implements Blanker {
 
   pid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  inputGrabbed(): boolean | null {
+    return this.child ? this.grabbed : null;
+  }
+
+  /** Its X window id (`0x…`) once ready, for xwininfo in tests. */
+  windowId(): string | null {
+    return this.child ? this.window : null;
   }
 
   onDied(listener: (why: string) => void): () => void {
@@ -82,69 +100,63 @@ export class ProcessBlanker implements Blanker {
     return this.showing;
   }
 
-  private async start(): Promise<void> {
-    const root = await rootGeometry(this.options);
-    if (!root) {
-      throw new LockError('BLANKER_FAILED', `no X screen on ${this.options.display}`);
-    }
-    const title = `bastion-blanker-${randomBytes(6).toString('hex')}`;
-    const base = this.options.runtimeDir ?? process.env.XDG_RUNTIME_DIR ?? tmpdir();
-    const profileDir = mkdtempSync(join(base, 'bastion-blanker-'));
-    const command = this.options.command({ title, root, profileDir });
-    const env: Record<string, string> = {
-      DISPLAY: this.options.display,
-      ...(this.options.xauthority ? { XAUTHORITY: this.options.xauthority } : {}),
-      HOME: profileDir,
-      PATH: '/usr/bin:/bin',
-      ...command.env,
-    };
-    const child = spawn(command.path, command.args, {
-      env,
+  private start(): Promise<void> {
+    const log = this.options.log ?? (() => undefined);
+    const child = spawn(this.options.blankerPath ?? DEFAULT_BLANKER_PATH, [], {
+      env: {
+        DISPLAY: this.options.display,
+        ...(this.options.xauthority ? { XAUTHORITY: this.options.xauthority } : {}),
+        ...(this.options.home ? { HOME: this.options.home } : {}),
+      },
       shell: false,
       detached: true,
-      stdio: ['ignore', this.options.readyLine ? 'pipe' : 'ignore', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let announced = false;
-    if (this.options.readyLine) {
-      let text = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (announced) return;
-        text = (text + chunk.toString('utf8')).slice(-4096);
-        announced = text.split('\n').includes(this.options.readyLine!);
-      });
-    }
     this.child = child;
-    this.profileDir = profileDir;
+    this.window = null;
+    this.grabbed = null;
     this.hiding = false;
-    let exited: string | null = null;
-    const finish = (why: string): void => {
-      if (exited !== null) return;
-      exited = why;
-      if (this.child !== child) return;
-      this.child = null;
-      rmSync(profileDir, { recursive: true, force: true });
-      if (!this.hiding) for (const listener of this.listeners) listener(why);
-    };
-    child.on('error', (error) => finish(`could not start: ${error.message}`));
-    child.on('exit', (code, signal) => finish(`exited (${signal ?? code})`));
-    const end = Date.now() + (this.options.readyTimeoutMs ?? 10_000);
-    for (;;) {
-      if (exited !== null) throw new LockError('BLANKER_FAILED', `the blanker ${exited}`);
-      if (this.options.readyLine ? announced : await this.coversScreen(title, root)) break;
-      if (Date.now() > end) {
-        // Not trusted to cover: ended quietly (the caller retries with a new one).
-        await this.hide();
-        throw new LockError('BLANKER_FAILED', 'no covering blanker window in time');
-      }
-      await sleep(50);
-    }
-    // Mapped is not painted: one frame of the (tiny, local) black page.
-    await sleep(100);
-  }
-
-  private async coversScreen(title: string, root: WindowGeometry): Promise<boolean> {
-    const window = await windowGeometry(this.options, title);
-    return window !== null && covers(window, root);
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (error: LockError | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        // Not trusted to cover: ended (the caller retries with a new one once it is gone).
+        timedOut = true;
+        void this.hide();
+      }, this.options.readyTimeoutMs ?? 10_000);
+      eachLine(child.stdout!, (line) => {
+        const ready = parseReadyLine(line);
+        if (ready && this.window === null) {
+          this.window = ready.window;
+          this.grabbed = ready.grabbed;
+          settle(null);
+        } else if (line === 'grabbed=1' || line === 'grabbed=0') {
+          this.grabbed = line === 'grabbed=1';
+          log(`blanker: input ${this.grabbed ? 'grabbed' : 'NOT grabbed (grab lost)'}`);
+        }
+      });
+      eachLine(child.stderr!, (line) => log(`blanker: ${line}`));
+      let exited = false;
+      const finish = (why: string): void => {
+        if (exited) return;
+        exited = true;
+        settle(
+          new LockError('BLANKER_FAILED', timedOut ? 'not ready in time' : `the blanker ${why}`),
+        );
+        if (this.child !== child) return;
+        this.child = null;
+        if (!this.hiding) for (const listener of this.listeners) listener(why);
+      };
+      child.on('error', (error) => finish(`could not start: ${error.message}`));
+      child.on('exit', (code, signal) => finish(`exited (${signal ?? code})`));
+    });
   }
 
   hide(): Promise<void> {
@@ -160,64 +172,4 @@ export class ProcessBlanker implements Blanker {
       child.kill('SIGTERM');
     });
   }
-}
-
-export interface ChromiumBlankerOptions extends X11Target {
-  chromiumPath?: string;
-  readyTimeoutMs?: number;
-  runtimeDir?: string;
-}
-
-/** The black page: no script, no network, no cursor. */
-export function blankerPageUrl(title: string): string {
-  const html =
-    `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
-    '<style>html,body{margin:0;width:100%;height:100%;background:#000;cursor:none;overflow:hidden}</style>';
-  return `data:text/html;charset=utf-8,${encodeURIComponent(html)}`;
-}
-
-/**
- * Chromium's command line for the blanker. The window is asked one pixel larger than the
- * root window: Chromium (Debian 1xx on Xvfb, no window manager) shrinks a window asked at
- * exactly the screen's size to one pixel less each way, which leaves a line of the session
- * uncovered; larger is placed as asked, the excess off-screen.
- */
-export function chromiumBlankerArgs(spec: {
-  title: string;
-  root: WindowGeometry;
-  profileDir: string;
-}): string[] {
-  const args = [
-    '--kiosk',
-    `--app=${blankerPageUrl(spec.title)}`,
-    `--window-position=${spec.root.x},${spec.root.y}`,
-    `--window-size=${spec.root.width + 1},${spec.root.height + 1}`,
-    `--user-data-dir=${spec.profileDir}`,
-    '--class=bastion-blanker',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-gpu',
-    '--disable-quic',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-translate',
-    '--disable-session-crashed-bubble',
-    '--noerrdialogs',
-    '--password-store=basic',
-  ];
-  // Chromium refuses its sandbox as root (a root X session is not a supported setup anyway).
-  if (process.getuid?.() === 0) args.push('--no-sandbox');
-  return args;
-}
-
-/** The Chromium-fallback blanker (tests, `npm start`-style runs without Electron). */
-export function chromiumBlanker(options: ChromiumBlankerOptions): ProcessBlanker {
-  return new ProcessBlanker({
-    ...options,
-    command: (spec) => ({
-      path: options.chromiumPath ?? '/usr/bin/chromium',
-      args: chromiumBlankerArgs(spec),
-    }),
-  });
 }

@@ -6,7 +6,7 @@
 import type { BusctlOptions } from '../power/busctl';
 import { startGdbusMonitor, type GdbusMonitor } from '../power/gdbus-monitor';
 import { startSleepLockGuard, type SleepLockGuard } from '../power/sleep-inhibitor';
-import { chromiumBlanker, type Blanker } from './blanker';
+import { DEFAULT_BLANKER_PATH, X11Blanker, type Blanker } from './blanker';
 import { displayManagerTarget, lightdmLock, type DisplayManagerLock } from './display-manager';
 import { LockError } from './errors';
 import { LOGIND_DEST, parseSessionSignal, resolveSessionPath } from './logind-session';
@@ -14,13 +14,11 @@ import { SessionLocker } from './session-locker';
 
 export { LockError, type LockErrorCode } from './errors';
 export {
-  ProcessBlanker,
-  blankerPageUrl,
-  chromiumBlanker,
-  chromiumBlankerArgs,
+  DEFAULT_BLANKER_PATH,
+  X11Blanker,
+  parseReadyLine,
   type Blanker,
-  type BlankerCommand,
-  type ProcessBlankerOptions,
+  type X11BlankerOptions,
 } from './blanker';
 export {
   displayManagerTarget,
@@ -30,12 +28,23 @@ export {
 } from './display-manager';
 export { parseSessionSignal, resolveSessionPath, type SessionEvent } from './logind-session';
 export { SessionLocker, type LockReason, type SessionLockerDeps } from './session-locker';
-export { covers, parseXwininfo, rootGeometry, type WindowGeometry, type X11Target } from './x11';
+export {
+  covers,
+  parseXwininfo,
+  rootGeometry,
+  windowGeometry,
+  type WindowGeometry,
+  type X11Target,
+} from './x11';
 
 /** What the locker needs from the session's environment. */
 export interface SessionLockerConfig {
   display: string;
   xauthority?: string;
+  /** HOME, where Xlib finds .Xauthority when XAUTHORITY is unset. */
+  home?: string;
+  /** The blanker binary: BASTION_SESSION_BLANKER (absolute), else DEFAULT_BLANKER_PATH. */
+  blankerPath: string;
   /** logind's bus (the system bus). */
   logindBus: BusctlOptions;
   /** LightDM's bus: the system bus, or the session bus under `lightdm --test-mode`. */
@@ -46,7 +55,9 @@ export interface SessionLockerConfig {
  * Reads the configuration from the session's environment. Refuses (LockError) outside an X11
  * session started by LightDM: on Wayland the compositor's ext-session-lock locker locks.
  * `BASTION_LOCK_DM_BUS=session` says LightDM runs in `--test-mode` (it then serves its D-Bus
- * API on the session bus): for the test rig and development only.
+ * API on the session bus): for the test rig and development only. `BASTION_SESSION_BLANKER`
+ * names another blanker binary (tests, a build tree): the locker and the blanker run as the
+ * person, who can run any program in their session anyway, so it grants nothing.
  */
 export function sessionLockerConfig(env: NodeJS.ProcessEnv): SessionLockerConfig {
   if (env.XDG_SESSION_TYPE === 'wayland' || env.WAYLAND_DISPLAY) {
@@ -68,9 +79,15 @@ export function sessionLockerConfig(env: NodeJS.ProcessEnv): SessionLockerConfig
     }
     displayManagerBus = { systemBusAddress: env.DBUS_SESSION_BUS_ADDRESS };
   }
+  const blankerPath = env.BASTION_SESSION_BLANKER || DEFAULT_BLANKER_PATH;
+  if (!blankerPath.startsWith('/')) {
+    throw new LockError('LOCK_BAD_PATH', 'BASTION_SESSION_BLANKER must be an absolute path');
+  }
   return {
     display: env.DISPLAY,
     ...(env.XAUTHORITY ? { xauthority: env.XAUTHORITY } : {}),
+    ...(env.HOME ? { home: env.HOME } : {}),
+    blankerPath,
     logindBus: system,
     displayManagerBus,
   };
@@ -87,7 +104,7 @@ export interface RunningSessionLocker {
 export interface StartSessionLockerOptions {
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
-  /** Default: the Chromium-fallback blanker on the session's display. */
+  /** Default: bastion-session-blanker (X11Blanker) on the session's display. */
   blanker?: Blanker;
   /** Default: LightDM's D-Bus API from XDG_SESSION_PATH / XDG_SEAT_PATH. */
   dm?: DisplayManagerLock;
@@ -113,9 +130,12 @@ export async function startSessionLocker(
   const sessionPath = await resolveSessionPath(env, config.logindBus);
   const blanker =
     options.blanker ??
-    chromiumBlanker({
+    new X11Blanker({
       display: config.display,
       ...(config.xauthority ? { xauthority: config.xauthority } : {}),
+      ...(config.home ? { home: config.home } : {}),
+      blankerPath: config.blankerPath,
+      log,
     });
   const locker = new SessionLocker({ blanker, dm, log });
 

@@ -1,6 +1,6 @@
 // Entry of the Chromium-fallback session locker (bundled to build/dev/session-locker.mjs by
 // scripts/build.mjs): what `bastion-greeter --session-locker` does where Electron's binary is
-// absent, with Chromium as the blanker. Logs one line per event on stderr
+// absent, with the same blanker (bastion-session-blanker). Logs one line per event on stderr
 // (`bastion-session-locker: …`); exits 1 with the reason when it does not apply here.
 import { LockError, startSessionLocker } from './index';
 

@@ -81,6 +81,16 @@ export class SessionLocker {
     }
   }
 
+  /** `pid N, input grabbed` for the logs: a blanker without the grabs is up but weaker. */
+  private blankerState(): string {
+    const grabbed = this.deps.blanker.inputGrabbed();
+    const input =
+      grabbed === false
+        ? 'input NOT grabbed: another client holds a grab; retrying'
+        : 'input grabbed';
+    return `pid ${this.deps.blanker.pid()}, ${input}`;
+  }
+
   private async askDm(what: 'lock' | 'greeter'): Promise<void> {
     try {
       if (what === 'lock' || this.dmLockPending) {
@@ -108,9 +118,7 @@ export class SessionLocker {
       this.deps.log(`lock (${reason}): already locked, blanker ${shown ? 'up' : 'DOWN'}`);
       return;
     }
-    this.deps.log(
-      `lock (${reason}): blanker ${shown ? `up (pid ${this.deps.blanker.pid()})` : 'DOWN'}`,
-    );
+    this.deps.log(`lock (${reason}): blanker ${shown ? `up (${this.blankerState()})` : 'DOWN'}`);
     await this.askDm('lock');
   }
 
@@ -142,7 +150,7 @@ export class SessionLocker {
     if (this.restarts.length > 5) await new Promise((r) => setTimeout(r, 1_000));
     if (!this.locked || this.closed) return;
     if (await this.showBlanker()) {
-      this.deps.log(`blanker restarted (pid ${this.deps.blanker.pid()})`);
+      this.deps.log(`blanker restarted (${this.blankerState()})`);
     }
   }
 }

@@ -1,6 +1,7 @@
-// The few X11 facts the blanker needs, read with xwininfo (x11-utils): the root window's size
-// and whether a window of a given title is mapped and covers it. No X library in Node: each
-// question is one bounded child process, no shell, environment = DISPLAY and XAUTHORITY only.
+// X11 facts read with xwininfo (x11-utils), an independent check of what the blanker reports
+// (the tests use it): the root window's size and whether a window of a given id is mapped and
+// covers it. No X library in Node: each question is one bounded child process, no shell,
+// environment = DISPLAY and XAUTHORITY only.
 import { execFile } from 'node:child_process';
 
 export interface X11Target {
@@ -56,12 +57,13 @@ export async function rootGeometry(target: X11Target): Promise<WindowGeometry | 
   return out === null ? null : parseXwininfo(out);
 }
 
-/** The geometry of the window titled `title`, or null when there is none. */
+/** The geometry of the window `id` (`0x…`), or null when there is none. */
 export async function windowGeometry(
   target: X11Target,
-  title: string,
+  id: string,
 ): Promise<WindowGeometry | null> {
-  const out = await xwininfo(target, ['-name', title]);
+  if (!/^0x[0-9a-f]+$/.test(id)) return null;
+  const out = await xwininfo(target, ['-id', id]);
   return out === null ? null : parseXwininfo(out);
 }
 

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { busctlCall, type BusctlReply } from '../../power/busctl';
 import { PYTHON } from '../../power/test/logind-mock';
+import { SESSION_BLANKER } from '../../../testkit/paths';
 import { findExecutable } from '../../../testkit/require';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -23,9 +24,10 @@ export function stopChild(child: ChildProcess): Promise<void> {
 
 /** What the lock tests need besides the logind mock's tools, or null. */
 export function lockToolsMissing(): string | null {
-  for (const tool of ['Xvfb', '/usr/bin/xwininfo', '/usr/bin/xwd', '/usr/bin/chromium']) {
-    if (!findExecutable(tool)) return `${tool} (xvfb, x11-utils, x11-apps, chromium)`;
+  for (const tool of ['Xvfb', '/usr/bin/xwininfo', '/usr/bin/xwd']) {
+    if (!findExecutable(tool)) return `${tool} (xvfb, x11-utils, x11-apps)`;
   }
+  if (!findExecutable(SESSION_BLANKER)) return `${SESSION_BLANKER} (node scripts/build.mjs native)`;
   return null;
 }
 
@@ -83,7 +85,7 @@ function recorder(name: string): string {
     'out = subprocess.run(["/usr/bin/xwininfo", "-root", "-tree"], capture_output=True, ' +
     'text=True, timeout=3).stdout; ' +
     `globals().setdefault("bastion_calls", []).append(("${name}", time.time(), ` +
-    '"bastion-blanker-" in out))'
+    '"bastion-session-blanker" in out))'
   );
 }
 

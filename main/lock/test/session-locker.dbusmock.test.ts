@@ -1,16 +1,21 @@
 // main/lock against real parts: python3-dbusmock's logind template on a private bus (the
 // fixture of main/power/test), a dbusmock stand-in for LightDM's D-Bus API on the same bus
 // (LightdmStandInForTest, ./fixtures.ts: it records each call and whether the blanker was on
-// the X screen at that moment), a private Xvfb, and the real Chromium blanker. What the screen
-// shows is read back with xwd. Under CI=true a missing tool fails instead of skipping.
+// the X screen at that moment), a private Xvfb, and the real blanker
+// (native-helper/out/bastion-session-blanker). What the screen shows is read back with xwd, the
+// blanker's window with xwininfo, its grabs with native-helper/test/x11-probe.c. Under CI=true a
+// missing tool fails instead of skipping.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { requireOrSkip } from '../../../testkit/require';
 import { logindMockMissing, startLogindMock, type LogindMock } from '../../power/test/logind-mock';
+import { SESSION_BLANKER } from '../../../testkit/paths';
 import {
-  chromiumBlanker,
+  X11Blanker,
+  covers,
+  rootGeometry,
   startSessionLocker,
-  type Blanker,
+  windowGeometry,
   type RunningSessionLocker,
 } from '../index';
 import { busctlCall } from '../../power/busctl';
@@ -39,14 +44,14 @@ async function until(check: () => Promise<boolean> | boolean, what: string, ms =
 }
 
 describe(
-  'session locker (dbusmock logind + LightDM stand-in, Xvfb, Chromium blanker)',
+  'session locker (dbusmock logind + LightDM stand-in, Xvfb, bastion-session-blanker)',
   { timeout: 120_000 },
   () => {
     let mock: LogindMock | null = null;
     let dm: LightdmStandInForTest | null = null;
     let xvfb: XvfbForTest | null = null;
     let running: RunningSessionLocker | null = null;
-    let theBlanker: Blanker | null = null;
+    let theBlanker: X11Blanker | null = null;
     const lines: { at: number; line: string }[] = [];
 
     before(async () => {
@@ -55,7 +60,11 @@ describe(
       mock = await startLogindMock({});
       dm = await startLightdmStandIn(mock.address, xvfb.display);
       await mock.mockCall('AddSession', ['ssusb', 'c1', 'seat0', '1000', 'tester', 'true']);
-      theBlanker = chromiumBlanker({ display: xvfb.display });
+      theBlanker = new X11Blanker({
+        display: xvfb.display,
+        blankerPath: SESSION_BLANKER,
+        log: (line) => lines.push({ at: Date.now(), line }),
+      });
       running = await startSessionLocker({
         blanker: theBlanker,
         env: {
@@ -96,7 +105,14 @@ describe(
         String(active),
       ]);
     const screenBright = async () => brightPixels(await grabRoot(xvfb!.display));
-    const blanker = (): Blanker => theBlanker!;
+    const blanker = (): X11Blanker => theBlanker!;
+    /** xwininfo, independently of the blanker's own ready line: its window covers the root. */
+    const blankerCovers = async (): Promise<boolean> => {
+      const id = blanker().windowId();
+      const root = await rootGeometry({ display: xvfb!.display });
+      const window = id ? await windowGeometry({ display: xvfb!.display }, id) : null;
+      return root !== null && window !== null && covers(window, root);
+    };
     const inhibitors = async () => {
       const reply = await mock!.managerCall('ListInhibitors');
       return (reply.data[0] as unknown[]).length;
@@ -129,10 +145,14 @@ describe(
         [['Session.Lock', true]],
         'one Session.Lock, called while the blanker window was on the screen',
       );
-      const up = lines.find((l) => /^lock \(logind Lock\): blanker up \(pid \d+\)$/.test(l.line));
+      const up = lines.find((l) =>
+        /^lock \(logind Lock\): blanker up \(pid \d+, input grabbed\)$/.test(l.line),
+      );
       assert.ok(up, lines.map((l) => l.line).join('\n'));
       assert.ok(up.at <= calls[0]!.at + 5, 'blanker proved up before the call arrived');
       assert.equal(await screenBright(), 0, 'every pixel of the X screen is black');
+      assert.ok(await blankerCovers(), 'xwininfo: the blanker window is mapped over the root');
+      assert.equal(blanker().inputGrabbed(), true);
     });
 
     test('the session becoming Active again (a VT switch back) never unblanks; back to the greeter', async (t) => {
@@ -161,15 +181,18 @@ describe(
       const killedAt = Date.now();
       process.kill(pid, 'SIGKILL');
       const restartedLine = (): { at: number; line: string } | undefined =>
-        lines.find((l) => l.at >= killedAt && /^blanker restarted \(pid \d+\)$/.test(l.line));
+        lines.find(
+          (l) => l.at >= killedAt && /^blanker restarted \(pid \d+, input grabbed\)$/.test(l.line),
+        );
       await until(() => restartedLine() !== undefined, 'the blanker proved up again');
       const restarted = restartedLine()!;
       assert.notEqual(blanker().pid(), pid);
       assert.ok(
         lines.some((l) => l.line === 'blanker exited (SIGKILL) while locked: showing it again'),
       );
-      // Proved mapped and covering; its first black frame may land a moment later.
-      await until(async () => (await screenBright()) === 0, 'the screen black again', 3_000);
+      // Ready means mapped, covering and painted (the server fills its background on map).
+      assert.equal(await screenBright(), 0, 'the screen black again as soon as it is ready');
+      assert.ok(await blankerCovers());
       t.diagnostic(`blanker killed → covering again: ${restarted.at - killedAt} ms`);
       assert.equal((await dm!.calls()).filter((c) => c.method.endsWith('Lock')).length, 1);
     });
