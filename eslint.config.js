@@ -93,7 +93,7 @@ export default tseslint.config(
               message: 'the renderer has no Node.',
             },
             {
-              group: ['**/preload/*', '!**/preload/api'],
+              group: ['**/preload/*', '!**/preload/api', '!**/preload/keys-api'],
               message: 'the renderer may import only preload/api (types).',
             },
           ],
@@ -133,7 +133,7 @@ export default tseslint.config(
             up('e2e'),
             testkitBan,
             {
-              group: ['**/preload/*', '!**/preload/api'],
+              group: ['**/preload/*', '!**/preload/api', '!**/preload/keys-api'],
               message: 'main/ may import only the preload/api contract, and only its types.',
             },
           ],

@@ -76,7 +76,8 @@ const parts = [
     },
   },
   {
-    // The in-session locker, Chromium fallback (main/lock; the Electron entry: --session-locker).
+    // The in-session locker, Chromium fallback (main/lock; the Electron entry: --session-locker;
+    // both start native-helper/bastion-session-blanker).
     part: 'dev',
     entry: 'main/lock/main.ts',
     options: {
@@ -112,6 +113,43 @@ const parts = [
       },
     },
   },
+  // The key manager (`bastion-greeter --keys`, `npm start -- --keys`): its page, its own
+  // preload, and the Chromium fallback's bridge client for that page.
+  {
+    part: 'renderer',
+    entry: 'renderer/keys/index.tsx',
+    options: {
+      outfile: join(out, 'renderer/keys.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"' },
+      jsx: 'automatic',
+      legalComments: 'none',
+    },
+  },
+  {
+    part: 'preload',
+    entry: 'preload/keys-preload.ts',
+    options: {
+      outfile: join(out, 'preload/keys.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      external: ['electron'],
+    },
+  },
+  {
+    part: 'dev',
+    entry: 'dev/keys-bridge-client.ts',
+    options: {
+      outfile: join(out, 'dev/keys-bridge-client.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      minify: true,
+    },
+  },
 ];
 
 const started = Date.now();
@@ -137,6 +175,9 @@ if (want('cli')) rmSync(join(out, 'cli/bastion-offline.mjs'), { force: true });
 if (want('renderer') && existsSync(join(root, 'renderer/static'))) {
   mkdirSync(join(out, 'renderer'), { recursive: true });
   cpSync(join(root, 'renderer/static'), join(out, 'renderer'), { recursive: true });
+}
+if (want('renderer') && existsSync(join(root, 'renderer/keys/static'))) {
+  cpSync(join(root, 'renderer/keys/static'), join(out, 'renderer'), { recursive: true });
 }
 
 if (want('native')) {

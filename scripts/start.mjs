@@ -9,6 +9,9 @@
 //   under build/demo, with the demo users printed below.
 // Knobs: BASTION_MODE=login|unlock, BASTION_LOCALE=en|fr, BASTION_START=chromium (use the
 // fallback even where Electron exists).
+// `npm start -- --keys`: the key manager (enrollment wizard) instead of the greeter; in the
+// fallback its password is the demo's (`demo-pass` for you) and the keys file goes to
+// build/demo/keys-home, never your real ~/.config/Yubico/u2f_keys.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureSystemPackages } from './ensure-system.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const keysMode = process.argv.slice(2).includes('--keys');
 process.chdir(root);
 
 const DEMO_USERS = [
@@ -68,7 +72,8 @@ function runElectron(binary) {
       'or setuid root (README). The pam_wrapper demo users run in the Chromium fallback:\n' +
       'BASTION_START=chromium npm start',
   );
-  const child = spawn(binary, [join(root, 'build', 'app', 'main.cjs'), '--windowed'], {
+  const args = keysMode ? ['--keys'] : ['--windowed'];
+  const child = spawn(binary, [join(root, 'build', 'app', 'main.cjs'), ...args], {
     stdio: 'inherit',
     env: { ...process.env, BASTION_HELPER: process.env.BASTION_HELPER ?? helper },
   });
@@ -111,6 +116,7 @@ async function runChromiumFallback() {
       ...process.env,
       BASTION_HELPER: helper,
       BASTION_DEV_DEMO_DIR: join(root, 'build', 'demo'),
+      ...(keysMode ? { BASTION_DEV_KEYS: '1' } : {}),
     },
   });
   const children = [server];
@@ -153,7 +159,12 @@ async function runChromiumFallback() {
       else console.log(line);
     });
   });
-  printDemoUsers();
+  if (keysMode)
+    console.log(
+      '\nKey manager: your password here is the demo\'s, "demo-pass" (real PAM stack through\n' +
+        'pam_wrapper); keys are written to build/demo/keys-home/.config/Yubico/u2f_keys.\n',
+    );
+  else printDemoUsers();
 
   if (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) {
     const launcher = writeLauncherPage(url);
