@@ -23,6 +23,9 @@ export const CHANNEL_CALLS: Readonly<Record<InvokeChannel, BackendCall>> = {
   [IPC.powerAction]: 'powerAction',
   [IPC.startAssistiveTool]: 'startAssistiveTool',
   [IPC.setKeyboardLayout]: 'setKeyboardLayout',
+  [IPC.getKeySnapshot]: 'getKeySnapshot',
+  [IPC.answerKeyPin]: 'answerKeyPin',
+  [IPC.cancelKey]: 'cancelKey',
 };
 
 export type IpcRefusalCode = 'IPC_SENDER_REFUSED' | 'IPC_TOO_MANY_ARGUMENTS';
@@ -96,8 +99,12 @@ export function registerGreeterIpc(
   const unsubscribe = backend.subscribe((snapshot) => {
     if (!window.isDestroyed()) window.webContents.send(IPC.authSnapshot, snapshot);
   });
+  const unsubscribeKey = backend.subscribeKey((snapshot) => {
+    if (!window.isDestroyed()) window.webContents.send(IPC.keySnapshot, snapshot);
+  });
   return () => {
     unsubscribe();
+    unsubscribeKey();
     for (const channel of channels) electron.ipcMain.removeHandler(channel);
   };
 }

@@ -9,11 +9,14 @@ import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { LogindPowerActions } from '../main/power';
 import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
+import { listFidoDevices, openHidDevice } from '../main/fido2/hid-device';
+import { sessionLockFromEnvironment } from '../main/ipc/security-keys';
 import { readGreeterConfig } from './config';
 import { registerGreeterIpc } from './ipc';
 import { registerAppSchemeAsPrivileged } from './scheme';
 import { runSessionLocker } from './session-locker';
 import { openGreeterWindows } from './displays';
+import { runKeyManager } from './keys-window';
 
 const { app } = electron;
 
@@ -65,6 +68,15 @@ async function start(): Promise<void> {
     keyboard: keyboardSwitcherFromEnvironment(process.env, {
       log: (line) => console.error(`bastion ${line}`),
     }),
+    // Touch to sign in (greeter.conf `security-keys`; the helper carrier only): keys listed
+    // with node-hid, and on the unlock screen (in the person's session) logind locks the
+    // session again when the key that unlocked it is unplugged (`lock-on-key-removal`).
+    securityKeys: {
+      devices: { list: listFidoDevices, open: openHidDevice },
+      lockSession: sessionLockFromEnvironment(choices?.mode ?? config.mode, process.env, (line) =>
+        console.error(`bastion ${line}`),
+      ),
+    },
   });
   // The session starts once we are gone (LightDM, greetd): exit when the display manager says.
   void dm?.exit.then((status) => app.exit(status));
@@ -100,7 +112,12 @@ async function start(): Promise<void> {
 // `--session-locker`: the in-session locker of the light-locker model (./session-locker,
 // main/lock), run in the person's session, never as the greeter. Its blanker is
 // native-helper/bastion-session-blanker, not this executable.
-const entry = process.argv.includes('--session-locker') ? () => runSessionLocker(electron) : start;
+// `--keys`: the key manager in the person's session (./keys-window).
+const entry = process.argv.includes('--keys')
+  ? () => runKeyManager(electron, process.argv.slice(1))
+  : process.argv.includes('--session-locker')
+    ? () => runSessionLocker(electron)
+    : start;
 entry().catch((error: unknown) => {
   console.error(`bastion-greeter: ${error instanceof Error ? error.message : String(error)}`);
   app.exit(1);

@@ -6,7 +6,7 @@
 // The token arrives in the URL fragment (browsers never send fragments to the server) and
 // is removed from the address bar and history at once.
 import { IPC } from '../preload/api';
-import type { AuthSnapshot, InvokeChannel } from '../preload/api';
+import type { AuthSnapshot, InvokeChannel, SecurityKeySnapshot } from '../preload/api';
 import { createBastionApi } from '../preload/bridge';
 import type { BastionTransport } from '../preload/bridge';
 
@@ -20,6 +20,9 @@ const CALL_OF_CHANNEL: Readonly<Record<InvokeChannel, string>> = {
   [IPC.powerAction]: 'powerAction',
   [IPC.startAssistiveTool]: 'startAssistiveTool',
   [IPC.setKeyboardLayout]: 'setKeyboardLayout',
+  [IPC.getKeySnapshot]: 'getKeySnapshot',
+  [IPC.answerKeyPin]: 'answerKeyPin',
+  [IPC.cancelKey]: 'cancelKey',
 };
 
 /** An error the trusted side returned, with its code (e.g. the backend's validation code). */
@@ -61,7 +64,28 @@ function encodeArgs(args: readonly unknown[]): string {
 
 function httpTransport(token: string): BastionTransport {
   const listeners = new Set<(snapshot: AuthSnapshot) => void>();
+  const keyListeners = new Set<(snapshot: SecurityKeySnapshot) => void>();
   let events: EventSource | null = null;
+
+  // One event stream carries both kinds of snapshots; it lives while anyone listens.
+  const open = (): void => {
+    if (events) return;
+    events = new EventSource(`/events?token=${token}`);
+    events.addEventListener('snapshot', (event) => {
+      const snapshot = JSON.parse((event as MessageEvent<string>).data) as AuthSnapshot;
+      for (const each of listeners) each(snapshot);
+    });
+    events.addEventListener('key-snapshot', (event) => {
+      const snapshot = JSON.parse((event as MessageEvent<string>).data) as SecurityKeySnapshot;
+      for (const each of keyListeners) each(snapshot);
+    });
+  };
+  const closeIfUnused = (): void => {
+    if (listeners.size === 0 && keyListeners.size === 0 && events) {
+      events.close();
+      events = null;
+    }
+  };
 
   return {
     invoke: async (channel, args) => {
@@ -91,19 +115,18 @@ function httpTransport(token: string): BastionTransport {
     },
     subscribe: (listener) => {
       listeners.add(listener);
-      if (!events) {
-        events = new EventSource(`/events?token=${token}`);
-        events.addEventListener('snapshot', (event) => {
-          const snapshot = JSON.parse((event as MessageEvent<string>).data) as AuthSnapshot;
-          for (const each of listeners) each(snapshot);
-        });
-      }
+      open();
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0 && events) {
-          events.close();
-          events = null;
-        }
+        closeIfUnused();
+      };
+    },
+    subscribeKey: (listener) => {
+      keyListeners.add(listener);
+      open();
+      return () => {
+        keyListeners.delete(listener);
+        closeIfUnused();
       };
     },
   };

@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
-import type { AuthSnapshot } from '../preload/api';
+import type { AuthSnapshot, SecurityKeySnapshot } from '../preload/api';
 import type { BackendCall, GreeterBackend } from '../main/ipc/backend';
 
 export const TOKEN_HEADER = 'x-bastion-token';
@@ -30,10 +30,19 @@ export const BRIDGE_CALLS: readonly BackendCall[] = [
   'powerAction',
   'startAssistiveTool',
   'setKeyboardLayout',
+  'getKeySnapshot',
+  'answerKeyPin',
+  'cancelKey',
 ];
 
+/** What the bridge forwards to: the greeter's backend, or another page's (dev/keys-server.ts). */
+export interface BridgeBackend {
+  handle(call: string, payload: unknown): Promise<unknown>;
+  subscribe(listener: (snapshot: unknown) => void): () => void;
+}
+
 export interface DevBridgeOptions {
-  backend: GreeterBackend;
+  backend: GreeterBackend | BridgeBackend;
   /** build/renderer: index.html, app.js, styles.css, … */
   rendererDir: string;
   /** build/dev/bridge-client.js */
@@ -41,6 +50,10 @@ export interface DevBridgeOptions {
   contentSecurityPolicy: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** The calls forwarded (default BRIDGE_CALLS, the greeter's). */
+  calls?: readonly string[];
+  /** The page served at `/` and its script (default index.html and app.js). */
+  page?: { html: string; script: string };
 }
 
 export interface DevBridge {
@@ -77,11 +90,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Puts `<script src="bridge-client.js">` right before the page's app.js script tag. */
-export function injectBridgeScript(indexHtml: string): string {
-  const appScript = /<script\b[^>]*\bsrc=["']?(?:\.\/)?app\.js["']?[^>]*>/i;
+export function injectBridgeScript(indexHtml: string, script = 'app.js'): string {
+  const name = script.replace(/[.]/g, '\\.');
+  const appScript = new RegExp(`<script\\b[^>]*\\bsrc=["']?(?:\\./)?${name}["']?[^>]*>`, 'i');
   const match = appScript.exec(indexHtml);
   if (!match) {
-    throw new DevBridgeError('DEV_INDEX_NO_APP_SCRIPT', 'index.html has no <script src="app.js">');
+    throw new DevBridgeError('DEV_INDEX_NO_APP_SCRIPT', `the page has no <script src="${script}">`);
   }
   return (
     indexHtml.slice(0, match.index) +
@@ -180,7 +194,12 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
   const rendererDir = await realpath(options.rendererDir).catch(() => {
     throw new DevBridgeError('DEV_RENDERER_MISSING', `${options.rendererDir} does not exist`);
   });
-  const indexHtml = injectBridgeScript(await readFile(join(rendererDir, 'index.html'), 'utf8'));
+  const page = options.page ?? { html: 'index.html', script: 'app.js' };
+  const calls = options.calls ?? BRIDGE_CALLS;
+  const indexHtml = injectBridgeScript(
+    await readFile(join(rendererDir, page.html), 'utf8'),
+    page.script,
+  );
   const bridgeClient = await readFile(options.bridgeClientPath);
   const token = randomBytes(32).toString('hex');
   const tokenKey = Buffer.from(token, 'utf8');
@@ -254,8 +273,7 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
     if (!/^application\/json(;|$)/i.test(contentType)) {
       throw new HttpError(415, 'only application/json bodies');
     }
-    if (!(BRIDGE_CALLS as readonly string[]).includes(call))
-      throw new HttpError(404, 'no such call');
+    if (!(calls as readonly string[]).includes(call)) throw new HttpError(404, 'no such call');
     const payload = payloadOf(await readJsonBody(request));
     let value: unknown;
     try {
@@ -278,13 +296,21 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
     });
     response.write(': connected\n\n');
     eventStreams.add(response);
-    const unsubscribe = backend.subscribe((snapshot: AuthSnapshot) => {
+    const unsubscribe = backend.subscribe((snapshot: AuthSnapshot | unknown) => {
       response.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
     });
+    // The greeter's backend also pushes the security key's snapshots (other pages' do not).
+    const unsubscribeKey =
+      'subscribeKey' in backend
+        ? backend.subscribeKey((snapshot: SecurityKeySnapshot) => {
+            response.write(`event: key-snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+          })
+        : () => undefined;
     const keepalive = setInterval(() => response.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
     response.on('close', () => {
       clearInterval(keepalive);
       unsubscribe();
+      unsubscribeKey();
       eventStreams.delete(response);
     });
   }

@@ -33,6 +33,19 @@ export interface DevServerConfig {
   sessionDirs: SessionDirs | null;
   /** The site policy file instead of /etc/bastion-greeter/greeter.conf (or the demo's). */
   policyPath: string | null;
+  /**
+   * Another pam_wrapper service dir for the demo's helper instead of the demo stack
+   * (BASTION_DEV_PAM_DIR, absolute): its `bastion-greeter` and, for keys, `bastion-greeter-u2f`,
+   * with the pam_matrix file `passdb` beside them. e2e/security-key.test.ts runs real pam_u2f
+   * this way. Null: the demo stack.
+   */
+  pamDir: string | null;
+  /**
+   * TEST RIG ONLY: the fake-hidraw shim this process was started with (LD_PRELOAD holds
+   * `…/fake_hidraw.so` and BASTION_FAKE_HIDRAW_DIR is set), handed on to the demo's helper so
+   * its pam_u2f sees the same software keys as node-hid here. Null otherwise.
+   */
+  fakeHidraw: { library: string; dir: string } | null;
 }
 
 export class DevConfigError extends Error {
@@ -120,6 +133,16 @@ export function readDevServerConfig(
   if (policyPath !== null && !policyPath.startsWith('/')) {
     throw new DevConfigError('BASTION_DEV_POLICY must be absolute');
   }
+  const pamDir = env.BASTION_DEV_PAM_DIR || null;
+  if (pamDir !== null && !pamDir.startsWith('/')) {
+    throw new DevConfigError('BASTION_DEV_PAM_DIR must be absolute');
+  }
+  const shim = (env.LD_PRELOAD ?? '')
+    .split(/[ :]/)
+    .find((entry) => entry.startsWith('/') && entry.endsWith('/fake_hidraw.so'));
+  const hidrawDir = env.BASTION_FAKE_HIDRAW_DIR ?? '';
+  const fakeHidraw =
+    shim !== undefined && hidrawDir.startsWith('/') ? { library: shim, dir: hidrawDir } : null;
   return {
     mode,
     locale,
@@ -133,5 +156,7 @@ export function readDevServerConfig(
     probeIntervalMs,
     sessionDirs,
     policyPath,
+    pamDir,
+    fakeHidraw,
   };
 }

@@ -10,15 +10,21 @@ import { connectDisplayManager, displayManagerChoices } from '../main/dm';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
+import { listFidoDevices, openHidDevice } from '../main/fido2/hid-device';
+import { sessionLockFromEnvironment } from '../main/ipc/security-keys';
 import { startDevBridge } from './bridge-server';
 import { readDevServerConfig } from './config';
+import { runKeysDevServer } from './keys-server';
 import {
   DemoKeyboardSwitchForPreview,
   DemoPowerActionsForPreview,
+  helperTestEnv,
   prepareDemoEnvironment,
 } from './demo-stack';
 
 async function main(): Promise<void> {
+  // `npm start -- --keys`: the key manager's page instead of the greeter (./keys-server).
+  if (process.env.BASTION_DEV_KEYS === '1') return runKeysDevServer(process.env, import.meta.url);
   const config = readDevServerConfig(process.env);
   // build/dev/server.mjs → build/renderer, build/dev/bridge-client.js
   const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,14 +38,39 @@ async function main(): Promise<void> {
   const choices = dm
     ? displayManagerChoices(dm, { mode: config.mode, currentUser: config.currentUser })
     : null;
+  let helperEnv = demo?.helperEnv;
+  if (demo && config.pamDir) {
+    helperEnv = helperTestEnv(
+      config.pamDir,
+      join(config.pamDir, 'passdb'),
+      demo.helperEnv.BASTION_TEST_STATE_DIR!,
+    );
+  }
+  if (helperEnv && config.fakeHidraw) {
+    // Test rig only: the helper's pam_u2f sees the software keys node-hid sees here.
+    helperEnv = {
+      ...helperEnv,
+      LD_PRELOAD: `${helperEnv.LD_PRELOAD ?? ''} ${config.fakeHidraw.library}`.trim(),
+      BASTION_FAKE_HIDRAW_DIR: config.fakeHidraw.dir,
+    };
+  }
+  const mode = choices?.mode ?? config.mode;
   const backend = createGreeterBackend({
-    mode: choices?.mode ?? config.mode,
+    mode,
     locale: config.locale,
     helperPath: config.helperPath,
     helperSocketPath: config.helperSocketPath,
     currentUser: choices ? choices.currentUser : config.currentUser,
     host: 'dev-chromium',
-    ...(demo ? { helperEnv: demo.helperEnv, stateDir: demo.greeterStateDir } : {}),
+    ...(demo && helperEnv ? { helperEnv, stateDir: demo.greeterStateDir } : {}),
+    // Touch to sign in, as in the Electron entry; greeter.conf `security-keys` decides (the
+    // demo's policy leaves it off: its stack has no key service and the demo has no key).
+    securityKeys: {
+      devices: { list: listFidoDevices, open: openHidDevice },
+      lockSession: sessionLockFromEnvironment(mode, process.env, (line) =>
+        console.error(`bastion ${line}`),
+      ),
+    },
     // The demo's power menu goes to a stand-in that only logs; outside the demo, none.
     ...(demo ? { power: new DemoPowerActionsForPreview() } : {}),
     // Layout switch: the demo's stand-in (never the developer's own keyboard); under a display

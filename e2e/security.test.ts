@@ -89,11 +89,15 @@ test('window.bastion is exactly the contract and cannot be replaced', async (t) 
   assert.deepEqual(shape, {
     keys: [
       'answer',
+      'answerKeyPin',
       'cancelAuth',
+      'cancelKey',
       'getAuthSnapshot',
       'getInfo',
+      'getKeySnapshot',
       'getScreenOptions',
       'onAuthSnapshot',
+      'onKeySnapshot',
       'powerAction',
       'setKeyboardLayout',
       'startAssistiveTool',
@@ -168,6 +172,20 @@ test('every window.bastion call rejects wrong types, extra keys, oversized, miss
     ['setKeyboardLayout', [{ index: 0, layout: 'fr;sh' }], 'EXTRA_KEY'],
     // Well-formed, but this backend has no keyboard switch (none given): refused in main.
     ['setKeyboardLayout', [{ index: 1 }], 'KEYBOARD_LAYOUT_NOT_OFFERED'],
+    ['getKeySnapshot', [{}], 'UNEXPECTED_PAYLOAD'],
+    ['cancelKey', ['now'], 'UNEXPECTED_PAYLOAD'],
+    ['answerKeyPin', [], 'NOT_AN_OBJECT'],
+    ['answerKeyPin', ['1234'], 'NOT_AN_OBJECT'],
+    ['answerKeyPin', [{}], 'MISSING_KEY'],
+    ['answerKeyPin', [{ pin: 1234 }], 'WRONG_TYPE'],
+    ['answerKeyPin', [{ pin: '1234', text: 'pw' }], 'EXTRA_KEY'],
+    ['answerKeyPin', [{ pin: '9'.repeat(64) }], 'PIN_TOO_LONG'],
+    ['answerKeyPin', [{ pin: 'é'.repeat(32) }], 'PIN_TOO_LONG'],
+    ['answerKeyPin', [{ pin: '123' }], 'PIN_TOO_SHORT'],
+    ['answerKeyPin', [{ pin: '12\u000034' }], 'PIN_HAS_NUL'],
+    ['answerKeyPin', [{ pin: '\ud800abcd' }], 'NOT_WELL_FORMED'],
+    // Well-formed, but no key is asking for a PIN (keys are off here): refused in main.
+    ['answerKeyPin', [{ pin: '2468' }], 'KEY_NOT_ASKING'],
   ];
   for (const [method, args, code] of cases) {
     const result = await settle(page, method, args);
@@ -195,6 +213,8 @@ test('every window.bastion call rejects wrong types, extra keys, oversized, miss
     ['getInfo', []],
     ['getAuthSnapshot', [undefined]],
     ['cancelAuth', []],
+    ['getKeySnapshot', []],
+    ['cancelKey', []],
   ] as const) {
     assert.deepEqual(await settle(page, method, [...args]), { ok: true }, method);
   }

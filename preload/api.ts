@@ -106,6 +106,12 @@ export interface GreeterInfo {
   offline: boolean;
   /** How the renderer is hosted: Electron, or the development fallback in system Chromium. */
   host: 'electron' | 'dev-chromium';
+  /**
+   * The site turned security keys on (greeter.conf `security-keys`) and this carrier can run
+   * the key's conversation beside the password's (the helper; not LightDM or greetd). The
+   * unlock screen then starts its attempt at once, so a touch alone unlocks. Absent: false.
+   */
+  securityKeys?: boolean;
 }
 
 export interface StartAuthRequest {
@@ -245,6 +251,22 @@ export interface BastionApi {
   setKeyboardLayout(request: KeyboardLayoutRequest): Promise<void>;
   /** Subscribes to snapshots; returns the unsubscribe function. */
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void;
+  /** The security key's side of the attempt (`SECURITY_KEY_OFF` when none runs). */
+  getKeySnapshot(): Promise<SecurityKeySnapshot>;
+  /**
+   * Answers the key's PIN prompt (`SecurityKeySnapshot.phase` `pin`) with what was typed into
+   * the key's own PIN field; main refuses it at any other time. Never the password's answer.
+   */
+  answerKeyPin(request: KeyPinRequest): Promise<void>;
+  /** "Use password instead": ends the key's side; the password conversation goes on. */
+  cancelKey(): Promise<void>;
+  /** Subscribes to key snapshots; returns the unsubscribe function. */
+  onKeySnapshot(listener: (snapshot: SecurityKeySnapshot) => void): () => void;
+}
+
+/** The security key's PIN, typed into its own field (never the password field). */
+export interface KeyPinRequest {
+  pin: string;
 }
 
 /** Named IPC channels; there is no generic passthrough. */
@@ -259,12 +281,25 @@ export const IPC = {
   startAssistiveTool: 'bastion:start-assistive-tool',
   setKeyboardLayout: 'bastion:set-keyboard-layout',
   authSnapshot: 'bastion:auth-snapshot',
+  getKeySnapshot: 'bastion:get-key-snapshot',
+  answerKeyPin: 'bastion:answer-key-pin',
+  cancelKey: 'bastion:cancel-key',
+  keySnapshot: 'bastion:key-snapshot',
 } as const;
 
-export type InvokeChannel = Exclude<(typeof IPC)[keyof typeof IPC], typeof IPC.authSnapshot>;
+export type InvokeChannel = Exclude<
+  (typeof IPC)[keyof typeof IPC],
+  typeof IPC.authSnapshot | typeof IPC.keySnapshot
+>;
 
 /** Largest answer accepted from the renderer, in UTF-8 bytes (PAM_MAX_RESP_SIZE). */
 export const MAX_ANSWER_BYTES = 512;
+/**
+ * Largest key PIN accepted, in UTF-8 bytes: CTAP2's own limit (a PIN is at most 63 bytes);
+ * a PIN is at least MIN_KEY_PIN_CHARS code points (CTAP2 §6.5.1), shorter is never sent.
+ */
+export const MAX_KEY_PIN_BYTES = 63;
+export const MIN_KEY_PIN_CHARS = 4;
 /** Largest user name accepted, in UTF-8 bytes: the helper's own limit (FRAME_MAX_USER). */
 export const MAX_USER_BYTES = 120;
 

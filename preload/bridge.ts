@@ -19,8 +19,10 @@ import type {
   GreeterInfo,
   InvokeChannel,
   KeyboardLayoutRequest,
+  KeyPinRequest,
   PowerActionRequest,
   ScreenOptions,
+  SecurityKeySnapshot,
   StartAuthRequest,
 } from './api';
 
@@ -29,6 +31,8 @@ export interface BastionTransport {
   /** Sends the call with the page's arguments; the trusted side validates them. */
   invoke(channel: InvokeChannel, args: readonly unknown[]): Promise<unknown>;
   subscribe(listener: (snapshot: AuthSnapshot) => void): () => void;
+  /** The security key's snapshots (a channel of their own). */
+  subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void;
 }
 
 // The trusted side validates what it returns; the page gets typed values.
@@ -41,6 +45,22 @@ function trimmed(args: readonly unknown[]): unknown[] {
   let end = args.length;
   while (end > 0 && args[end - 1] === undefined) end--;
   return args.slice(0, end);
+}
+
+/** Subscribes `listener`; the returned unsubscribe is idempotent and stops delivery at once. */
+function guarded<T>(
+  subscribe: (listener: (value: T) => void) => () => void,
+  listener: (value: T) => void,
+): () => void {
+  let subscribed = true;
+  const unsubscribe = subscribe((value) => {
+    if (subscribed) listener(value);
+  });
+  return () => {
+    if (!subscribed) return;
+    subscribed = false;
+    unsubscribe();
+  };
 }
 
 export function createBastionApi(transport: BastionTransport): BastionApi {
@@ -60,15 +80,14 @@ export function createBastionApi(transport: BastionTransport): BastionApi {
       done(call(IPC.setKeyboardLayout, args)),
     onAuthSnapshot: (listener: (snapshot: AuthSnapshot) => void) => {
       if (typeof listener !== 'function') throw new TypeError('onAuthSnapshot needs a function');
-      let subscribed = true;
-      const unsubscribe = transport.subscribe((snapshot) => {
-        if (subscribed) listener(snapshot);
-      });
-      return () => {
-        if (!subscribed) return;
-        subscribed = false;
-        unsubscribe();
-      };
+      return guarded(transport.subscribe.bind(transport), listener);
+    },
+    getKeySnapshot: (...args: unknown[]) => as<SecurityKeySnapshot>(call(IPC.getKeySnapshot, args)),
+    answerKeyPin: (...args: [KeyPinRequest, ...unknown[]]) => done(call(IPC.answerKeyPin, args)),
+    cancelKey: (...args: unknown[]) => done(call(IPC.cancelKey, args)),
+    onKeySnapshot: (listener: (snapshot: SecurityKeySnapshot) => void) => {
+      if (typeof listener !== 'function') throw new TypeError('onKeySnapshot needs a function');
+      return guarded(transport.subscribeKey.bind(transport), listener);
     },
   };
   return Object.freeze(api);
@@ -87,6 +106,14 @@ export function ipcTransport(ipc: PreloadIpcRenderer): BastionTransport {
       ipc.on(IPC.authSnapshot, wrapper);
       return () => {
         ipc.removeListener(IPC.authSnapshot, wrapper);
+      };
+    },
+    subscribeKey: (listener) => {
+      const wrapper = (_event: IpcRendererEvent, snapshot: SecurityKeySnapshot): void =>
+        listener(snapshot);
+      ipc.on(IPC.keySnapshot, wrapper);
+      return () => {
+        ipc.removeListener(IPC.keySnapshot, wrapper);
       };
     },
   };

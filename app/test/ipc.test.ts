@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BrowserWindow } from 'electron';
-import { IPC } from '../../preload/api';
-import type { AuthSnapshot } from '../../preload/api';
+import { IPC, SECURITY_KEY_OFF } from '../../preload/api';
+import type { AuthSnapshot, SecurityKeySnapshot } from '../../preload/api';
 import { IpcRefusedError, registerGreeterIpc } from '../ipc';
 import {
   FakeBrowserWindowForTest,
@@ -28,14 +28,17 @@ function setUp() {
   return { electron, window, backend, unregister, trusted };
 }
 
-test('exactly the nine request channels of the contract get a handler', () => {
+test('exactly the twelve request channels of the contract get a handler', () => {
   const { electron } = setUp();
   assert.deepEqual(
     [...electron.ipcMain.handlers.keys()].sort(),
     [
       IPC.answer,
+      IPC.answerKeyPin,
       IPC.cancelAuth,
+      IPC.cancelKey,
       IPC.getAuthSnapshot,
+      IPC.getKeySnapshot,
       IPC.getInfo,
       IPC.getScreenOptions,
       IPC.powerAction,
@@ -177,6 +180,17 @@ test('snapshots go to our window only while registered; unregister removes every
   backend.push(snapshot);
   assert.equal(window.webContents.sent.length, 1);
   assert.equal(backend.listeners.size, 0);
+  assert.equal(backend.keyListeners.size, 0);
   assert.equal(electron.ipcMain.handlers.size, 0);
   await assert.rejects(() => electron.ipcMain.invoke(IPC.getInfo, trusted()));
+});
+
+test('key snapshots go to our window on their own channel, never after unregister', () => {
+  const { window, backend, unregister } = setUp();
+  const key = { ...SECURITY_KEY_OFF, phase: 'touch' } as SecurityKeySnapshot;
+  backend.pushKey(key);
+  assert.deepEqual(window.webContents.sent, [{ channel: IPC.keySnapshot, args: [key] }]);
+  unregister();
+  backend.pushKey(key);
+  assert.equal(window.webContents.sent.length, 1);
 });

@@ -16,6 +16,8 @@ test('defaults and knobs', () => {
     probeIntervalMs: null,
     sessionDirs: null,
     policyPath: null,
+    pamDir: null,
+    fakeHidraw: null,
   });
   assert.deepEqual(
     readDevServerConfig({
@@ -38,6 +40,8 @@ test('defaults and knobs', () => {
       probeIntervalMs: null,
       sessionDirs: null,
       policyPath: null,
+      pamDir: null,
+      fakeHidraw: null,
     },
   );
 });
@@ -53,6 +57,33 @@ test('session dirs and policy file for the display-manager tests', () => {
     wayland: '/rig/sessions',
   });
   assert.equal(config.policyPath, '/rig/greeter.conf');
+});
+
+test('another PAM stack for the demo helper, and the fake-hidraw shim handed on (tests only)', () => {
+  const config = readDevServerConfig({
+    BASTION_HELPER: '/h',
+    BASTION_DEV_PAM_DIR: '/rig/pam',
+    LD_PRELOAD: '/usr/lib/other.so /build/helper/fake_hidraw.so',
+    BASTION_FAKE_HIDRAW_DIR: '/tmp/bastion-hidraw-1',
+  });
+  assert.equal(config.pamDir, '/rig/pam');
+  assert.deepEqual(config.fakeHidraw, {
+    library: '/build/helper/fake_hidraw.so',
+    dir: '/tmp/bastion-hidraw-1',
+  });
+  // The shim without its dir, or the dir without the shim: nothing handed on.
+  assert.equal(
+    readDevServerConfig({ BASTION_HELPER: '/h', LD_PRELOAD: '/x/fake_hidraw.so' }).fakeHidraw,
+    null,
+  );
+  assert.equal(
+    readDevServerConfig({ BASTION_HELPER: '/h', BASTION_FAKE_HIDRAW_DIR: '/tmp/d' }).fakeHidraw,
+    null,
+  );
+  assert.throws(
+    () => readDevServerConfig({ BASTION_HELPER: '/h', BASTION_DEV_PAM_DIR: 'pam' }),
+    DevConfigError,
+  );
 });
 
 test('bad values are refused with a typed error', () => {

@@ -1,9 +1,9 @@
 // The trusted side of the renderer contract, without Electron: app/ (ipcMain) and dev/ (the
 // loopback bridge of the Chromium fallback) both forward raw, untrusted payloads here.
-import type { AuthSnapshot, BastionApi } from '../../preload/api';
+import type { AuthSnapshot, BastionApi, SecurityKeySnapshot } from '../../preload/api';
 
 /** Names of the request/response calls of `BastionApi` (events are separate). */
-export type BackendCall = Exclude<keyof BastionApi, 'onAuthSnapshot'>;
+export type BackendCall = Exclude<keyof BastionApi, 'onAuthSnapshot' | 'onKeySnapshot'>;
 
 export interface GreeterBackend {
   /**
@@ -14,6 +14,8 @@ export interface GreeterBackend {
   handle(call: string, payload: unknown): Promise<unknown>;
   /** Subscribes to auth snapshots; returns the unsubscribe function. */
   subscribe(listener: (snapshot: AuthSnapshot) => void): () => void;
+  /** Subscribes to the security key's snapshots; returns the unsubscribe function. */
+  subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void;
   /** Cancels any running attempt and releases resources. */
   close(): Promise<void>;
 }

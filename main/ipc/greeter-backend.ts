@@ -8,8 +8,9 @@ import type {
   GreeterMode,
   Locale,
   PowerAction,
+  SecurityKeySnapshot,
 } from '../../preload/api';
-import { AuthController } from '../auth/controller';
+import { AuthController, AuthControllerError } from '../auth/controller';
 import { LockoutStore, type Clock } from '../auth/lockout-store';
 import type { ThrottlePolicy } from '../auth/machine';
 import type { AuthTransport } from '../auth/transport';
@@ -18,6 +19,8 @@ import { AssistiveLauncher, type AssistivePaths } from '../screens/assistive';
 import type { KeyboardSwitcher } from '../screens/keyboard-switch';
 import { ScreenService, type ScreenSources } from '../screens/screen-options';
 import type { GreeterBackend } from './backend';
+import type { RemovalWatch } from '../keys/removal-watch';
+import { keySide, startRemovalWatch, type SecurityKeyWiring } from './security-keys';
 import { IpcValidationError, validateCall, validateUserName } from './validate';
 
 /** The PAM service of login and unlock (resources/pam/, the helper's allowlist). */
@@ -103,6 +106,13 @@ export interface GreeterBackendOptions {
    * configured: the person at a locked session may need another layout to type a password.
    */
   keyboard?: KeyboardSwitcher | null;
+  /**
+   * Touch to sign in (./security-keys): how FIDO keys are listed and opened (node-hid in the
+   * entry points) and, on the unlock screen, how the session is locked again when the key
+   * that unlocked it is unplugged. The site decides (greeter.conf `security-keys`,
+   * `lock-on-key-removal`); only with the helper carrier. Unset or null: no key side.
+   */
+  securityKeys?: SecurityKeyWiring | null;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -160,13 +170,26 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     log,
   });
 
+  const helperEnv = options.helperEnv ?? {};
+  const keys = keySide({
+    wiring: options.securityKeys ?? null,
+    dmTransport: options.transport ?? null,
+    policyPath: options.screen?.policyPath,
+    helperPath: options.helperPath,
+    socketPath,
+    helperEnv,
+    deadlineMs: options.deadlineMs,
+    log,
+  });
+
   const controller = new AuthController({
     ...(options.transport ? { transport: options.transport } : {}),
     helperPath: options.helperPath,
     socketPath,
     service: options.service ?? GREETER_PAM_SERVICE,
-    helperEnv: options.helperEnv ?? {},
+    helperEnv,
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+    ...keys.controller,
     ...(options.clock ? { clock: options.clock } : {}),
     lockoutStore:
       stateDir === null
@@ -218,6 +241,40 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     }
   });
 
+  // Lock on removal: only after the KEY unlocked the session (a password unlock leaves the
+  // person free to unplug), on the unlock screen, when the site asks for it.
+  let removalWatch: RemovalWatch | null = null;
+  let removalWatchStarting: Promise<void> | null = null;
+  let closed = false;
+  const wiring = options.securityKeys ?? null;
+  if (keys.enabled && wiring?.lockSession && options.mode === 'unlock') {
+    if (keys.settings.lockOnKeyRemoval) {
+      let lastKeyPhase = controller.keySnapshot().phase;
+      controller.subscribeKey((snapshot) => {
+        const unlocked = snapshot.phase === 'success' && lastKeyPhase !== 'success';
+        lastKeyPhase = snapshot.phase;
+        if (!unlocked || currentUser === null || removalWatchStarting) return;
+        removalWatch?.stop();
+        removalWatch = null;
+        removalWatchStarting = startRemovalWatch(currentUser, {
+          wiring,
+          policyPath: options.screen?.policyPath,
+          log,
+        })
+          .then(
+            (watch) => {
+              if (closed) watch?.stop();
+              else removalWatch = watch;
+            },
+            (error: unknown) => log(`lock on key removal: not started (${(error as Error).name})`),
+          )
+          .finally(() => {
+            removalWatchStarting = null;
+          });
+      });
+    }
+  }
+
   const assistive = new AssistiveLauncher(options.assistivePaths ?? {}, log);
 
   const power = options.power ?? null;
@@ -243,6 +300,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     locale: options.locale,
     offline: controller.snapshot().offline,
     host: options.host,
+    ...(keys.enabled ? { securityKeys: true } : {}),
   });
 
   return {
@@ -330,12 +388,32 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
         case 'cancelAuth':
           await controller.cancel();
           return undefined;
+        case 'getKeySnapshot':
+          return structuredClone(controller.keySnapshot());
+        case 'answerKeyPin':
+          try {
+            controller.answerKeyPin(request.pin);
+          } catch (error) {
+            if (error instanceof AuthControllerError && error.code === 'NOT_PROMPTING') {
+              throw new IpcValidationError('KEY_NOT_ASKING', 'the security key is not asking');
+            }
+            throw error;
+          }
+          return undefined;
+        case 'cancelKey':
+          await controller.cancelKey();
+          return undefined;
       }
     },
     subscribe(listener: (snapshot: AuthSnapshot) => void): () => void {
       return controller.subscribe(listener);
     },
+    subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void {
+      return controller.subscribeKey(listener);
+    },
     async close(): Promise<void> {
+      closed = true;
+      removalWatch?.stop();
       assistive.close();
       await controller.close();
     },

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_ANSWER_BYTES, MAX_USER_BYTES } from '../../preload/api';
+import { MAX_ANSWER_BYTES, MAX_KEY_PIN_BYTES, MAX_USER_BYTES } from '../../preload/api';
 import { IpcValidationError, validateCall, type IpcValidationErrorCode } from './validate';
 
 function showPayload(payload: unknown): string {
@@ -182,5 +182,45 @@ describe('validateCall', () => {
     assert.doesNotThrow(() => validateCall('answer', { text: 'é'.repeat(MAX_ANSWER_BYTES / 2) }));
     rejects('answer', { text: 'é'.repeat(MAX_ANSWER_BYTES / 2 + 1) }, 'ANSWER_TOO_LONG');
     rejects('answer', { text: 'abc\0def' }, 'ANSWER_HAS_NUL');
+  });
+});
+
+describe('the security key calls', () => {
+  it('getKeySnapshot and cancelKey take no payload', () => {
+    assert.deepEqual(validateCall('getKeySnapshot', undefined), { call: 'getKeySnapshot' });
+    assert.deepEqual(validateCall('cancelKey', undefined), { call: 'cancelKey' });
+    rejects('getKeySnapshot', {}, 'UNEXPECTED_PAYLOAD');
+    rejects('cancelKey', 'now', 'UNEXPECTED_PAYLOAD');
+  });
+
+  it('answerKeyPin: exactly { pin }, a string of 4 code points to 63 UTF-8 bytes, no NUL', () => {
+    assert.deepEqual(validateCall('answerKeyPin', { pin: '2468' }), {
+      call: 'answerKeyPin',
+      pin: '2468',
+    });
+    assert.doesNotThrow(() => validateCall('answerKeyPin', { pin: '9'.repeat(MAX_KEY_PIN_BYTES) }));
+    assert.doesNotThrow(() => validateCall('answerKeyPin', { pin: '🔑🔑🔑🔑' })); // 4 code points
+    rejects('answerKeyPin', { pin: '9'.repeat(MAX_KEY_PIN_BYTES + 1) }, 'PIN_TOO_LONG');
+    rejects('answerKeyPin', { pin: 'é'.repeat(32) }, 'PIN_TOO_LONG'); // 64 bytes
+    rejects('answerKeyPin', { pin: '123' }, 'PIN_TOO_SHORT');
+    rejects('answerKeyPin', { pin: '' }, 'PIN_TOO_SHORT');
+    rejects('answerKeyPin', { pin: '12\0' + '34' }, 'PIN_HAS_NUL');
+    rejects('answerKeyPin', { pin: '\ud800abcd' }, 'NOT_WELL_FORMED');
+    rejects('answerKeyPin', undefined, 'NOT_AN_OBJECT');
+    rejects('answerKeyPin', '2468', 'NOT_AN_OBJECT');
+    rejects('answerKeyPin', {}, 'MISSING_KEY');
+    rejects('answerKeyPin', { pin: 2468 }, 'WRONG_TYPE');
+    rejects('answerKeyPin', { pin: '2468', text: 'password' }, 'EXTRA_KEY');
+  });
+
+  it('a refused PIN is never in the error message', () => {
+    for (const pin of ['123', '9'.repeat(64)]) {
+      try {
+        validateCall('answerKeyPin', { pin });
+        assert.fail('accepted');
+      } catch (error) {
+        assert.ok(!(error as Error).message.includes(pin));
+      }
+    }
   });
 });

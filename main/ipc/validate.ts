@@ -3,7 +3,9 @@
 // and types; anything else raises IpcValidationError and nothing runs.
 import {
   MAX_ANSWER_BYTES,
+  MAX_KEY_PIN_BYTES,
   MAX_USER_BYTES,
+  MIN_KEY_PIN_CHARS,
   type AssistiveTool,
   type PowerAction,
 } from '../../preload/api';
@@ -30,7 +32,11 @@ export type IpcValidationErrorCode =
   | 'ASSISTIVE_TOOL_INVALID' // not one of AssistiveTool
   | 'ASSISTIVE_TOOL_NOT_OFFERED' // not installed here
   | 'KEYBOARD_LAYOUT_INVALID' // not an integer index below MAX_LAYOUTS
-  | 'KEYBOARD_LAYOUT_NOT_OFFERED'; // no switch here (Wayland, one layout) or not configured
+  | 'KEYBOARD_LAYOUT_NOT_OFFERED' // no switch here (Wayland, one layout) or not configured
+  | 'PIN_TOO_LONG' // over MAX_KEY_PIN_BYTES (CTAP2's limit)
+  | 'PIN_TOO_SHORT' // under MIN_KEY_PIN_CHARS: no key has such a PIN, a retry would be lost
+  | 'PIN_HAS_NUL'
+  | 'KEY_NOT_ASKING'; // the security key is not waiting for a PIN
 
 export class IpcValidationError extends Error {
   readonly code: IpcValidationErrorCode;
@@ -61,7 +67,10 @@ export type ValidatedCall =
   | { call: 'cancelAuth' }
   | { call: 'powerAction'; action: PowerAction }
   | { call: 'startAssistiveTool'; tool: AssistiveTool }
-  | { call: 'setKeyboardLayout'; index: number };
+  | { call: 'setKeyboardLayout'; index: number }
+  | { call: 'getKeySnapshot' }
+  | { call: 'answerKeyPin'; pin: string }
+  | { call: 'cancelKey' };
 
 const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'getInfo',
@@ -73,6 +82,9 @@ const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'powerAction',
   'startAssistiveTool',
   'setKeyboardLayout',
+  'getKeySnapshot',
+  'answerKeyPin',
+  'cancelKey',
 ]);
 
 const ASSISTIVE_TOOL_NAMES: ReadonlySet<string> = new Set<AssistiveTool>([
@@ -215,6 +227,25 @@ export function validateAnswerText(text: string): string {
   return text;
 }
 
+/**
+ * A security key PIN as CTAP2 takes one: 4 to 63 bytes of UTF-8 without NUL. Checked before
+ * anything reaches pam_u2f, because every PIN the key sees and refuses costs a retry. The
+ * messages never contain the PIN.
+ */
+export function validateKeyPin(pin: string): string {
+  if (Buffer.byteLength(pin, 'utf8') > MAX_KEY_PIN_BYTES) {
+    throw new IpcValidationError('PIN_TOO_LONG', `PINs are limited to ${MAX_KEY_PIN_BYTES} bytes`);
+  }
+  if (pin.includes('\0')) throw new IpcValidationError('PIN_HAS_NUL', 'PINs may not contain NUL');
+  if ([...pin].length < MIN_KEY_PIN_CHARS) {
+    throw new IpcValidationError(
+      'PIN_TOO_SHORT',
+      `PINs have at least ${MIN_KEY_PIN_CHARS} characters`,
+    );
+  }
+  return pin;
+}
+
 /** Checks `payload` against the schema of `call`. Throws IpcValidationError. */
 export function validateCall(call: string, payload: unknown): ValidatedCall {
   if (typeof call !== 'string' || !CALLS.has(call)) {
@@ -233,6 +264,17 @@ export function validateCall(call: string, payload: unknown): ValidatedCall {
     case 'cancelAuth':
       expectNoPayload(call, payload);
       return { call: 'cancelAuth' };
+    case 'getKeySnapshot':
+      expectNoPayload(call, payload);
+      return { call: 'getKeySnapshot' };
+    case 'cancelKey':
+      expectNoPayload(call, payload);
+      return { call: 'cancelKey' };
+    case 'answerKeyPin':
+      return {
+        call: 'answerKeyPin',
+        pin: validateKeyPin(expectSingleStringKey(call, payload, 'pin')),
+      };
     case 'startAuth': {
       const values = expectStringKeys(call, payload, ['user'], ['session']);
       return {

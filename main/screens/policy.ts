@@ -19,6 +19,25 @@
 //   remember-last-user = true
 //   # false: each user's last session is not remembered. Default true.
 //   remember-last-session = true
+//   # The key manager (`bastion-greeter --keys`, main/keys/wizard.ts; read by loadKeyPolicy):
+//   # what pam_u2f demands at login for keys enrolled from now on (pamu2fcfg's default, -N,
+//   # -V): presence by default; a bad value reads as pin.
+//   key-require = presence
+//   # A central mapping file (pam_u2f's authfile=, root's): the wizard cannot write it and
+//   # tells the person an administrator must run `bastion-keys keys enroll`. Absent: each
+//   # person's own ~/.config/Yubico/u2f_keys. A bad value still means "central".
+//   key-authfile = /etc/bastion-greeter/u2f_keys
+//   # pam_u2f's origin= (and appid=) of the site's key service; absent: pam://<hostname>.
+//   # A bad value stops the wizard (a key enrolled for the wrong origin never logs in).
+//   key-origin = pam://workstation
+//   # Touch to sign in or unlock (read by loadSecurityKeySettings): true runs the key's own PAM
+//   # service (/etc/pam.d/bastion-greeter-u2f, pam_u2f) beside the password's whenever a FIDO
+//   # key is plugged in (listed, never touched). Helper carrier only. Default false; a bad
+//   # value reads as false (the password alone still works).
+//   security-keys = false
+//   # true: in the person's session (unlock screen), unplugging the key that unlocked it locks
+//   # the session again (logind LockSession). Default false; a bad value reads as true.
+//   lock-on-key-removal = false
 //
 // Booleans are `true` or `false`. Strict: an unknown key or group, a line that is none of
 // the above, or a repeated key is reported in the log and ignored. A bad value takes the
@@ -141,6 +160,8 @@ export function parsePolicy(
       continue;
     }
     seen.add(key);
+    if (KEY_POLICY_KEYS.has(key)) continue; // the key manager's (parseKeyPolicy)
+    if (SECURITY_KEY_SETTING_KEYS.has(key)) continue; // touch to sign in (parseSecurityKeySettings)
     if (hasControlCharacter(value, '\t')) {
       log(`${where}: ${key} has control characters; its safe value is used`);
       if (key === 'banner-message') policy.notice = { kind: 'fallback' };
@@ -189,4 +210,186 @@ export function loadPolicy(
     return { ...REFUSED_POLICY };
   }
   return parsePolicy(text.replace(/^\uFEFF/, ''), log);
+}
+
+/** The key manager's part of greeter.conf (`key-*`): parsed apart from the login screen's. */
+export type KeyRequirement = 'presence' | 'pin' | 'verification';
+
+export interface KeyPolicy {
+  /** key-require: the attributes of newly enrolled keys' mappings. */
+  keyRequire: KeyRequirement;
+  /** key-authfile: null = each person's own file; a path (or '' when unusable) = central. */
+  keyAuthfile: string | null;
+  /** key-origin: null = pam://<hostname>; '' = a bad value (the wizard stops). */
+  keyOrigin: string | null;
+}
+
+const KEY_POLICY_KEYS: ReadonlySet<string> = new Set(['key-require', 'key-authfile', 'key-origin']);
+const KEY_REQUIREMENTS: readonly string[] = ['presence', 'pin', 'verification'];
+/** An origin as pam_u2f and `bastion-keys --origin` take it: one printable word. */
+const KEY_ORIGIN_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export const DEFAULT_KEY_POLICY: KeyPolicy = Object.freeze({
+  keyRequire: 'presence',
+  keyAuthfile: null,
+  keyOrigin: null,
+});
+
+/** The safe reading: the PIN demanded, no personal file written, no origin guessed. */
+export const REFUSED_KEY_POLICY: KeyPolicy = Object.freeze({
+  keyRequire: 'pin',
+  keyAuthfile: '',
+  keyOrigin: '',
+});
+
+/** The `key-*` entries of greeter.conf's text (same grammar as parsePolicy); never throws. */
+export function parseKeyPolicy(
+  text: string,
+  log: (line: string) => void = () => undefined,
+): KeyPolicy {
+  const policy: KeyPolicy = { ...DEFAULT_KEY_POLICY };
+  const seen = new Set<string>();
+  let group: string | null = null;
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.replace(/\r$/, '');
+    const header = /^\[([^\]]*)\]$/.exec(line.trim());
+    if (header) {
+      group = header[1]!;
+      continue;
+    }
+    const entry = LINE.exec(line);
+    if (!entry || group !== GROUP || !KEY_POLICY_KEYS.has(entry[1]!) || /^[ \t]*[#;]/.test(line))
+      continue;
+    const key = entry[1]!;
+    const value = entry[2]!;
+    if (seen.has(key)) continue; // parsePolicy logs it
+    seen.add(key);
+    const where = `policy: line ${n + 1}`;
+    const clean = !hasControlCharacter(value, '\t');
+    if (key === 'key-require') {
+      const ok = clean && KEY_REQUIREMENTS.includes(value);
+      policy.keyRequire = ok ? (value as KeyRequirement) : REFUSED_KEY_POLICY.keyRequire;
+      if (!ok) log(`${where}: key-require is not presence, pin or verification; pin is used`);
+    } else if (key === 'key-authfile') {
+      const ok = clean && value.startsWith('/') && !value.split('/').includes('..');
+      policy.keyAuthfile = ok ? value : REFUSED_KEY_POLICY.keyAuthfile;
+      if (!ok) log(`${where}: key-authfile is not an absolute path; an admin enrolls keys`);
+    } else {
+      const ok = clean && KEY_ORIGIN_PATTERN.test(value);
+      policy.keyOrigin = ok ? value : REFUSED_KEY_POLICY.keyOrigin;
+      if (!ok) log(`${where}: key-origin is not one printable word; the key manager stops`);
+    }
+  }
+  return policy;
+}
+
+/** loadPolicy's reading rules for the `key-*` part: absent → defaults; refused → the safe one. */
+export function loadKeyPolicy(
+  path: string = DEFAULT_POLICY_PATH,
+  log: (line: string) => void = () => undefined,
+): KeyPolicy {
+  let bytes: Buffer | null;
+  try {
+    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
+  } catch (error) {
+    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
+    log(`policy: ${path} refused (${reason}); the key manager takes the strictest settings`);
+    return { ...REFUSED_KEY_POLICY };
+  }
+  if (bytes === null) return { ...DEFAULT_KEY_POLICY };
+  try {
+    return parseKeyPolicy(decodeUtf8(bytes).replace(/^\uFEFF/, ''), log);
+  } catch (error) {
+    if (!(error instanceof DesktopEntryError)) throw error;
+    log(`policy: ${path} refused (not valid UTF-8); the key manager takes the strictest settings`);
+    return { ...REFUSED_KEY_POLICY };
+  }
+}
+
+/** Touch to sign in (issue #9 items 4-5): `security-keys` and `lock-on-key-removal`. */
+export interface SecurityKeySettings {
+  /** Run the key's PAM service beside the password's when a FIDO key is plugged in. */
+  securityKeys: boolean;
+  /** Unlock screen: unplugging the key that unlocked the session locks it again. */
+  lockOnKeyRemoval: boolean;
+}
+
+const SECURITY_KEY_SETTING_KEYS: ReadonlyMap<string, keyof SecurityKeySettings> = new Map([
+  ['security-keys', 'securityKeys'],
+  ['lock-on-key-removal', 'lockOnKeyRemoval'],
+]);
+
+export const DEFAULT_SECURITY_KEY_SETTINGS: SecurityKeySettings = Object.freeze({
+  securityKeys: false,
+  lockOnKeyRemoval: false,
+});
+
+/**
+ * The safe reading of a bad value or a refused file: no key transaction (the password alone
+ * still signs in; a key answering where the site did not clearly ask for it would not), and
+ * locking on removal (locks more, never less).
+ */
+export const REFUSED_SECURITY_KEY_SETTINGS: SecurityKeySettings = Object.freeze({
+  securityKeys: false,
+  lockOnKeyRemoval: true,
+});
+
+/** The security-key entries of greeter.conf's text (same grammar as parsePolicy); never throws. */
+export function parseSecurityKeySettings(
+  text: string,
+  log: (line: string) => void = () => undefined,
+): SecurityKeySettings {
+  const settings: SecurityKeySettings = { ...DEFAULT_SECURITY_KEY_SETTINGS };
+  const seen = new Set<string>();
+  let group: string | null = null;
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.replace(/\r$/, '');
+    if (/^[ \t]*[#;]/.test(line)) continue;
+    const header = /^\[([^\]]*)\]$/.exec(line.trim());
+    if (header) {
+      group = header[1]!;
+      continue;
+    }
+    const entry = LINE.exec(line);
+    const field = entry ? SECURITY_KEY_SETTING_KEYS.get(entry[1]!) : undefined;
+    if (!entry || group !== GROUP || field === undefined) continue;
+    if (seen.has(entry[1]!)) continue; // parsePolicy logs it
+    seen.add(entry[1]!);
+    const value = entry[2]!;
+    if (value === 'true' || value === 'false') {
+      settings[field] = value === 'true';
+    } else {
+      settings[field] = REFUSED_SECURITY_KEY_SETTINGS[field];
+      log(
+        `policy: line ${n + 1}: ${entry[1]!} is not true or false; ` +
+          `${String(REFUSED_SECURITY_KEY_SETTINGS[field])} is used`,
+      );
+    }
+  }
+  return settings;
+}
+
+/** loadPolicy's reading rules for these settings: absent → defaults; refused → the safe ones. */
+export function loadSecurityKeySettings(
+  path: string = DEFAULT_POLICY_PATH,
+  log: (line: string) => void = () => undefined,
+): SecurityKeySettings {
+  let bytes: Buffer | null;
+  try {
+    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
+  } catch (error) {
+    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
+    log(`policy: ${path} refused (${reason}); security keys are off`);
+    return { ...REFUSED_SECURITY_KEY_SETTINGS };
+  }
+  if (bytes === null) return { ...DEFAULT_SECURITY_KEY_SETTINGS };
+  try {
+    return parseSecurityKeySettings(decodeUtf8(bytes).replace(/^\uFEFF/, ''), log);
+  } catch (error) {
+    if (!(error instanceof DesktopEntryError)) throw error;
+    log(`policy: ${path} refused (not valid UTF-8); security keys are off`);
+    return { ...REFUSED_SECURITY_KEY_SETTINGS };
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IPC } from '../api';
-import type { AuthSnapshot, BastionApi } from '../api';
+import type { AuthSnapshot, BastionApi, SecurityKeySnapshot } from '../api';
 import { createBastionApi, ipcTransport } from '../bridge';
 import { FakeIpcRendererForTest } from './fake-ipc-renderer';
 
@@ -13,11 +13,15 @@ test('the API has exactly the BastionApi methods and cannot be modified', () => 
   const api = apiOver(new FakeIpcRendererForTest());
   assert.deepEqual(Object.keys(api).sort(), [
     'answer',
+    'answerKeyPin',
     'cancelAuth',
+    'cancelKey',
     'getAuthSnapshot',
     'getInfo',
+    'getKeySnapshot',
     'getScreenOptions',
     'onAuthSnapshot',
+    'onKeySnapshot',
     'powerAction',
     'setKeyboardLayout',
     'startAssistiveTool',
@@ -93,4 +97,31 @@ test('onAuthSnapshot rejects a non-function listener without subscribing', () =>
   const api = apiOver(ipc) as unknown as { onAuthSnapshot(x: unknown): unknown };
   assert.throws(() => api.onAuthSnapshot('not a function'), TypeError);
   assert.equal(ipc.listeners.size, 0);
+});
+
+test('the key calls use their own channels; key snapshots arrive without the IPC event', async () => {
+  const ipc = new FakeIpcRendererForTest();
+  const api = apiOver(ipc);
+  await api.getKeySnapshot();
+  await api.answerKeyPin({ pin: '2468' });
+  await api.cancelKey();
+  assert.deepEqual(ipc.invoked, [
+    { channel: IPC.getKeySnapshot, args: [] },
+    { channel: IPC.answerKeyPin, args: [{ pin: '2468' }] },
+    { channel: IPC.cancelKey, args: [] },
+  ]);
+  const seen: unknown[][] = [];
+  const unsubscribe = api.onKeySnapshot((...args: unknown[]) => {
+    seen.push(args);
+  });
+  const key = { phase: 'touch' } as SecurityKeySnapshot;
+  ipc.emit(IPC.keySnapshot, key);
+  ipc.emit(IPC.authSnapshot, { phase: 'idle' } as AuthSnapshot); // not the key's channel
+  assert.deepEqual(seen, [[key]]);
+  unsubscribe();
+  unsubscribe();
+  ipc.emit(IPC.keySnapshot, key);
+  assert.equal(seen.length, 1);
+  assert.equal(ipc.listeners.get(IPC.keySnapshot)?.size, 0);
+  assert.throws(() => (api as unknown as { onKeySnapshot(x: unknown): unknown }).onKeySnapshot(1));
 });

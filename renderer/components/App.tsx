@@ -16,6 +16,7 @@ import { KeyboardIndicator } from './KeyboardIndicator';
 import { MessagesArea } from './MessagesArea';
 import { OfflineBanner } from './OfflineBanner';
 import { PowerMenu } from './PowerMenu';
+import { SecurityKeyStatus } from './SecurityKeyStatus';
 import { SessionChooser } from './SessionChooser';
 import { UserList } from './UserList';
 
@@ -89,6 +90,10 @@ export function App() {
                   currentUser={info.mode === 'unlock' ? info.currentUser : null}
                   headingId={HEADING_ID}
                 />
+              )}
+              {/* Beside the form, never inside it: the key's PIN is a form of its own. */}
+              {(!login || users === null || chosenUser !== null || otherUser) && (
+                <SecurityKeyStatus />
               )}
               {login && screen.sessions.length > 0 && <SessionChooser sessions={screen.sessions} />}
               <MessagesArea mode={info.mode} />

@@ -113,4 +113,30 @@ export const en: Messages = {
     internal:
       'Something went wrong, so you were not signed in. Try again; if this keeps happening, contact your administrator.',
   },
+  securityKey: {
+    region: 'Security key',
+    waiting: 'Security key found. Getting it ready…',
+    touch: 'Touch your security key now.',
+    pin: 'Your security key needs its PIN. Type it in the security key PIN field below, or use your password.',
+    pinLabel: 'Security key PIN (not your password)',
+    pinSubmit: 'Send PIN to the key',
+    retriesLeft: (tries) =>
+      tries === 1
+        ? 'Last try: one more wrong PIN blocks the key.'
+        : `${tries} tries left before the key blocks its PIN.`,
+    checking: 'Checking the PIN with your security key…',
+    success: 'Security key accepted.',
+    problem: {
+      'pin-wrong':
+        'Wrong PIN: the security key did not sign you in. Use your password, or cancel and start again to retry the key.',
+      'pin-blocked':
+        'The PIN of this security key is blocked after too many wrong PINs, so the key cannot sign you in. Use your password. To use the key again it must be reset (this erases it) and enrolled again.',
+      refused:
+        'This security key did not sign you in: it is not enrolled for this account on this computer, or it was not touched in time. Use your password.',
+      unavailable: 'The security key cannot be used right now. Use your password.',
+    },
+    usePassword: 'Use password instead',
+    pinNotSent:
+      'The PIN was not sent: a security key PIN has 4 to 63 characters. Nothing was counted against the key.',
+  },
 };

@@ -117,4 +117,31 @@ export const fr: Messages = {
     internal:
       "Une erreur s'est produite : vous n'êtes pas connecté. Réessayez ; si le problème persiste, contactez votre administrateur.",
   },
+  securityKey: {
+    region: 'Clé de sécurité',
+    waiting: 'Clé de sécurité détectée. Préparation…',
+    touch: 'Touchez votre clé de sécurité maintenant.',
+    pin: 'Votre clé de sécurité demande son code PIN. Saisissez-le dans le champ « Code PIN de la clé de sécurité » ci-dessous, ou utilisez votre mot de passe.',
+    pinLabel: 'Code PIN de la clé de sécurité (pas votre mot de passe)',
+    pinSubmit: 'Envoyer le code PIN à la clé',
+    retriesLeft: (tries) =>
+      tries === 1
+        ? 'Dernier essai : un code PIN erroné de plus bloque la clé.'
+        : `${tries} essais restants avant que la clé bloque son code PIN.`,
+    checking: 'Vérification du code PIN par votre clé de sécurité…',
+    success: 'Clé de sécurité acceptée.',
+    problem: {
+      'pin-wrong':
+        'Code PIN erroné : la clé de sécurité ne vous a pas connecté. Utilisez votre mot de passe, ou annulez et recommencez pour réessayer la clé.',
+      'pin-blocked':
+        "Le code PIN de cette clé de sécurité est bloqué après trop d'erreurs : la clé ne peut pas vous connecter. Utilisez votre mot de passe. Pour réutiliser la clé, il faut la réinitialiser (ce qui l'efface) puis l'enregistrer à nouveau.",
+      refused:
+        "Cette clé de sécurité ne vous a pas connecté : elle n'est pas enregistrée pour ce compte sur cet ordinateur, ou elle n'a pas été touchée à temps. Utilisez votre mot de passe.",
+      unavailable:
+        'La clé de sécurité ne peut pas être utilisée pour le moment. Utilisez votre mot de passe.',
+    },
+    usePassword: 'Utiliser le mot de passe',
+    pinNotSent:
+      "Le code PIN n'a pas été envoyé : un code PIN de clé de sécurité compte de 4 à 63 caractères. Aucun essai n'a été décompté.",
+  },
 };

@@ -5,6 +5,7 @@ import type {
   AuthFailureReason,
   OfflineErrorName,
   PowerAction,
+  SecurityKeyProblem,
   SessionType,
 } from '../../preload/api';
 
@@ -82,4 +83,29 @@ export interface Messages {
   keyboardSwitchFailed: (layout: string) => string;
   offlineError: Record<OfflineErrorName, string>;
   failure: Record<AuthFailureReason, string>;
+  /** The security key's side of the attempt (SecurityKeyStatus). */
+  securityKey: SecurityKeyMessages;
+}
+
+export interface SecurityKeyMessages {
+  /** The area's accessible name. */
+  region: string;
+  /** Plugged in, pam_u2f is looking at it. */
+  waiting: string;
+  /** pam_u2f's cue arrived. */
+  touch: string;
+  /** pam_u2f asks for the key's PIN (the field is separate from the password's). */
+  pin: string;
+  /** The PIN field's label: says it is the KEY's PIN, not the password. */
+  pinLabel: string;
+  pinSubmit: string;
+  /** Tries left before the key blocks its PIN (read from the key). */
+  retriesLeft: (tries: number) => string;
+  checking: string;
+  success: string;
+  problem: Record<SecurityKeyProblem, string>;
+  /** The button that ends the key's side; the password goes on. */
+  usePassword: string;
+  /** The PIN did not reach the key (too short, too long, or no longer asked). */
+  pinNotSent: string;
 }

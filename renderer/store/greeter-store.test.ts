@@ -7,7 +7,9 @@ import type {
   PowerAction,
   AssistiveTool,
   ScreenOptions,
+  SecurityKeySnapshot,
 } from '../../preload/api';
+import { SECURITY_KEY_OFF } from '../../preload/api';
 import { createGreeterStore } from './greeter-store';
 import { IDLE_SNAPSHOT } from './state';
 
@@ -76,6 +78,23 @@ class RecordingBastionApiForTest implements BastionApi {
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+  keyListeners = new Set<(snapshot: SecurityKeySnapshot) => void>();
+  getKeySnapshot(): Promise<SecurityKeySnapshot> {
+    return Promise.resolve(SECURITY_KEY_OFF);
+  }
+  answerKeyPin(request: { pin: string }) {
+    return this.record('answerKeyPin', request);
+  }
+  cancelKey() {
+    return this.record('cancelKey', null);
+  }
+  onKeySnapshot(listener: (snapshot: SecurityKeySnapshot) => void) {
+    this.keyListeners.add(listener);
+    return () => this.keyListeners.delete(listener);
+  }
+  pushKey(snapshot: SecurityKeySnapshot) {
+    for (const listener of this.keyListeners) listener(snapshot);
   }
   push(snapshot: AuthSnapshot) {
     for (const listener of this.listeners) listener(snapshot);

@@ -16,6 +16,8 @@ import {
   withScreen,
   withSession,
   withStartupFailed,
+  withFetchedKeySnapshot,
+  withPushedKeySnapshot,
   type GreeterState,
 } from './state';
 
@@ -38,6 +40,13 @@ export interface GreeterActions {
   startAssistiveTool(tool: AssistiveTool): Promise<boolean>;
   /** Asks main to make `keyboardLayouts[index]` active; false when refused or it failed. */
   setKeyboardLayout(index: number): Promise<boolean>;
+  /**
+   * Sends the security key's PIN (typed into the key's own field, never the password field);
+   * false when main refused it (the key no longer asks, or the PIN's shape). Never stored.
+   */
+  answerKeyPin(pin: string): Promise<boolean>;
+  /** "Use password instead": ends the key's side; false when main refused or it failed. */
+  cancelKey(): Promise<boolean>;
 }
 
 export type GreeterStore = StoreApi<GreeterState & GreeterActions>;
@@ -84,7 +93,23 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
           (snapshot) => apply((state) => withFetchedSnapshot(state, snapshot)),
           () => apply(withStartupFailed),
         );
-        return unsubscribe;
+        // The key's side is optional: without it the password form works as before.
+        let unsubscribeKey: () => void = () => undefined;
+        try {
+          unsubscribeKey = api.onKeySnapshot((key) =>
+            apply((state) => withPushedKeySnapshot(state, key)),
+          );
+          api.getKeySnapshot().then(
+            (key) => apply((state) => withFetchedKeySnapshot(state, key)),
+            () => undefined,
+          );
+        } catch {
+          // An older bridge without the key channel: the key area stays off.
+        }
+        return () => {
+          unsubscribe();
+          unsubscribeKey();
+        };
       },
       startAuth: (user) => {
         const { info, session } = get();
@@ -115,6 +140,17 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
         ),
       setKeyboardLayout: (index) =>
         api.setKeyboardLayout({ index }).then(
+          () => true,
+          () => false,
+        ),
+      // Not through `call`: a refused PIN is no sign-in failure of the password side.
+      answerKeyPin: (pin) =>
+        api.answerKeyPin({ pin }).then(
+          () => true,
+          () => false,
+        ),
+      cancelKey: () =>
+        api.cancelKey().then(
           () => true,
           () => false,
         ),

@@ -44,3 +44,8 @@ export const selectNoticeAcknowledged = (state: GreeterState) => state.noticeAck
 export const selectChosenUser = (state: GreeterState) => state.chosenUser;
 export const selectOtherUser = (state: GreeterState) => state.otherUser;
 export const selectSession = (state: GreeterState) => state.session;
+
+/** The security key's side of the attempt. */
+export const selectKey = (state: GreeterState) => state.key;
+/** Main's first snapshot has arrived (before it, the idle snapshot is a placeholder). */
+export const selectSnapshotReceived = (state: GreeterState) => state.snapshotReceived;

@@ -1,6 +1,12 @@
 // The greeter's UI state and its pure reducers. Secrets never enter this state: a typed
 // password lives only in the form component until it is handed to `answer`.
-import type { AuthSnapshot, GreeterInfo, ScreenOptions } from '../../preload/api';
+import type {
+  AuthSnapshot,
+  GreeterInfo,
+  ScreenOptions,
+  SecurityKeySnapshot,
+} from '../../preload/api';
+import { SECURITY_KEY_OFF } from '../../preload/api';
 
 export type StartupStatus = 'loading' | 'ready' | 'failed';
 
@@ -30,6 +36,10 @@ export interface GreeterState {
   otherUser: boolean;
   /** The desktop session selected in the chooser; null when none is offered. */
   session: string | null;
+  /** The security key's side of the attempt (main pushes it on its own channel). */
+  key: SecurityKeySnapshot;
+  /** A pushed key snapshot is always newer than the one fetched at start-up. */
+  keyPushedSeen: boolean;
 }
 
 export const IDLE_SNAPSHOT: AuthSnapshot = Object.freeze({
@@ -58,6 +68,8 @@ export function initialState(): GreeterState {
     chosenUser: null,
     otherUser: false,
     session: null,
+    key: SECURITY_KEY_OFF,
+    keyPushedSeen: false,
   };
 }
 
@@ -130,4 +142,16 @@ export function withRequestStarted(state: GreeterState): GreeterState {
 /** A rejected call: show the error, and show the prompt again if the answer was the one lost. */
 export function withRequestFailed(state: GreeterState): GreeterState {
   return { ...state, requestFailed: true, promptAnswered: false };
+}
+
+export function withPushedKeySnapshot(state: GreeterState, key: SecurityKeySnapshot): GreeterState {
+  return { ...state, key, keyPushedSeen: true };
+}
+
+/** The start-up fetch may resolve after a push; then the push wins. */
+export function withFetchedKeySnapshot(
+  state: GreeterState,
+  key: SecurityKeySnapshot,
+): GreeterState {
+  return state.keyPushedSeen ? state : { ...state, key };
 }

@@ -9,7 +9,9 @@ import type {
   BastionApi,
   GreeterInfo,
   ScreenOptions,
+  SecurityKeySnapshot,
 } from '../../preload/api';
+import { SECURITY_KEY_OFF } from '../../preload/api';
 import { IDLE_SNAPSHOT } from '../store/state';
 
 export interface PreviewConfig {
@@ -34,7 +36,9 @@ export interface PreviewCall {
     | 'cancelAuth'
     | 'powerAction'
     | 'startAssistiveTool'
-    | 'setKeyboardLayout';
+    | 'setKeyboardLayout'
+    | 'answerKeyPin'
+    | 'cancelKey';
   payload: unknown;
 }
 
@@ -170,6 +174,24 @@ class FakeBastionApiForPreview implements BastionApi {
   onAuthSnapshot(listener: (snapshot: AuthSnapshot) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** No key side in a preview: always off. */
+  async getKeySnapshot(): Promise<SecurityKeySnapshot> {
+    return SECURITY_KEY_OFF;
+  }
+
+  /** Records the request only (the PIN itself is not kept). */
+  async answerKeyPin(): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'answerKeyPin', payload: null });
+  }
+
+  async cancelKey(): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'cancelKey', payload: null });
+  }
+
+  onKeySnapshot(): () => void {
+    return () => undefined;
   }
 }
 
