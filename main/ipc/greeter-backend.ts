@@ -290,6 +290,10 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
   let keyboardCurrent = 0;
   // One setxkbmap at a time, in the order asked: the last request wins on the X server too.
   let keyboardQueue: Promise<void> = Promise.resolve();
+  // Bounded: one switch running and one waiting. Each may take up to setxkbmap's deadline, so
+  // an unbounded queue would let a page that keeps asking hold main's child slots for ever.
+  const KEYBOARD_QUEUE_MAX = 2;
+  let keyboardQueued = 0;
   const keyboardSwitchable = (): boolean =>
     keyboard !== null && screens.options().keyboardLayouts.length > 1;
 
@@ -329,10 +333,21 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
               'not a keyboard layout this screen can switch to',
             );
           }
+          if (keyboardQueued >= KEYBOARD_QUEUE_MAX) {
+            throw new IpcValidationError(
+              'KEYBOARD_SWITCH_BUSY',
+              'a keyboard layout switch is already running and another is waiting',
+            );
+          }
           const index = request.index;
+          keyboardQueued++;
           const run = keyboardQueue.then(() => keyboard.switchTo(layouts, index));
           keyboardQueue = run.catch(() => undefined);
-          await run;
+          try {
+            await run;
+          } finally {
+            keyboardQueued--;
+          }
           keyboardCurrent = index;
           return undefined;
         }

@@ -33,6 +33,7 @@ export type IpcValidationErrorCode =
   | 'ASSISTIVE_TOOL_NOT_OFFERED' // not installed here
   | 'KEYBOARD_LAYOUT_INVALID' // not an integer index below MAX_LAYOUTS
   | 'KEYBOARD_LAYOUT_NOT_OFFERED' // no switch here (Wayland, one layout) or not configured
+  | 'KEYBOARD_SWITCH_BUSY' // one switch running and one waiting already
   | 'PIN_TOO_LONG' // over MAX_KEY_PIN_BYTES (CTAP2's limit)
   | 'PIN_TOO_SHORT' // under MIN_KEY_PIN_CHARS: no key has such a PIN, a retry would be lost
   | 'PIN_HAS_NUL'

@@ -235,6 +235,34 @@ describe('the backend', () => {
     });
   }
 
+  it('at most one switch running and one waiting: a page that keeps asking is refused', async (t) => {
+    // A switcher that never finishes on its own (what a hung setxkbmap looks like until its
+    // deadline): test double for a fault we cannot cause with the real one in a unit test.
+    const releases: Array<() => void> = [];
+    const hungSwitcherForTest: KeyboardSwitcher = {
+      switchTo: () => new Promise<void>((resolve) => releases.push(resolve)),
+    };
+    const backend = backendWith('XKBLAYOUT="us,fr"\n', hungSwitcherForTest);
+    t.after(() => backend.close());
+    const first = backend.handle('setKeyboardLayout', { index: 1 });
+    const second = backend.handle('setKeyboardLayout', { index: 0 });
+    await assert.rejects(backend.handle('setKeyboardLayout', { index: 1 }), {
+      code: 'KEYBOARD_SWITCH_BUSY',
+    });
+    while (releases.length < 1) await new Promise((r) => setImmediate(r));
+    releases.shift()!();
+    await first;
+    while (releases.length < 1) await new Promise((r) => setImmediate(r));
+    releases.shift()!();
+    await second;
+    const third = backend.handle('setKeyboardLayout', { index: 1 });
+    while (releases.length < 1) await new Promise((r) => setImmediate(r));
+    releases.shift()!();
+    await third;
+    const screen = (await backend.handle('getScreenOptions', undefined)) as ScreenOptions;
+    assert.equal(screen.keyboardCurrent, 1, 'the queue frees its places once switches end');
+  });
+
   it('no switcher (Wayland) or one layout: indicator only, every switch refused', async (t) => {
     for (const [file, switcher] of [
       ['XKBLAYOUT="us,fr"\n', null],
