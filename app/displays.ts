@@ -43,6 +43,10 @@ export interface GreeterWindows {
 const sameBounds = (a: Rectangle, b: Rectangle): boolean =>
   a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 
+/** Whether two rectangles share any area (touching edges do not). */
+const intersects = (a: Rectangle, b: Rectangle): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
 export function openGreeterWindows(
   electron: DisplaysElectron,
   options: GreeterWindowsOptions,
@@ -72,10 +76,15 @@ export function openGreeterWindows(
       greeterBounds = primaryNow.bounds;
       place(greeter, primaryNow.bounds);
     }
+    // A display overlapping the form's (clone mode: mirrored monitors share one area) gets no
+    // background window: it would lie over the form there, and the form already shows there.
     const others = new Map<number, Display>(
       screen
         .getAllDisplays()
-        .filter((display) => display.id !== primaryNow.id)
+        .filter(
+          (display) =>
+            display.id !== primaryNow.id && !intersects(display.bounds, primaryNow.bounds),
+        )
         .map((display) => [display.id, display]),
     );
     for (const [id, window] of backgrounds) {
@@ -98,6 +107,11 @@ export function openGreeterWindows(
           onLoadFailed: (error) => log(`display ${id}: background not loaded: ${error.message}`),
         }),
       );
+    }
+    // The form above every background and with the keyboard focus, whatever was (re)placed.
+    if (!greeter.isDestroyed()) {
+      greeter.moveTop();
+      greeter.focus();
     }
   };
 

@@ -199,3 +199,27 @@ test('not per display (Wayland, --windowed): the greeter window alone, no displa
   assert.equal(fake(windows.greeter).bounds, null, 'placed by Electron/the compositor');
   assert.equal(electron.screen.listenerCount('display-added'), 0);
 });
+
+test('clone mode: a display overlapping the form’s gets no background; the form is moved on top and focused after each relayout', () => {
+  const electron = new FakeElectronForTest();
+  const mirror = { x: 0, y: 0, width: 1280, height: 1024 };
+  electron.screen.displays = [displayForTest(1, LEFT), displayForTest(2, mirror)];
+  electron.screen.primaryId = 2;
+  const windows = openGreeterWindows(electron.asDisplaysElectron(), OPTIONS);
+  const greeter = fake(windows.greeter);
+  assert.equal(windows.backgrounds().size, 0, 'no window over the form on the mirrored display');
+  assert.equal(live().length, 1);
+  assert.ok(greeter.moveTopCalls >= 1 && greeter.focusCalls >= 1);
+  // The mirror ends (extended layout): display 1 gets its background, the form stays on top.
+  const calls = greeter.moveTopCalls;
+  electron.screen.displays = [displayForTest(1, { ...LEFT, x: 1280 }), displayForTest(2, mirror)];
+  electron.screen.emit('display-metrics-changed', displayForTest(1, LEFT), ['bounds']);
+  assert.equal(windows.backgrounds().size, 1);
+  assert.ok(greeter.moveTopCalls > calls, 'moveTop after the relayout');
+  // Mirrored again: that background is closed.
+  const background = fake(windows.backgrounds().get(1));
+  electron.screen.displays = [displayForTest(1, LEFT), displayForTest(2, mirror)];
+  electron.screen.emit('display-metrics-changed', displayForTest(1, LEFT), ['bounds']);
+  assert.equal(background.destroyed, true);
+  assert.equal(windows.backgrounds().size, 0);
+});

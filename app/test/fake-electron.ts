@@ -1,7 +1,7 @@
 // FakeElectronForTest: a stand-in for the few `electron` APIs app/ touches, recording every
 // setting and handler so tests can assert them. Real Electron cannot load under plain Node.
 import type * as ElectronModule from 'electron';
-import type { AuthSnapshot } from '../../preload/api';
+import type { AuthSnapshot, SecurityKeySnapshot } from '../../preload/api';
 import type { GreeterBackend } from '../../main/ipc/backend';
 
 type AnyListener = (...args: unknown[]) => unknown;
@@ -171,6 +171,17 @@ export class FakeBrowserWindowForTest {
   isDestroyed(): boolean {
     return this.destroyed;
   }
+  /** How many times moveTop() and focus() were called (app/displays.ts keeps the form on top). */
+  moveTopCalls = 0;
+  focusCalls = 0;
+  moveTop(): void {
+    if (this.destroyed) throw new Error('Object has been destroyed');
+    this.moveTopCalls++;
+  }
+  focus(): void {
+    if (this.destroyed) throw new Error('Object has been destroyed');
+    this.focusCalls++;
+  }
 }
 
 export class FakeIpcMainForTest {
@@ -287,6 +298,14 @@ export class RecordingBackendForTest implements GreeterBackend {
   }
   push(snapshot: AuthSnapshot): void {
     for (const listener of this.listeners) listener(snapshot);
+  }
+  readonly keyListeners = new Set<(snapshot: SecurityKeySnapshot) => void>();
+  subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void {
+    this.keyListeners.add(listener);
+    return () => this.keyListeners.delete(listener);
+  }
+  pushKey(snapshot: SecurityKeySnapshot): void {
+    for (const listener of this.keyListeners) listener(snapshot);
   }
   close(): Promise<void> {
     this.closed = true;

@@ -4,12 +4,18 @@
 // Started by `bastion-greeter --session-locker` (resources/autostart/) or, for the Chromium
 // fallback and tests, build/dev/session-locker.mjs (./main.ts). No electron here.
 import type { BusctlOptions } from '../power/busctl';
-import { startGdbusMonitor, type GdbusMonitor } from '../power/gdbus-monitor';
+import { superviseGdbusMonitor, type SupervisedMonitor } from '../power/gdbus-monitor';
 import { startSleepLockGuard, type SleepLockGuard } from '../power/sleep-inhibitor';
 import { DEFAULT_BLANKER_PATH, X11Blanker, type Blanker } from './blanker';
 import { displayManagerTarget, lightdmLock, type DisplayManagerLock } from './display-manager';
 import { LockError } from './errors';
-import { LOGIND_DEST, parseSessionSignal, resolveSessionPath } from './logind-session';
+import {
+  LOGIND_DEST,
+  parseSessionSignal,
+  readLockedHint,
+  resolveSessionPath,
+  setLockedHint,
+} from './logind-session';
 import { SessionLocker } from './session-locker';
 
 export { LockError, type LockErrorCode } from './errors';
@@ -26,7 +32,13 @@ export {
   type DisplayManagerLock,
   type DisplayManagerTarget,
 } from './display-manager';
-export { parseSessionSignal, resolveSessionPath, type SessionEvent } from './logind-session';
+export {
+  parseSessionSignal,
+  readLockedHint,
+  resolveSessionPath,
+  setLockedHint,
+  type SessionEvent,
+} from './logind-session';
 export { SessionLocker, type LockReason, type SessionLockerDeps } from './session-locker';
 export {
   covers,
@@ -66,8 +78,18 @@ export function sessionLockerConfig(env: NodeJS.ProcessEnv): SessionLockerConfig
       'a Wayland session: its compositor’s ext-session-lock locker locks it, not this',
     );
   }
-  if (!env.DISPLAY || !/^[A-Za-z0-9._-]*:[0-9]{1,4}(\.[0-9]{1,2})?$/.test(env.DISPLAY)) {
+  const display = /^[A-Za-z0-9._-]*:[0-9]{1,4}(\.([0-9]{1,2}))?$/.exec(env.DISPLAY ?? '');
+  if (!env.DISPLAY || !display) {
     throw new LockError('LOCK_NOT_X11', 'no X display (DISPLAY)');
+  }
+  // The blanker covers the screen DISPLAY names, and only that one: a locker on :0.1 of a
+  // multi-screen ("Zaphod") server would leave screen 0 uncovered. Refused rather than half
+  // done; such setups are rare (one screen spanning every monitor is the norm with RandR).
+  if (display[2] !== undefined && Number(display[2]) !== 0) {
+    throw new LockError(
+      'LOCK_SCREEN_UNSUPPORTED',
+      `DISPLAY ${env.DISPLAY} names X screen ${Number(display[2])}: only screen 0 is covered`,
+    );
   }
   const system = env.DBUS_SYSTEM_BUS_ADDRESS
     ? { systemBusAddress: env.DBUS_SYSTEM_BUS_ADDRESS }
@@ -137,30 +159,41 @@ export async function startSessionLocker(
       blankerPath: config.blankerPath,
       log,
     });
-  const locker = new SessionLocker({ blanker, dm, log });
+  const locker = new SessionLocker({
+    blanker,
+    dm,
+    log,
+    // LockedHint is what a locker restarted (or a watch restarted) reads back: logind keeps it
+    // for the session, and only the session's owner (or root) may set it.
+    onLockedChanged: (locked) =>
+      setLockedHint(config.logindBus, sessionPath, locked).catch((error: unknown) =>
+        log(`LockedHint not set: ${(error as Error).message}`),
+      ),
+  });
 
-  let closed = false;
-  let monitor: GdbusMonitor | null = null;
-  const watch = (): void => {
-    monitor = startGdbusMonitor({
-      systemBusAddress: config.logindBus.systemBusAddress,
-      dest: LOGIND_DEST,
-      objectPath: sessionPath,
-      onLine: (line) => {
-        const event = parseSessionSignal(line, sessionPath);
-        if (event) void locker.handle(event);
-      },
-      onExit: (why) => {
-        if (closed) return;
-        // Blind to Lock/Unlock until it runs again; the blanker's state is kept as it is.
-        log(`${why}: watching the session again in 1 s`);
-        setTimeout(() => {
-          if (!closed) watch();
-        }, 1_000).unref();
-      },
-    });
-  };
-  watch();
+  const monitor: SupervisedMonitor = superviseGdbusMonitor({
+    systemBusAddress: config.logindBus.systemBusAddress,
+    dest: LOGIND_DEST,
+    objectPath: sessionPath,
+    log,
+    onLine: (line) => {
+      const event = parseSessionSignal(line, sessionPath);
+      if (event) void locker.handle(event);
+    },
+    // Blind to Lock/Unlock until it runs again; the blanker's state is kept as it is.
+    onDown: () => undefined,
+    // Subscribed (at start, and after each restart): a Lock sent before (the locker restarted
+    // while locked, or one sent while the watch was down) shows as LockedHint. Only a lock is
+    // taken from it: a false hint never unblanks (only logind's Unlock does).
+    onSubscribed: () => {
+      void readLockedHint(config.logindBus, sessionPath).then(
+        (hint) => {
+          if (hint && !locker.isLocked) void locker.lock('logind LockedHint');
+        },
+        (error: unknown) => log(`LockedHint not read: ${(error as Error).message}`),
+      );
+    },
+  });
   let guard: SleepLockGuard;
   try {
     guard = await startSleepLockGuard({
@@ -170,8 +203,7 @@ export async function startSessionLocker(
       log: (line) => log(`sleep guard: ${line}`),
     });
   } catch (error) {
-    closed = true;
-    monitor!.close();
+    monitor.close();
     locker.close();
     throw error;
   }
@@ -181,8 +213,7 @@ export async function startSessionLocker(
     sessionPath,
     guard,
     async close() {
-      closed = true;
-      monitor?.close();
+      monitor.close();
       locker.close();
       await guard.close();
     },

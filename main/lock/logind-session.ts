@@ -57,4 +57,31 @@ export function parseSessionSignal(line: string, sessionPath: string): SessionEv
   return null;
 }
 
+/** The session's LockedHint (org.freedesktop.login1.Session). Rejects (BusctlError). */
+export async function readLockedHint(bus: BusctlOptions, sessionPath: string): Promise<boolean> {
+  const reply = await busctlCall(bus, 'Get', ['ss', SESSION_IFACE, 'LockedHint'], {
+    dest: LOGIND_DEST,
+    path: sessionPath,
+    iface: 'org.freedesktop.DBus.Properties',
+  });
+  const value = reply.data[0] as { type?: unknown; data?: unknown } | undefined;
+  if (reply.type !== 'v' || value?.type !== 'b' || typeof value.data !== 'boolean') {
+    throw new LockError('LOCK_BAD_PATH', `LockedHint: unexpected reply ${reply.type}`);
+  }
+  return value.data;
+}
+
+/** Sets the session's LockedHint (what light-locker and GNOME do too). Rejects (BusctlError). */
+export async function setLockedHint(
+  bus: BusctlOptions,
+  sessionPath: string,
+  locked: boolean,
+): Promise<void> {
+  await busctlCall(bus, 'SetLockedHint', ['b', String(locked)], {
+    dest: LOGIND_DEST,
+    path: sessionPath,
+    iface: SESSION_IFACE,
+  });
+}
+
 export { LOGIND_DEST };

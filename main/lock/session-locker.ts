@@ -1,7 +1,8 @@
 // The in-session locker's decisions (see README.md): blank first, then ask LightDM to lock;
 // unblank only on logind's Unlock for this session (what root LightDM sends after a success in
 // its greeter); a session switched to while locked stays blank and is sent back to the greeter;
-// a blanker that dies while locked is shown again at once.
+// a blanker that dies while locked is shown again at once, and LightDM is asked for its greeter
+// in parallel (the session's VT is then not the one shown while the new blanker comes up).
 //
 // Events are handled one after another (a queue), so a Lock and an Unlock that arrive together
 // are applied in the order logind sent them.
@@ -9,7 +10,7 @@ import type { Blanker } from './blanker';
 import type { DisplayManagerLock } from './display-manager';
 import type { SessionEvent } from './logind-session';
 
-export type LockReason = 'logind Lock' | 'before sleep';
+export type LockReason = 'logind Lock' | 'logind LockedHint' | 'before sleep';
 
 export interface SessionLockerDeps {
   blanker: Blanker;
@@ -19,6 +20,8 @@ export interface SessionLockerDeps {
   /** Minimum time between two "back to the greeter" requests, in ms (default 2 000). */
   switchBackIntervalMs?: number;
   now?: () => number;
+  /** Told each time the locked state changes (to publish it as logind's LockedHint). */
+  onLockedChanged?: (locked: boolean) => void;
 }
 
 export class SessionLocker {
@@ -27,15 +30,19 @@ export class SessionLocker {
   private dmLockPending = false;
   private queue: Promise<void> = Promise.resolve();
   private lastSwitchBack = -Infinity;
+  /** Restarts in the last 10 s: past 5, their log lines are summed up, never the restarts. */
   private restarts: number[] = [];
+  private quietRestarts = 0;
   private closed = false;
   private readonly stopWatching: () => void;
 
   constructor(private readonly deps: SessionLockerDeps) {
     this.stopWatching = deps.blanker.onDied((why) => {
       if (!this.locked || this.closed) return;
-      this.deps.log(`blanker ${why} while locked: showing it again`);
-      void this.enqueue(() => this.restartBlanker());
+      // Not queued: a lock step waiting for LightDM must not delay the new blanker. Both at
+      // once, neither rate-limited: the new blanker, and LightDM's greeter on the seat.
+      void this.restartBlanker(why);
+      void this.askDm('greeter');
     });
   }
 
@@ -75,7 +82,7 @@ export class SessionLocker {
     } catch (error) {
       this.deps.log(`blanker failed: ${(error as Error).message}`);
       if (this.locked && !this.closed) {
-        setTimeout(() => void this.enqueue(() => this.restartBlanker()), 1_000).unref();
+        setTimeout(() => void this.restartBlanker('failed to start'), 1_000).unref();
       }
       return false;
     }
@@ -113,6 +120,7 @@ export class SessionLocker {
     if (this.closed) return;
     const already = this.locked;
     this.locked = true;
+    if (!already) this.deps.onLockedChanged?.(true);
     const shown = await this.showBlanker();
     if (already && !this.dmLockPending) {
       this.deps.log(`lock (${reason}): already locked, blanker ${shown ? 'up' : 'DOWN'}`);
@@ -126,6 +134,7 @@ export class SessionLocker {
     if (!this.locked) return;
     this.locked = false;
     this.dmLockPending = false;
+    this.deps.onLockedChanged?.(false);
     await this.deps.blanker.hide();
     this.deps.log('unlock (logind Unlock): blanker hidden');
   }
@@ -142,14 +151,24 @@ export class SessionLocker {
     await this.askDm('greeter');
   }
 
-  private async restartBlanker(): Promise<void> {
+  private async restartBlanker(why: string): Promise<void> {
     if (!this.locked || this.closed) return;
+    // Always at once: a pause here is a moment with the session's windows on the screen. A
+    // blanker that cannot even start is retried every second by showBlanker(); one that
+    // starts and is killed again costs a fork per kill, which its killer pays for as well.
     const now = (this.deps.now ?? Date.now)();
     this.restarts = [...this.restarts.filter((t) => now - t < 10_000), now];
-    // A blanker that cannot stay up must not spin the CPU: past 5 restarts in 10 s, pace them.
-    if (this.restarts.length > 5) await new Promise((r) => setTimeout(r, 1_000));
-    if (!this.locked || this.closed) return;
-    if (await this.showBlanker()) {
+    const loud = this.restarts.length <= 5;
+    if (loud) {
+      if (this.quietRestarts > 0) {
+        this.deps.log(`blanker restarted ${this.quietRestarts} more times (not logged)`);
+        this.quietRestarts = 0;
+      }
+      this.deps.log(`blanker ${why} while locked: showing it again`);
+    } else {
+      this.quietRestarts++;
+    }
+    if ((await this.showBlanker()) && loud) {
       this.deps.log(`blanker restarted (${this.blankerState()})`);
     }
   }

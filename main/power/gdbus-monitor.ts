@@ -78,3 +78,85 @@ export function parseMonitorSignal(line: string): MonitorSignal | null {
   if (!match) return null;
   return { path: match[1]!, iface: match[2]!, member: match[3]!, args: match[4]! };
 }
+
+export interface SupervisedMonitorOptions extends Omit<GdbusMonitorOptions, 'onExit'> {
+  /** One line per restart and per stop (stderr style). */
+  log: (line: string) => void;
+  /**
+   * Called once per start when gdbus is subscribed: its first line (`The name … is owned by
+   * …` or `… does not have an owner`) comes after its AddMatch went to the bus, on the same
+   * connection, so every signal sent from then on is seen. What was missed while it was down
+   * can be read back here (e.g. logind's LockedHint).
+   */
+  onSubscribed?: () => void;
+  /** Called when the monitor ends unasked: blind until it runs again. */
+  onDown?: (why: string) => void;
+  /** First delay before a restart, in ms (default 250); doubled after each quick exit. */
+  restartMinMs?: number;
+  /** Longest delay between restarts, in ms (default 10 000). */
+  restartMaxMs?: number;
+}
+
+export interface SupervisedMonitor {
+  /** Whether a monitor runs and is subscribed right now. */
+  readonly up: boolean;
+  /** The running gdbus child, if any (tests kill it to prove the restart). */
+  current(): GdbusMonitor | null;
+  close(): void;
+}
+
+/**
+ * A `gdbus monitor` that is started again whenever it ends (killed, crashed, bus restarted):
+ * the one restart helper of the session locker and the sleep guard. Backoff: restartMinMs,
+ * doubled while it keeps ending within 10 s of its start, at most restartMaxMs.
+ */
+export function superviseGdbusMonitor(options: SupervisedMonitorOptions): SupervisedMonitor {
+  const { log, onSubscribed, onDown, restartMinMs = 250, restartMaxMs = 10_000, ...rest } = options;
+  let closed = false;
+  let monitor: GdbusMonitor | null = null;
+  let subscribed = false;
+  let delay = restartMinMs;
+  let timer: NodeJS.Timeout | null = null;
+  const start = (): void => {
+    if (closed) return;
+    const startedAt = Date.now();
+    subscribed = false;
+    monitor = startGdbusMonitor({
+      ...rest,
+      onLine: (line) => {
+        if (!subscribed && line.startsWith('The name ')) {
+          subscribed = true;
+          onSubscribed?.();
+          return;
+        }
+        rest.onLine(line);
+      },
+      onExit: (why) => {
+        if (closed) return;
+        monitor = null;
+        subscribed = false;
+        delay = Date.now() - startedAt > 10_000 ? restartMinMs : delay;
+        log(`${why}: watching again in ${delay} ms`);
+        onDown?.(why);
+        timer = setTimeout(() => {
+          timer = null;
+          start();
+        }, delay);
+        timer.unref();
+        delay = Math.min(delay * 2, restartMaxMs);
+      },
+    });
+  };
+  start();
+  return {
+    get up() {
+      return monitor !== null && subscribed;
+    },
+    current: () => monitor,
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      monitor?.close();
+    },
+  };
+}

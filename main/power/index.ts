@@ -22,6 +22,7 @@ export {
 export {
   SleepInhibitor,
   SleepInhibitorError,
+  MAX_SETTLE_MS,
   parsePrepareForSleep,
   startSleepLockGuard,
   type SleepInhibitorOptions,

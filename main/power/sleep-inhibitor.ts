@@ -13,7 +13,7 @@
 // needs BecomeMonitor, which the system bus grants to root only).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { LOGIND_DEST, LOGIND_PATH, busctlEnv } from './busctl';
-import { parseMonitorSignal, startGdbusMonitor } from './gdbus-monitor';
+import { parseMonitorSignal, superviseGdbusMonitor, type SupervisedMonitor } from './gdbus-monitor';
 
 export interface SleepInhibitorOptions {
   /** The system bus address (DBUS_SYSTEM_BUS_ADDRESS) of the child; unset: the default. */
@@ -40,6 +40,8 @@ export class SleepInhibitorError extends Error {
 /** One delay inhibitor on sleep, held by a child process. */
 export class SleepInhibitor {
   private child: ChildProcess | null = null;
+  /** A take() under way: a second caller waits for the same answer. */
+  private taking: Promise<void> | null = null;
 
   constructor(private readonly options: SleepInhibitorOptions = {}) {}
 
@@ -49,7 +51,13 @@ export class SleepInhibitor {
 
   /** Takes the inhibitor (no-op when held); resolves once logind lists it. */
   take(): Promise<void> {
+    if (this.taking) return this.taking;
     if (this.child) return Promise.resolve();
+    this.taking = this.spawnHolder().finally(() => (this.taking = null));
+    return this.taking;
+  }
+
+  private spawnHolder(): Promise<void> {
     const child = spawn(
       this.options.systemdInhibitPath ?? '/usr/bin/systemd-inhibit',
       [
@@ -141,48 +149,120 @@ export interface SleepLockGuardOptions extends SleepInhibitorOptions {
   lock: () => Promise<void>;
   gdbusPath?: string;
   log?: (line: string) => void;
+  /**
+   * How long the inhibitor is kept after `lock()` resolved, in ms (default 300, at most 500):
+   * `lock()` resolves when the blanker said it covers and LightDM answered its Lock call, but
+   * the picture reaches the panel a little later (a compositor's next frames, LightDM's switch
+   * to its greeter's VT). Suspending at once could freeze a frame of the session, which the
+   * panel shows again on resume before the lock is drawn. Bounded: logind's InhibitDelayMaxSec
+   * (5 s by default) is the real limit, and suspend must not feel slow.
+   */
+  settleMs?: number;
+  /** Retries of a failed take() after resume: first delay in ms (default 1 000), doubled. */
+  retryMinMs?: number;
+  /** First delay before the PrepareForSleep monitor is started again, in ms (default 250). */
+  restartMinMs?: number;
 }
 
 export interface SleepLockGuard {
   readonly inhibitor: SleepInhibitor;
+  /** The PrepareForSleep watch (restarted whenever it ends). */
+  readonly monitor: SupervisedMonitor;
   /** Stops watching and releases the inhibitor. */
   close(): Promise<void>;
 }
 
+export const MAX_SETTLE_MS = 500;
+
 /**
  * Holds the delay inhibitor and watches PrepareForSleep: on `true` it locks, then releases
- * (suspend proceeds); on `false` (resume) it takes the inhibitor again.
+ * (suspend proceeds); on `false` (resume) it takes the inhibitor again, retrying with backoff
+ * until it holds it. The watch is restarted whenever it ends; while it is down the inhibitor
+ * is released (held without a watch, it would only delay every suspend by InhibitDelayMaxSec
+ * with no lock), and taken again once the watch is back.
  */
 export async function startSleepLockGuard(options: SleepLockGuardOptions): Promise<SleepLockGuard> {
   const log = options.log ?? (() => undefined);
+  const settleMs = Math.min(Math.max(options.settleMs ?? 300, 0), MAX_SETTLE_MS);
   const inhibitor = new SleepInhibitor(options);
   let closed = false;
-  const monitor = startGdbusMonitor({
+  let sleeping = false;
+  let retry: NodeJS.Timeout | null = null;
+  let retryDelay = options.retryMinMs ?? 1_000;
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  /** Takes the inhibitor, retrying with backoff while the watch runs and we are awake. */
+  const takeWithRetry = (): void => {
+    if (retry) return;
+    const attempt = (): void => {
+      retry = null;
+      if (closed || sleeping || !monitor.up) return;
+      inhibitor.take().then(
+        () => {
+          retryDelay = options.retryMinMs ?? 1_000;
+        },
+        (error: unknown) => {
+          if (closed) return;
+          log(`inhibitor: ${(error as Error).message}; trying again in ${retryDelay} ms`);
+          retry = setTimeout(attempt, retryDelay);
+          retry.unref();
+          retryDelay = Math.min(retryDelay * 2, 30_000);
+        },
+      );
+    };
+    attempt();
+  };
+
+  let firstSubscribed: () => void = () => undefined;
+  const subscribedOnce = new Promise<void>((resolve) => (firstSubscribed = resolve));
+  const monitor: SupervisedMonitor = superviseGdbusMonitor({
     systemBusAddress: options.systemBusAddress,
     gdbusPath: options.gdbusPath,
     dest: LOGIND_DEST,
     objectPath: LOGIND_PATH,
-    onExit: (why) => log(why),
+    restartMinMs: options.restartMinMs,
+    log,
+    onSubscribed: () => {
+      firstSubscribed();
+      if (!sleeping) takeWithRetry();
+    },
+    onDown: () => {
+      if (!inhibitor.held) return;
+      log('PrepareForSleep not watched: inhibitor released until the watch is back');
+      void inhibitor.release();
+    },
     onLine: (line) => {
       const start = parsePrepareForSleep(line);
       if (start === true) {
-        options.lock().then(
-          () => inhibitor.release(),
-          (error: unknown) => {
-            log(`lock before suspend failed: ${(error as Error).message}`);
-            return inhibitor.release();
-          },
-        );
+        sleeping = true;
+        options
+          .lock()
+          .then(
+            () => sleep(settleMs),
+            (error: unknown) => log(`lock before suspend failed: ${(error as Error).message}`),
+          )
+          .finally(() => void inhibitor.release());
       } else if (start === false && !closed) {
-        inhibitor.take().catch((error: unknown) => log(`inhibitor: ${(error as Error).message}`));
+        sleeping = false;
+        takeWithRetry();
       }
     },
   });
-  await inhibitor.take();
+  // The first take is awaited: a guard that cannot hold the inhibitor is refused to the caller.
+  await Promise.race([subscribedOnce, sleep(options.timeoutMs ?? 5_000)]);
+  try {
+    await inhibitor.take();
+  } catch (error) {
+    closed = true;
+    monitor.close();
+    throw error;
+  }
   return {
     inhibitor,
+    monitor,
     async close() {
       closed = true;
+      if (retry) clearTimeout(retry);
       monitor.close();
       await inhibitor.release();
     },

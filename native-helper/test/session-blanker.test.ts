@@ -232,6 +232,91 @@ describe('bastion-session-blanker (ASan + UBSan build, Xvfb)', { timeout: 120_00
     await stopCleanly(blanker);
   });
 
+  test('XKB grab:break_actions (Ctrl+Alt+KP_Divide through XTEST) breaks its grabs: taken again within 1.5 s, and said', async (t) => {
+    if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+    const display = await xvfb();
+    // What `setxkbmap -option grab:break_actions` compiles to, set by the probe (this Xvfb drops
+    // that interpret when loading a keymap by names; it does honour the action).
+    assert.equal(await probe(display, 'break-actions'), 'installed');
+    // The attack is real: a client that holds grabs and does nothing about it loses them.
+    const menu = run(X11_PROBE, ['hold'], display);
+    await menu.out.waitFor(/^held$/, 5_000, 'the other client’s grab');
+    assert.equal(await probe(display, 'grab'), 'keyboard=AlreadyGrabbed pointer=AlreadyGrabbed');
+    assert.equal(await probe(display, 'break-grabs'), 'sent');
+    assert.equal(await probe(display, 'grab'), 'keyboard=GrabSuccess pointer=GrabSuccess');
+    menu.child.stdin!.end();
+    await menu.exit;
+
+    const blanker = await startBlanker(display);
+    assert.match(blanker.out.all[0]!, /grabbed=1$/);
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await probe(display, 'grab'), 'keyboard=AlreadyGrabbed pointer=AlreadyGrabbed');
+      const sent = Date.now();
+      assert.equal(await probe(display, 'break-grabs'), 'sent');
+      let answer = '';
+      while (Date.now() - sent < 1_500) {
+        answer = await probe(display, 'grab');
+        if (answer === 'keyboard=AlreadyGrabbed pointer=AlreadyGrabbed') break;
+        await sleep(20);
+      }
+      t.diagnostic(`grabs broken → held by the blanker again: ${Date.now() - sent} ms (${answer})`);
+      assert.equal(answer, 'keyboard=AlreadyGrabbed pointer=AlreadyGrabbed', 'grabbed again');
+    }
+    // Told truthfully: each break is a grabbed=0 then grabbed=1.
+    await blanker.out.waitFor(/^grabbed=1$/, 2_000, 'grabbed=1');
+    assert.deepEqual(blanker.out.all.slice(1, 3), ['grabbed=0', 'grabbed=1']);
+    assert.ok(await coversRoot(display, blanker.window));
+    await stopCleanly(blanker);
+  });
+
+  test('forged (XSendEvent) UnmapNotify and DestroyNotify: still grabbing, still one window', async (t) => {
+    if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+    const display = await xvfb();
+    const blanker = await startBlanker(display);
+    assert.equal(await probe(display, 'forge', blanker.window), 'forged');
+    await sleep(300);
+    assert.deepEqual(blanker.out.all.slice(1), [], 'no grabbed=0: the grabs were never lost');
+    const tree = await new Promise<string>((resolve) =>
+      execFile('/usr/bin/xwininfo', ['-root', '-tree'], { env: { DISPLAY: display } }, (_e, out) =>
+        resolve(out),
+      ),
+    );
+    assert.equal(tree.match(/"bastion-session-blanker"/g)?.length, 1, tree);
+    assert.ok(await coversRoot(display, blanker.window), 'the same window covers');
+    assert.equal(await probe(display, 'grab'), 'keyboard=AlreadyGrabbed pointer=AlreadyGrabbed');
+    await stopCleanly(blanker);
+  });
+
+  test('killed (SIGKILL): the focus goes nowhere (keys dropped) until the next one; a hide gives it back', async (t) => {
+    if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+    const display = await xvfb();
+    const terminal = run(X11_PROBE, ['terminal'], display);
+    await terminal.out.waitFor(/^focused$/, 5_000, 'the terminal stand-in');
+    const type = async (n: number): Promise<number> => {
+      const answers = (): string[] => terminal.out.all.filter((l) => l.startsWith('keys '));
+      const before = answers().length;
+      terminal.child.stdin!.write(`type ${n}\n`);
+      const end = Date.now() + 5_000;
+      while (answers().length === before && Date.now() < end) await sleep(20);
+      assert.ok(answers().length > before, 'the stand-in answered');
+      return Number(answers().at(-1)!.slice('keys '.length));
+    };
+    assert.equal(await type(1), 1);
+    const first = await startBlanker(display);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    // The window under the pointer is the "terminal": a focus reverted to the root (or
+    // PointerRoot) would hand it these keys.
+    assert.equal(await type(3), 1, 'no key reached the session after the blanker died');
+    const second = await startBlanker(display);
+    assert.equal(await type(2), 1, 'nor while the next one holds the grabs');
+    await stopCleanly(second);
+    // Hidden (the unlock): the focus is given back (here PointerRoot, there being none before).
+    assert.equal(await type(2), 3, 'keys reach the session again after a hide');
+    terminal.child.stdin!.end();
+    assert.equal((await terminal.exit).code, 0);
+  });
+
   test('SIGHUP is ignored; the X server killed → the blanker exits', async (t) => {
     if (!requireOrSkip(t, missing === null, missing ?? '')) return;
     const server = await startXvfb();

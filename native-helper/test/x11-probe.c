@@ -14,11 +14,19 @@
  *                             `type <n>` send n key presses through XTest (the real input path,
  *                             which honours grabs) and print `keys <received so far>`;
  *                             `focus` takes the input focus back (print `focused`)
+ *   x11-probe break-actions   give KP_Divide's Ctrl+Alt level the action of the XKB option
+ *                             grab:break_actions (XF86Ungrab: the server drops every grab);
+ *                             print `installed`
+ *   x11-probe break-grabs     the same, then press Ctrl+Alt+KP_Divide through XTEST; print
+ *                             `sent`
+ *   x11-probe forge <id>      XSendEvent a forged UnmapNotify, then DestroyNotify, of window
+ *                             <id> to the root's SubstructureNotify listeners; print `forged`
  *
  * Statuses: GrabSuccess, AlreadyGrabbed, GrabInvalidTime, GrabNotViewable, GrabFrozen. */
 #define _GNU_SOURCE
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
+#include <X11/XKBlib.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 #include <poll.h>
@@ -117,8 +125,30 @@ int main(int argc, char **argv) {
     printf("not-restored\n");
     return 0;
   }
+  if (argc == 3 && strcmp(argv[1], "forge") == 0) {
+    Display *dpy = XOpenDisplay(NULL);
+    if (!dpy) return 1;
+    XSetErrorHandler(quiet_error);
+    Window root = DefaultRootWindow(dpy), w = (Window)strtoul(argv[2], NULL, 16);
+    XEvent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.xunmap.type = UnmapNotify;
+    ev.xunmap.event = root;
+    ev.xunmap.window = w;
+    XSendEvent(dpy, root, False, SubstructureNotifyMask, &ev);
+    memset(&ev, 0, sizeof ev);
+    ev.xdestroywindow.type = DestroyNotify;
+    ev.xdestroywindow.event = root;
+    ev.xdestroywindow.window = w;
+    XSendEvent(dpy, root, False, SubstructureNotifyMask, &ev);
+    XSync(dpy, False);
+    printf("forged\n");
+    XCloseDisplay(dpy);
+    return 0;
+  }
   if (argc != 2) {
-    fprintf(stderr, "usage: x11-probe grab|hold|raise|terminal|unmap <id>|shrink <id>\n");
+    fprintf(stderr, "usage: x11-probe grab|hold|raise|terminal|break-grabs|unmap <id>|shrink <id>|"
+                    "forge <id>\n");
     return 2;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -206,6 +236,53 @@ int main(int argc, char **argv) {
       while (XCheckWindowEvent(dpy, w, KeyPressMask, &ev)) received++;
       printf("keys %ld\n", received);
     }
+  } else if (strcmp(argv[1], "break-grabs") == 0 || strcmp(argv[1], "break-actions") == 0) {
+    int xtest_event, xtest_error, major, minor;
+    if (!XTestQueryExtension(dpy, &xtest_event, &xtest_error, &major, &minor)) {
+      fprintf(stderr, "x11-probe: no XTEST extension\n");
+      return 1;
+    }
+    /* What grab:break_actions compiles to (compat/xfree86 "grab_break": XF86_Ungrab →
+     * Private(type=0x86, data="Ungrab")), set on KP_Divide's Ctrl+Alt level directly: this
+     * Xvfb drops that interpret when it loads a keymap compiled by names (setxkbmap), but it
+     * honours the action itself. */
+    KeyCode kpdv = XKeysymToKeycode(dpy, XK_KP_Divide);
+    XkbDescPtr xkb = XkbGetMap(dpy, XkbAllClientInfoMask | XkbAllServerInfoMask, XkbUseCoreKbd);
+    if (!xkb || !kpdv) {
+      fprintf(stderr, "x11-probe: no XKB map\n");
+      return 1;
+    }
+    int width = XkbKeyNumSyms(xkb, kpdv);
+    XkbAction *acts = XkbResizeKeyActions(xkb, kpdv, width);
+    if (!acts || width < 5) {
+      fprintf(stderr, "x11-probe: KP_Divide has %d levels\n", width);
+      return 1;
+    }
+    for (int i = 0; i < width; i++) acts[i].type = XkbSA_NoAction;
+    acts[4].any.type = XkbSA_XFree86Private;
+    memcpy(acts[4].any.data, "Ungrab", 6);
+    xkb->server->explicit[kpdv] |= XkbExplicitInterpretMask;
+    XkbMapChangesRec changes;
+    memset(&changes, 0, sizeof changes);
+    changes.changed = XkbKeyActionsMask | XkbExplicitComponentsMask;
+    changes.first_key_act = changes.first_key_explicit = kpdv;
+    changes.num_key_acts = changes.num_key_explicit = 1;
+    if (!XkbChangeMap(dpy, xkb, &changes)) {
+      fprintf(stderr, "x11-probe: XkbChangeMap failed\n");
+      return 1;
+    }
+    XSync(dpy, False);
+    if (argv[1][6] == 'a') {
+      printf("installed\n");
+      XCloseDisplay(dpy);
+      return 0;
+    }
+    KeyCode keys[] = {XKeysymToKeycode(dpy, XK_Control_L), XKeysymToKeycode(dpy, XK_Alt_L),
+                      XKeysymToKeycode(dpy, XK_KP_Divide)};
+    for (int i = 0; i < 3; i++) XTestFakeKeyEvent(dpy, keys[i], True, CurrentTime);
+    for (int i = 3; i-- > 0;) XTestFakeKeyEvent(dpy, keys[i], False, CurrentTime);
+    XSync(dpy, False);
+    printf("sent\n");
   } else {
     fprintf(stderr, "x11-probe: unknown command %s\n", argv[1]);
     return 2;

@@ -11,8 +11,11 @@ import { requireOrSkip } from '../../../testkit/require';
 import { logindMockMissing, startLogindMock, type LogindMock } from '../../power/test/logind-mock';
 import { SESSION_BLANKER } from '../../../testkit/paths';
 import {
+  LockError,
   X11Blanker,
   covers,
+  readLockedHint,
+  sessionLockerConfig,
   rootGeometry,
   startSessionLocker,
   windowGeometry,
@@ -153,6 +156,10 @@ describe(
       assert.equal(await screenBright(), 0, 'every pixel of the X screen is black');
       assert.ok(await blankerCovers(), 'xwininfo: the blanker window is mapped over the root');
       assert.equal(blanker().inputGrabbed(), true);
+      await until(
+        () => readLockedHint({ systemBusAddress: mock!.address }, SESSION),
+        'LockedHint published as true',
+      );
     });
 
     test('the session becoming Active again (a VT switch back) never unblanks; back to the greeter', async (t) => {
@@ -175,9 +182,12 @@ describe(
       assert.ok(switches[0]!.blankerOnScreen);
     });
 
-    test('the blanker killed while locked is shown again at once', async (t) => {
+    test('the blanker killed while locked is shown again at once, and LightDM asked for its greeter at once', async (t) => {
       if (!requireOrSkip(t, missing === null, `${missing} (lock tests)`)) return;
       const pid = blanker().pid()!;
+      const switchesBefore = (await dm!.calls()).filter(
+        (c) => c.method === 'Seat.SwitchToGreeter',
+      ).length;
       const killedAt = Date.now();
       process.kill(pid, 'SIGKILL');
       const restartedLine = (): { at: number; line: string } | undefined =>
@@ -194,6 +204,18 @@ describe(
       assert.equal(await screenBright(), 0, 'the screen black again as soon as it is ready');
       assert.ok(await blankerCovers());
       t.diagnostic(`blanker killed → covering again: ${restarted.at - killedAt} ms`);
+      // Not held back by the 2 s limit of the VT-switch case (one was asked < 2 s ago).
+      await until(
+        async () =>
+          (await dm!.calls()).filter((c) => c.method === 'Seat.SwitchToGreeter').length >
+          switchesBefore,
+        'SwitchToGreeter after the blanker died',
+        5_000,
+      );
+      const switched = (await dm!.calls())
+        .filter((c) => c.method === 'Seat.SwitchToGreeter')
+        .at(-1)!;
+      t.diagnostic(`blanker killed → SwitchToGreeter: ${Math.round(switched.at - killedAt)} ms`);
       assert.equal((await dm!.calls()).filter((c) => c.method.endsWith('Lock')).length, 1);
     });
 
@@ -223,6 +245,55 @@ describe(
       await until(async () => (await inhibitors()) === 1, 'the inhibitor taken again on resume');
       await session('Unlock');
       await until(() => !blanker().alive(), 'the unlock');
+    });
+
+    test('a locker started while logind says LockedHint=true locks at once (blanker up, LightDM asked)', async (t) => {
+      if (!requireOrSkip(t, missing === null, `${missing} (lock tests)`)) return;
+      await running!.close();
+      running = null;
+      assert.equal(blanker().alive(), false);
+      await session('SetLockedHint', ['b', 'true']);
+      const before = (await dm!.calls()).length;
+      const second = new X11Blanker({ display: xvfb!.display, blankerPath: SESSION_BLANKER });
+      const startedAt = Date.now();
+      const again = await startSessionLocker({
+        blanker: second,
+        env: {
+          DISPLAY: xvfb!.display,
+          DBUS_SYSTEM_BUS_ADDRESS: mock!.address,
+          XDG_SESSION_ID: 'c1',
+          XDG_SESSION_PATH: DM_SESSION_PATH,
+          XDG_SEAT_PATH: SEAT_PATH,
+        },
+        log: (line) => lines.push({ at: Date.now(), line }),
+      });
+      try {
+        await until(() => second.windowId() !== null, 'the blanker up from the hint', 5_000);
+        t.diagnostic(`locker started → blanker up: ${Date.now() - startedAt} ms`);
+        assert.equal(again.locker.isLocked, true);
+        assert.equal(await screenBright(), 0);
+        await until(async () => (await dm!.calls()).length > before, 'the lock request');
+        assert.equal((await dm!.calls()).slice(before)[0]!.method, 'Session.Lock');
+        assert.ok(lines.some((l) => /^lock \(logind LockedHint\): blanker up/.test(l.line)));
+        await session('Unlock');
+        await until(() => !second.alive(), 'the unlock');
+        await until(
+          async () => !(await readLockedHint({ systemBusAddress: mock!.address }, SESSION)),
+          'LockedHint back to false',
+        );
+      } finally {
+        await again.close();
+        await second.hide();
+      }
+    });
+
+    test('DISPLAY naming an X screen other than 0 is refused (LOCK_SCREEN_UNSUPPORTED)', () => {
+      assert.throws(
+        () => sessionLockerConfig({ DISPLAY: ':0.1' }),
+        (error: unknown) => error instanceof LockError && error.code === 'LOCK_SCREEN_UNSUPPORTED',
+      );
+      assert.equal(sessionLockerConfig({ DISPLAY: ':0.0' }).display, ':0.0');
+      assert.equal(sessionLockerConfig({ DISPLAY: ':0' }).display, ':0');
     });
   },
 );

@@ -3,10 +3,14 @@
 // and systemd-inhibit get that address as their whole environment, and the fixture refuses
 // any other bus. Under CI=true a missing tool fails instead of skipping.
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { requireOrSkip } from '../../../testkit/require';
 import {
   LogindPowerActions,
+  MAX_SETTLE_MS,
   PowerActionError,
   SleepInhibitor,
   startSleepLockGuard,
@@ -186,6 +190,117 @@ describe('lock before suspend: the delay inhibitor (python3-dbusmock)', () => {
         await guard.close();
       }
       await until(async () => (await inhibitors(mock)).length === 0, 'the release on close');
+    });
+  });
+
+  const emitSleep = (mock: LogindMock, start: boolean) =>
+    mock.mockCall('EmitSignal', [
+      'sssav',
+      'org.freedesktop.login1.Manager',
+      'PrepareForSleep',
+      'b',
+      '1',
+      'b',
+      String(start),
+    ]);
+
+  test('the PrepareForSleep watch killed: inhibitor released while blind, watch restarted, taken again; the next PrepareForSleep still locks', async (t) => {
+    await withMock(t, {}, async (mock) => {
+      const lines: string[] = [];
+      let locks = 0;
+      const guard = await startSleepLockGuard({
+        systemBusAddress: mock.address,
+        restartMinMs: 200,
+        log: (line) => lines.push(line),
+        lock: () => {
+          locks++;
+          return Promise.resolve();
+        },
+      });
+      try {
+        assert.equal((await inhibitors(mock)).length, 1);
+        const first = guard.monitor.current()!.child;
+        first.kill('SIGKILL');
+        await until(async () => (await inhibitors(mock)).length === 0, 'the release while blind');
+        assert.ok(lines.some((l) => /gdbus monitor exited \(SIGKILL\): watching again/.test(l)));
+        assert.ok(
+          lines.some((l) => /not watched: inhibitor released/.test(l)),
+          lines.join('\n'),
+        );
+        await until(async () => guard.monitor.up, 'the watch to be back');
+        assert.notEqual(guard.monitor.current()!.child.pid, first.pid, 'a new gdbus');
+        await until(async () => (await inhibitors(mock)).length === 1, 'the inhibitor again');
+        await until(async () => {
+          await emitSleep(mock, true);
+          await sleep(50);
+          return locks > 0;
+        }, 'PrepareForSleep(true) to reach the restarted watch');
+        await until(async () => (await inhibitors(mock)).length === 0, 'the release after lock');
+      } finally {
+        await guard.close();
+      }
+    });
+  });
+
+  test('after resume, a take() that fails is retried until the inhibitor is held', async (t) => {
+    await withMock(t, {}, async (mock) => {
+      // A real fault: systemd-inhibit missing for a moment (a package upgrade replacing it).
+      const dir = mkdtempSync(join(tmpdir(), 'bastion-inhibit-'));
+      const path = join(dir, 'systemd-inhibit');
+      copyFileSync('/usr/bin/systemd-inhibit', path);
+      const lines: string[] = [];
+      const guard = await startSleepLockGuard({
+        systemBusAddress: mock.address,
+        systemdInhibitPath: path,
+        retryMinMs: 100,
+        log: (line) => lines.push(line),
+        lock: () => Promise.resolve(),
+      });
+      try {
+        await until(async () => {
+          await emitSleep(mock, true);
+          await sleep(50);
+          return (await inhibitors(mock)).length === 0;
+        }, 'the release before sleep');
+        renameSync(path, `${path}.gone`);
+        await emitSleep(mock, false);
+        await until(async () => lines.filter((l) => /trying again/.test(l)).length >= 2, 'retries');
+        assert.equal((await inhibitors(mock)).length, 0);
+        renameSync(`${path}.gone`, path);
+        await until(async () => (await inhibitors(mock)).length === 1, 'the inhibitor after retry');
+        assert.equal(guard.inhibitor.held, true);
+      } finally {
+        await guard.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  test('PrepareForSleep(true): the inhibitor is kept for the settle time after lock() resolved, bounded', async (t) => {
+    await withMock(t, {}, async (mock) => {
+      let lockedAt = 0;
+      const guard = await startSleepLockGuard({
+        systemBusAddress: mock.address,
+        settleMs: 5_000, // capped at MAX_SETTLE_MS
+        lock: () => {
+          lockedAt = Date.now();
+          return Promise.resolve();
+        },
+      });
+      try {
+        await until(async () => {
+          await emitSleep(mock, true);
+          await sleep(30);
+          return lockedAt > 0;
+        }, 'the lock');
+        await until(async () => (await inhibitors(mock)).length === 0, 'the release');
+        const held = Date.now() - lockedAt;
+        t.diagnostic(`lock resolved → inhibitor gone: ${held} ms`);
+        assert.ok(held >= MAX_SETTLE_MS - 20, `kept ${held} ms`);
+        assert.ok(held < MAX_SETTLE_MS + 1_500, `released ${held} ms after the lock`);
+      } finally {
+        await guard.close();
+      }
     });
   });
 });
