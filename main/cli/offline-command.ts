@@ -17,6 +17,13 @@ import { OfflineCacheError, OfflineCode } from '../offline/codes';
 import { OfflineCache } from '../offline/cache';
 import { looksLikeToken, passwordFromStdin } from '../offline/password';
 import { COMMON_OPTIONS_HELP, UsageError, parseArgs, type CliIo } from './args';
+import {
+  DEFAULT_SSO_CONF,
+  SsoConfError,
+  loadSsoConf,
+  onlinePasswordGrant,
+  type PasswordGrantClientFactory,
+} from './sso-online';
 
 /** Enough for PAM_MAX_RESP_SIZE plus prefix and terminator; more is not a PAM answer. */
 const MAX_STDIN_BYTES = 4096;
@@ -28,9 +35,12 @@ export const OFFLINE_HELP = [
   '  store    record the password on stdin for $PAM_USER after an ONLINE success;',
   '           refuses token-looking answers (JWT, 64-hex, OFFLINE:)',
   '  status   print OFFLINE_STATUS:<expires_at>:<locked_until> for $PAM_USER',
+  '  online   plain OIDC sites: OIDC password grant for $PAM_USER with the password on stdin,',
+  '           then on success record it as store does (settings: --sso-config)',
   'options:',
   ...COMMON_OPTIONS_HELP,
   `  --syslog-socket PATH     where reasons go under pam_exec (default ${DEFAULT_SYSLOG_SOCKET})`,
+  `  --sso-config PATH        online: the site's SSO settings (default ${DEFAULT_SSO_CONF})`,
 ].join('\n');
 
 /** The process's initial environment block (NUL-separated NAME=value bytes), or null. */
@@ -80,6 +90,37 @@ function takeSyslogSocket(argv: readonly string[]): { argv: string[]; socket: st
   return { argv: rest, socket };
 }
 
+/** `--sso-config PATH` (online's), removed from argv before parsing like --syslog-socket. */
+function takeSsoConfig(argv: readonly string[]): { argv: string[]; path: string } {
+  const rest: string[] = [];
+  let path = DEFAULT_SSO_CONF;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--sso-config' || arg.startsWith('--sso-config=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (value === undefined || !value.startsWith('/'))
+        throw new UsageError('--sso-config needs an absolute path');
+      path = value;
+    } else rest.push(arg);
+  }
+  return { argv: rest, path };
+}
+
+/** Extra parts of `online` (injected by tests; the installed entry uses the defaults). */
+export interface OfflineCommandDeps {
+  /** Builds the SSO client for `online` (main/sso's createSsoClient). */
+  ssoClient?: PasswordGrantClientFactory;
+}
+
+/**
+ * main/sso's real client, loaded only by `online`: verify, store and status (the offline
+ * path, run at every offline login) do not pay for compiling the OIDC stack.
+ */
+const realSsoClient: PasswordGrantClientFactory = async (config) => {
+  const { createSsoClient } = await import('../sso/index');
+  return createSsoClient(config);
+};
+
 /** Where the administrator's one-line reason goes: stderr, or syslog under pam_exec. */
 interface AdminSink {
   report(reason: string): Promise<void>;
@@ -122,14 +163,61 @@ async function readPassword(io: CliIo, stripOfflinePrefix: boolean): Promise<Buf
   }
 }
 
+/**
+ * `online`: exit 0 when the portal accepted the password (its verifier then recorded; a store
+ * that fails does not fail the login, the administrator is told), 1 otherwise. It prints no
+ * OFFLINE_* line: the greeter must not read an online attempt as the offline path.
+ */
+async function runOnline(
+  cache: OfflineCache,
+  io: CliIo,
+  user: string,
+  admin: AdminSink,
+  ssoConfigPath: string,
+  factory: PasswordGrantClientFactory,
+): Promise<number> {
+  const password = await readPassword(io, false);
+  try {
+    if (password.length === 0) {
+      await admin.report('online: empty password refused');
+      return 1;
+    }
+    let config;
+    try {
+      config = loadSsoConf(ssoConfigPath);
+    } catch (error) {
+      if (!(error instanceof SsoConfError)) throw error;
+      await admin.report(`online: ${error.message}`);
+      return 1;
+    }
+    const outcome = await onlinePasswordGrant(config, factory, user, password);
+    if (!outcome.ok) {
+      await admin.report(`online: ${outcome.reason} (${outcome.code})`);
+      return 1;
+    }
+    try {
+      await cache.store(user, password);
+    } catch (error) {
+      if (!(error instanceof OfflineCacheError)) throw error;
+      await admin.report(`online: signed in; offline verifier not recorded: ${error.reason}`);
+    }
+    return 0;
+  } finally {
+    password.fill(0);
+  }
+}
+
 async function runCommand(
   command: string,
   cache: OfflineCache,
   io: CliIo,
   user: string,
   admin: AdminSink,
+  online: { ssoConfigPath: string; factory: PasswordGrantClientFactory },
 ): Promise<number> {
   switch (command) {
+    case 'online':
+      return runOnline(cache, io, user, admin, online.ssoConfigPath, online.factory);
     case 'verify': {
       // PBKDF2 and loading the Argon2id backend run while stdin is read and the entry locked.
       cache.prepareVerify();
@@ -186,6 +274,7 @@ export async function bastionOffline(
   argv: readonly string[],
   io: CliIo,
   environ?: EnvironReader,
+  deps: OfflineCommandDeps = {},
 ): Promise<number> {
   let cache: OfflineCache | null = null;
   let user: string | null = null;
@@ -207,7 +296,8 @@ export async function bastionOffline(
   try {
     const taken = takeSyslogSocket(argv);
     syslogSocket = taken.socket;
-    const args = parseArgs(taken.argv, false);
+    const sso = takeSsoConfig(taken.argv);
+    const args = parseArgs(sso.argv, false);
     if (args.help) {
       io.out(OFFLINE_HELP);
       return 0;
@@ -218,7 +308,10 @@ export async function bastionOffline(
       throw new UsageError('expected exactly one command');
     user = pamUser(io, environ);
     cache = new OfflineCache(args.cache);
-    return await runCommand(command, cache, io, user, admin);
+    return await runCommand(command, cache, io, user, admin, {
+      ssoConfigPath: sso.path,
+      factory: deps.ssoClient ?? realSsoClient,
+    });
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`bastion-offline: ${error.message}\n${OFFLINE_HELP.split('\n')[0]}`);

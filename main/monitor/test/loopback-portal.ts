@@ -13,12 +13,50 @@ export type PortalBehaviour =
   | { kind: 'endless-body' };
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
+export const PAM_USERINFO_PATH = '/pam/userinfo';
+
+/**
+ * TEST DOUBLE of Open Bastion's `POST /pam/userinfo {user}` (a portal plugin Debian's
+ * LemonLDAP::NG lacks): `{found, user, groups}` from `users` (name → enabled). It checks the
+ * Bearer server token is present, not its value; request signing is not checked here.
+ */
+function answerPamUserinfo(
+  request: IncomingMessage,
+  response: ServerResponse,
+  users: Map<string, boolean>,
+): void {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    if (!/^Bearer \S+$/.test(request.headers.authorization ?? '')) {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end('{"error":"unauthorized"}');
+      return;
+    }
+    let user: unknown;
+    try {
+      user = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { user?: unknown }).user;
+    } catch {
+      user = undefined;
+    }
+    if (typeof user !== 'string') {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end('{"error":"bad request"}');
+      return;
+    }
+    const found = users.get(user) === true;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(found ? { found, user, groups: ['staff'] } : { found }));
+  });
+}
 
 export interface LoopbackPortal {
   /** The discovery document's URL (the one to configure). */
   readonly url: URL;
   /** Path and query of every request received, in order. */
   readonly requests: string[];
+  /** The `/pam/userinfo` test double's users: name → enabled (absent: not found). */
+  readonly pamUsers: Map<string, boolean>;
   behaviour: PortalBehaviour;
   /** Resolves once every endless body was torn down by the client. */
   endlessBodiesClosed(): Promise<void>;
@@ -38,12 +76,17 @@ export async function startLoopbackPortal(
   behaviour: PortalBehaviour = { kind: 'status', status: 200 },
 ): Promise<LoopbackPortal> {
   const requests: string[] = [];
+  const pamUsers = new Map<string, boolean>();
   const openBodies = new Set<Promise<void>>();
   let listening = false;
   const state = { behaviour };
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     requests.push(request.url ?? '');
+    if (request.method === 'POST' && request.url === PAM_USERINFO_PATH) {
+      answerPamUserinfo(request, response, pamUsers);
+      return;
+    }
     const now = state.behaviour;
     switch (now.kind) {
       case 'status':
@@ -102,6 +145,7 @@ export async function startLoopbackPortal(
   return {
     url,
     requests,
+    pamUsers,
     get behaviour() {
       return state.behaviour;
     },
