@@ -46,6 +46,18 @@ PACKAGES=(
   libx11-dev libxtst-dev xserver-xephyr x11-xserver-utils
   # misc
   procps psmisc time file
+  # real LemonLDAP::NG 2.16 for main/sso's integration tests (testkit/sso/llng-rig.ts: its own
+  # llng-fastcgi-server and nginx on loopback, private config copy; nothing runs as a service).
+  # The portal's Recommends are listed by hand (this script installs without Recommends): the
+  # portal and lemonldap-ng-cli fail at start or merge without them; nginx-extras and the
+  # Apache/uwsgi alternatives are left out.
+  lemonldap-ng lemonldap-ng-fastcgi-server nginx
+  perlmagick libmime-tools-perl libcrypt-openssl-bignum-perl
+  fonts-urw-base35 libauthen-webauthn-perl libconvert-base32-perl libio-string-perl
+  libipc-run-perl libgd-securityimage-perl libnet-ldap-perl libio-socket-timeout-perl
+  libunicode-string-perl libapache-session-browseable-perl libemail-sender-perl
+  libcookie-baker-xs-perl libdbi-perl libhttp-parser-xs-perl liblwp-protocol-https-perl
+  libstring-random-perl libxml-libxml-perl libxml-libxslt-perl libxml-simple-perl
 )
 
 missing=()
