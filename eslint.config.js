@@ -93,7 +93,12 @@ export default tseslint.config(
               message: 'the renderer has no Node.',
             },
             {
-              group: ['**/preload/*', '!**/preload/api', '!**/preload/keys-api'],
+              group: [
+                '**/preload/*',
+                '!**/preload/api',
+                '!**/preload/keys-api',
+                '!**/preload/tray-api',
+              ],
               message: 'the renderer may import only preload/api (types).',
             },
           ],
@@ -133,7 +138,12 @@ export default tseslint.config(
             up('e2e'),
             testkitBan,
             {
-              group: ['**/preload/*', '!**/preload/api', '!**/preload/keys-api'],
+              group: [
+                '**/preload/*',
+                '!**/preload/api',
+                '!**/preload/keys-api',
+                '!**/preload/tray-api',
+              ],
               message: 'main/ may import only the preload/api contract, and only its types.',
             },
           ],
