@@ -26,6 +26,9 @@ export const CHANNEL_CALLS: Readonly<Record<InvokeChannel, BackendCall>> = {
   [IPC.getKeySnapshot]: 'getKeySnapshot',
   [IPC.answerKeyPin]: 'answerKeyPin',
   [IPC.cancelKey]: 'cancelKey',
+  [IPC.getSsoSnapshot]: 'getSsoSnapshot',
+  [IPC.startSso]: 'startSso',
+  [IPC.cancelSso]: 'cancelSso',
 };
 
 export type IpcRefusalCode = 'IPC_SENDER_REFUSED' | 'IPC_TOO_MANY_ARGUMENTS';
@@ -102,9 +105,14 @@ export function registerGreeterIpc(
   const unsubscribeKey = backend.subscribeKey((snapshot) => {
     if (!window.isDestroyed()) window.webContents.send(IPC.keySnapshot, snapshot);
   });
+  const unsubscribeSso =
+    backend.subscribeSso?.((snapshot) => {
+      if (!window.isDestroyed()) window.webContents.send(IPC.ssoSnapshot, snapshot);
+    }) ?? (() => undefined);
   return () => {
     unsubscribe();
     unsubscribeKey();
+    unsubscribeSso();
     for (const channel of channels) electron.ipcMain.removeHandler(channel);
   };
 }

@@ -17,6 +17,9 @@ import { registerAppSchemeAsPrivileged } from './scheme';
 import { runSessionLocker } from './session-locker';
 import { openGreeterWindows } from './displays';
 import { runKeyManager } from './keys-window';
+import { createPortalWindowHost } from './portal-window';
+import { loadSsoSettings } from '../main/ipc/sso-settings';
+import { runTray } from './tray';
 
 const { app } = electron;
 
@@ -47,7 +50,21 @@ async function start(): Promise<void> {
   const choices = dm
     ? displayManagerChoices(dm, { mode: config.mode, currentUser: config.currentUser })
     : null;
+  // "Sign in with SSO" (/etc/bastion-greeter/sso.conf): the portal in its own isolated
+  // window above the greeter's (./portal-window); the redirect never reaches the page.
+  const ssoSettings = loadSsoSettings(undefined, (line) => console.error(`bastion ${line}`));
+  let greeterWindow: electron.BrowserWindow | null = null;
   const backend = createGreeterBackend({
+    sso: {
+      settings: ssoSettings,
+      portal: ssoSettings
+        ? createPortalWindowHost(electron, {
+            issuer: ssoSettings.client.issuer,
+            parent: () => greeterWindow,
+            log: (line) => console.error(`bastion ${line}`),
+          })
+        : null,
+    },
     mode: choices?.mode ?? config.mode,
     locale: config.locale,
     helperPath: config.helperPath,
@@ -98,6 +115,7 @@ async function start(): Promise<void> {
       app.exit(1);
     },
   });
+  greeterWindow = window;
   const unregister = registerGreeterIpc(electron, window, backend);
 
   app.on('second-instance', () => {
@@ -113,11 +131,14 @@ async function start(): Promise<void> {
 // main/lock), run in the person's session, never as the greeter. Its blanker is
 // native-helper/bastion-session-blanker, not this executable.
 // `--keys`: the key manager in the person's session (./keys-window).
+// `--tray`: the offline-mode indicator in the person's session (./tray).
 const entry = process.argv.includes('--keys')
   ? () => runKeyManager(electron, process.argv.slice(1))
-  : process.argv.includes('--session-locker')
-    ? () => runSessionLocker(electron)
-    : start;
+  : process.argv.includes('--tray')
+    ? () => runTray(electron, process.argv.slice(1))
+    : process.argv.includes('--session-locker')
+      ? () => runSessionLocker(electron)
+      : start;
 entry().catch((error: unknown) => {
   console.error(`bastion-greeter: ${error instanceof Error ? error.message : String(error)}`);
   app.exit(1);

@@ -6,7 +6,7 @@
 // The token arrives in the URL fragment (browsers never send fragments to the server) and
 // is removed from the address bar and history at once.
 import { IPC } from '../preload/api';
-import type { AuthSnapshot, InvokeChannel, SecurityKeySnapshot } from '../preload/api';
+import type { AuthSnapshot, InvokeChannel, SecurityKeySnapshot, SsoSnapshot } from '../preload/api';
 import { createBastionApi } from '../preload/bridge';
 import type { BastionTransport } from '../preload/bridge';
 
@@ -23,6 +23,9 @@ const CALL_OF_CHANNEL: Readonly<Record<InvokeChannel, string>> = {
   [IPC.getKeySnapshot]: 'getKeySnapshot',
   [IPC.answerKeyPin]: 'answerKeyPin',
   [IPC.cancelKey]: 'cancelKey',
+  [IPC.getSsoSnapshot]: 'getSsoSnapshot',
+  [IPC.startSso]: 'startSso',
+  [IPC.cancelSso]: 'cancelSso',
 };
 
 /** An error the trusted side returned, with its code (e.g. the backend's validation code). */
@@ -65,6 +68,7 @@ function encodeArgs(args: readonly unknown[]): string {
 function httpTransport(token: string): BastionTransport {
   const listeners = new Set<(snapshot: AuthSnapshot) => void>();
   const keyListeners = new Set<(snapshot: SecurityKeySnapshot) => void>();
+  const ssoListeners = new Set<(snapshot: SsoSnapshot) => void>();
   let events: EventSource | null = null;
 
   // One event stream carries both kinds of snapshots; it lives while anyone listens.
@@ -79,9 +83,13 @@ function httpTransport(token: string): BastionTransport {
       const snapshot = JSON.parse((event as MessageEvent<string>).data) as SecurityKeySnapshot;
       for (const each of keyListeners) each(snapshot);
     });
+    events.addEventListener('sso-snapshot', (event) => {
+      const snapshot = JSON.parse((event as MessageEvent<string>).data) as SsoSnapshot;
+      for (const each of ssoListeners) each(snapshot);
+    });
   };
   const closeIfUnused = (): void => {
-    if (listeners.size === 0 && keyListeners.size === 0 && events) {
+    if (listeners.size === 0 && keyListeners.size === 0 && ssoListeners.size === 0 && events) {
       events.close();
       events = null;
     }
@@ -126,6 +134,14 @@ function httpTransport(token: string): BastionTransport {
       open();
       return () => {
         keyListeners.delete(listener);
+        closeIfUnused();
+      };
+    },
+    subscribeSso: (listener) => {
+      ssoListeners.add(listener);
+      open();
+      return () => {
+        ssoListeners.delete(listener);
         closeIfUnused();
       };
     },

@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
-import type { AuthSnapshot, SecurityKeySnapshot } from '../preload/api';
+import type { AuthSnapshot, SecurityKeySnapshot, SsoSnapshot } from '../preload/api';
 import type { BackendCall, GreeterBackend } from '../main/ipc/backend';
 
 export const TOKEN_HEADER = 'x-bastion-token';
@@ -33,6 +33,9 @@ export const BRIDGE_CALLS: readonly BackendCall[] = [
   'getKeySnapshot',
   'answerKeyPin',
   'cancelKey',
+  'getSsoSnapshot',
+  'startSso',
+  'cancelSso',
 ];
 
 /** What the bridge forwards to: the greeter's backend, or another page's (dev/keys-server.ts). */
@@ -54,6 +57,11 @@ export interface DevBridgeOptions {
   calls?: readonly string[];
   /** The page served at `/` and its script (default index.html and app.js). */
   page?: { html: string; script: string };
+  /**
+   * Turns the page into the document served, per request: the greeter's first paint
+   * (main/screens/first-paint.ts), as Electron's app:// handler serves it. Default: as is.
+   */
+  renderPage?: (html: string) => Promise<string>;
 }
 
 export interface DevBridge {
@@ -231,7 +239,8 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
 
   async function serveStatic(pathname: string, response: ServerResponse): Promise<void> {
     if (pathname === '/' || pathname === '/index.html') {
-      send(response, 200, indexHtml, CONTENT_TYPES['.html']!);
+      const html = options.renderPage ? await options.renderPage(indexHtml) : indexHtml;
+      send(response, 200, html, CONTENT_TYPES['.html']!);
       return;
     }
     if (pathname === '/favicon.ico') {
@@ -306,11 +315,19 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
             response.write(`event: key-snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
           })
         : () => undefined;
+    // And the SSO sign-in's (never a token: main keeps those).
+    const unsubscribeSso =
+      'subscribeSso' in backend && backend.subscribeSso
+        ? backend.subscribeSso((snapshot: SsoSnapshot) => {
+            response.write(`event: sso-snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+          })
+        : () => undefined;
     const keepalive = setInterval(() => response.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
     response.on('close', () => {
       clearInterval(keepalive);
       unsubscribe();
       unsubscribeKey();
+      unsubscribeSso();
       eventStreams.delete(response);
     });
   }

@@ -10,11 +10,15 @@ import { connectDisplayManager, displayManagerChoices } from '../main/dm';
 import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
+import { firstPaintFromFile } from '../main/screens/first-paint';
 import { listFidoDevices, openHidDevice } from '../main/fido2/hid-device';
 import { sessionLockFromEnvironment } from '../main/ipc/security-keys';
 import { startDevBridge } from './bridge-server';
 import { readDevServerConfig } from './config';
 import { runKeysDevServer } from './keys-server';
+import { createDevPortalHost } from './sso-portal';
+import { loadSsoSettings } from '../main/ipc/sso-settings';
+import { runTrayDevServer } from './tray-server';
 import {
   DemoKeyboardSwitchForPreview,
   DemoPowerActionsForPreview,
@@ -25,6 +29,8 @@ import {
 async function main(): Promise<void> {
   // `npm start -- --keys`: the key manager's page instead of the greeter (./keys-server).
   if (process.env.BASTION_DEV_KEYS === '1') return runKeysDevServer(process.env, import.meta.url);
+  // `npm start -- --tray`: the tray's status view (./tray-server).
+  if (process.env.BASTION_DEV_TRAY === '1') return runTrayDevServer(process.env, import.meta.url);
   const config = readDevServerConfig(process.env);
   // build/dev/server.mjs → build/renderer, build/dev/bridge-client.js
   const buildDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,7 +61,26 @@ async function main(): Promise<void> {
     };
   }
   const mode = choices?.mode ?? config.mode;
+  // "Sign in with SSO": BASTION_DEV_SSO_CONF (absolute; tests and the demo) or, outside the
+  // demo, /etc/bastion-greeter/sso.conf. The portal opens in a Chromium of its own with a
+  // loopback redirect (./sso-portal); BASTION_DEV_PORTAL_CHROMIUM_ARGS adds its flags (tests:
+  // headless and a DevTools port, announced as `BASTION_DEV_PORTAL_DEVTOOLS <ws-url>`).
+  const ssoConf = process.env.BASTION_DEV_SSO_CONF ?? '';
+  const ssoSettings =
+    ssoConf.startsWith('/') || !demo
+      ? loadSsoSettings(ssoConf.startsWith('/') ? ssoConf : undefined, (line) =>
+          console.error(`bastion ${line}`),
+        )
+      : null;
   const backend = createGreeterBackend({
+    sso: {
+      settings: ssoSettings,
+      portal: createDevPortalHost({
+        extraArgs: (process.env.BASTION_DEV_PORTAL_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean),
+        onDevTools: (ws) => console.log(`BASTION_DEV_PORTAL_DEVTOOLS ${ws}`),
+        log: (line) => console.error(`bastion ${line}`),
+      }),
+    },
     mode,
     locale: config.locale,
     helperPath: config.helperPath,
@@ -101,6 +126,10 @@ async function main(): Promise<void> {
     rendererDir: join(buildDir, 'renderer'),
     bridgeClientPath: join(buildDir, 'dev', 'bridge-client.js'),
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    // The page with its first paint, as Electron serves it (main/screens/first-paint.ts).
+    renderPage: firstPaintFromFile(backend, join(buildDir, 'app', 'first-paint.cjs'), (line) =>
+      console.error(`bastion ${line}`),
+    ),
     port: config.port,
   });
   console.log(`BASTION_DEV_URL ${bridge.pageUrl}`);

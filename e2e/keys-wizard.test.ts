@@ -212,6 +212,11 @@ describe('key manager wizard (Chromium, shim, real PAM, real pam_u2f)', () => {
     w.rig.devices[0]!.unplug();
     await w.rig.addDevice({ config: { touchDelayMs: 700, pin: '4321' } });
     await page.keyboard.press('Enter');
+    // One password proof enrolls one key: another key asks for it again.
+    await waitStep(page, 'password');
+    assert.equal(await focusedTestId(page), 'keys-password');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
     await waitStep(page, 'device');
     await page.locator('[data-testid^="keys-device-key-"]').first().waitFor();
     await page.keyboard.press('Enter');
@@ -349,6 +354,10 @@ describe('key manager wizard (Chromium, shim, real PAM, real pam_u2f)', () => {
     const before = readFileSync(w.authfile);
     const stored = w.rig.devices[1]!.authenticator.credentials.length;
     await page.getByTestId('keys-backup-another').click();
+    await waitStep(page, 'password');
+    await page.getByTestId('keys-password').fill(PASSWORD);
+    await page.keyboard.press('Enter');
+    await waitStep(page, 'device');
     await page.getByTestId('keys-device-key-2').click();
     await waitStep(page, 'pin');
     await page.getByTestId('keys-pin').fill('1234');

@@ -14,7 +14,9 @@
  *      root-side work (every rlimit, ITIMER_VIRTUAL/PROF, nice, scheduler, I/O priority); set the
  *      parent-death signal and check the parent is still the one that started us (the signal is
  *      cleared by credential changes);
- *   5. refuse if the (caller, user) pair is throttled; run pam_authenticate, check PAM_USER is
+ *   5. the service must have its own root-owned PAM file (else libpam would run `other`);
+ *      refuse if the (caller, user) pair is throttled; watch the input for main's end or CANCEL
+ *      (SIGIO) while PAM runs; run pam_authenticate, check PAM_USER is
  *      unchanged, run pam_acct_mgmt (an expired password: pam_chauthtok, then pam_acct_mgmt
  *      again), check PAM_USER again; write RESULT and exit.
  *
@@ -34,7 +36,8 @@
  * in its caller's cgroup, where the caller can freeze it): every lock is per caller, every wait
  * for one is bounded, and none is held while PAM runs, except the caller's own slot.
  *  - Slots: at most MAX_CONCURRENT helpers per caller at once (flock, never waited for, on
- *    STATE_DIR/<uid>.slot<n>); one more is BASTION_BUSY.
+ *    STATE_DIR/<uid>.slot<n>); one more is BASTION_BUSY. The key service moves to KEY_SLOTS of
+ *    its own (<uid>.keyslot<n>) once START names it.
  *  - Rate limit per (caller uid, account), a leaky bucket: each charged attempt adds RL_LEAK
  *    seconds of debt, which leaks away at one per second; past RL_FREE - 1 attempts' worth the
  *    pair is locked for RL_BACKOFF_FIRST seconds, doubling per attempt (or part of one) above
@@ -96,6 +99,7 @@
 #define IDLE_MS 30000L          /* START to the first answer: the greeter answers at once */
 #define SAFE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 #define MAX_CONCURRENT 4        /* helpers per caller at once (password, key, status, one spare) */
+#define KEY_SLOTS 4             /* the key service's own slots: its orphans block only keys */
 #define RL_FREE 5               /* a burst of guesses before the first lockout */
 #define RL_LEAK 3600L           /* one charged attempt forgiven per hour */
 #define RL_DEBT_MAX (24 * RL_LEAK) /* at most a day to forgive everything */
@@ -108,10 +112,12 @@
 /* KEY_SERVICE: pam_u2f, run beside the password service (PROTOCOL.md "The key service"). */
 #define KEY_SERVICE "bastion-greeter-u2f"
 static const char *const allowed_services[] = {"bastion-greeter", "bastion-status", KEY_SERVICE};
+/* Where libpam looks for a service's file, in its order (the first one found is used). */
+static const char *const pam_dirs[] = {"/etc/pam.d", "/usr/lib/pam.d"};
 
 enum refusal {
   R_NONE, R_PROTOCOL, R_SERVICE, R_CALLER, R_THROTTLED, R_BUSY, R_USER_CHANGED, R_CANCELLED,
-  R_TIMEOUT, R_NOT_PRIVILEGED, R_SYSTEM
+  R_TIMEOUT, R_NOT_PRIVILEGED, R_SYSTEM, R_NOT_INSTALLED
 };
 /* Exit status: 0 success, 1 PAM said no, 2 refused, 3 protocol/cancel, 4 system, 5 deadline. */
 static const struct { int code; const char *name; int status; } refusals[] = {
@@ -125,6 +131,7 @@ static const struct { int code; const char *name; int status; } refusals[] = {
     [R_TIMEOUT] = {PAM_ABORT, "BASTION_TIMEOUT", 5},
     [R_NOT_PRIVILEGED] = {PAM_SYSTEM_ERR, "BASTION_NOT_PRIVILEGED", 4},
     [R_SYSTEM] = {PAM_SYSTEM_ERR, "BASTION_SYSTEM", 4},
+    [R_NOT_INSTALLED] = {PAM_SYSTEM_ERR, "BASTION_SERVICE_NOT_INSTALLED", 4},
 };
 
 #define N(x) [x] = #x
@@ -142,8 +149,10 @@ static const char *const pam_names[] = {
 #define BUF_SIZE (FRAME_HEADER + 1 + FRAME_MAX_PAYLOAD)
 static unsigned char rx[BUF_SIZE] __attribute__((aligned(4096))); /* mlocked: inbound frames */
 static unsigned char tx[BUF_SIZE];                                /* outbound frame */
-static unsigned char timeout_frame[64];
-static size_t timeout_len;
+static unsigned char timeout_frame[64], cancel_frame[64];
+static size_t timeout_len, cancel_len;
+static unsigned char cancel_request[FRAME_HEADER + 1]; /* main's CANCEL frame, as it arrives */
+static sigset_t io_signal; /* SIGIO: blocked while a frame is read and once the end is near */
 static int proto_in = STDIN_FILENO, proto_out = STDOUT_FILENO; /* moved above 2 by harden() */
 static volatile sig_atomic_t writing; /* a frame is being written: no timeout frame now */
 
@@ -165,6 +174,7 @@ static unsigned char status_frames[STATUS_MAX]; /* bastion-status frames, for th
 static size_t status_len;
 static int status_recording, status_overflow;
 static int known_account = 1; /* the user resolves through NSS (else: a shared bucket) */
+static int slot_fd = -1; /* the slot this helper holds (flock), open until exit */
 
 static struct {
   char state_dir[PATH_MAX];
@@ -172,7 +182,8 @@ static struct {
   gid_t greeter_gid; /* (gid_t)-1: look GREETER_GROUP up */
   long clock_offset; /* test build: seconds added to the clock */
   int stop_in_record_lock; /* test build: SIGSTOP ourselves while holding the record lock */
-} cfg = {STATE_DIR, DEADLINE_MS, IDLE_MS, (gid_t)-1, 0, 0};
+  char pam_dir[PATH_MAX]; /* test build: pam_wrapper's service dir instead of pam_dirs */
+} cfg = {STATE_DIR, DEADLINE_MS, IDLE_MS, (gid_t)-1, 0, 0, ""};
 
 static long now_s(void) {
   return (long)time(NULL) + cfg.clock_offset;
@@ -229,6 +240,39 @@ static void on_terminate(int sig) {
   raise(SIGTERM);
 }
 
+/* SIGIO on the protocol input while PAM runs (armed by watch_peer): a module that waits (pam_u2f
+ * for a touch, up to its own timeout) reads nothing from main, so without this a cancelled
+ * helper would keep its slot until the deadline. Signal-safe calls only: poll() and a peek tell
+ * main's end of the stream (its close, or a half-close) or a CANCEL frame from an early ANSWER
+ * or from nothing (a spurious signal); only the first two end us, as a cancel. */
+static void on_input(int sig) {
+  (void)sig;
+  int saved = errno, gone = 0;
+  struct pollfd p = {proto_in, POLLIN | POLLRDHUP, 0};
+  if (poll(&p, 1, 0) == 1) {
+    gone = (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) != 0;
+    unsigned char head[sizeof cancel_request];
+    ssize_t n = gone || !(p.revents & POLLIN)
+                    ? -1 /* a pipe cannot be peeked: its writer's close is a POLLHUP */
+                    : recv(proto_in, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) gone = 1;
+    if (n == (ssize_t)sizeof head) {
+      gone = 1;
+      for (size_t i = 0; i < sizeof head; i++) gone &= head[i] == cancel_request[i];
+    }
+  }
+  if (!gone) {
+    errno = saved;
+    return;
+  }
+  wipe_rx();
+  end_children();
+  int flags = fcntl(proto_out, F_GETFL);
+  if (!writing && flags >= 0 && fcntl(proto_out, F_SETFL, flags | O_NONBLOCK) == 0 &&
+      write(proto_out, cancel_frame, cancel_len) < 0) { /* main may be gone: nothing to do */ }
+  _exit(refusals[R_CANCELLED].status);
+}
+
 static int write_all(const unsigned char *p, size_t n) {
   while (n > 0) {
     ssize_t w = write(proto_out, p, n);
@@ -253,9 +297,14 @@ static int send_frame(unsigned type, const char *text, size_t len) {
     else status_overflow = 1;
     status_len += n;
   }
+  /* SIGIO waits too: main may answer this very frame (a CANCEL) before `writing` is cleared, and
+   * on_input would then end us without the RESULT it owes. */
+  sigset_t old;
+  sigprocmask(SIG_BLOCK, &io_signal, &old);
   writing = 1;
   int rc = write_all(tx, n);
   writing = type == FT_RESULT;
+  sigprocmask(SIG_SETMASK, &old, NULL);
   return rc;
 }
 
@@ -298,7 +347,7 @@ static size_t read_full(unsigned char *p, size_t n) {
 
 /* Reads one frame into rx. End of stream between frames is R_CANCELLED; the idle cap passing is
  * R_TIMEOUT; anything else that is not a whole, well-formed frame is R_PROTOCOL. */
-static enum refusal recv_frame(struct frame *f) {
+static enum refusal recv_frame_now(struct frame *f) {
   size_t used = 0, got = read_full(rx, FRAME_HEADER);
   if (idle_expired) return why = "no answer within the idle limit", R_TIMEOUT;
   if (got == 0) return R_CANCELLED;
@@ -308,9 +357,22 @@ static enum refusal recv_frame(struct frame *f) {
   return frame_decode(rx, got, f, &used) == FRAME_OK ? R_NONE : R_PROTOCOL;
 }
 
+/* SIGIO waits while a frame is read (the reader itself handles an end or a CANCEL there); one
+ * that came meanwhile runs on return and looks at what is left, e.g. a CANCEL after an ANSWER.
+ * Once the reader has a verdict of its own (an end, a CANCEL, a bad frame) it stands: SIGIO
+ * stays blocked, so the refusal it leads to is the one main gets. */
+static enum refusal recv_frame(struct frame *f) {
+  sigset_t old;
+  sigprocmask(SIG_BLOCK, &io_signal, &old);
+  enum refusal r = recv_frame_now(f);
+  if (r == R_NONE) sigprocmask(SIG_SETMASK, &old, NULL);
+  return r;
+}
+
 static void status_save(int status);
 
 static void finish(int code, const char *name, const char *stage, int status) {
+  sigprocmask(SIG_BLOCK, &io_signal, NULL); /* main closing after our RESULT is no cancel */
   char text[80];
   int n = snprintf(text, sizeof text, "%d:%s:%s", code, name, stage);
   if (pamh != NULL) pam_end(pamh, code);
@@ -370,17 +432,22 @@ static int state_file(int dir, const char *name, int flags) {
   return fd;
 }
 
-/* Takes one of the caller's MAX_CONCURRENT slots for the life of the process (never waits: a
- * helper the caller froze keeps its own slot, no one else's). The fd stays open, close-on-exec. */
-static enum refusal take_slot(void) {
+/* Takes one of the caller's `count` slots named `<uid>.<kind><n>` for the life of the process
+ * (never waits: a helper the caller froze keeps its own slot, no one else's) and lets go of the
+ * one held before, if any. The fd stays open, close-on-exec. */
+static enum refusal take_slot(const char *kind, int count) {
   int dir = state_open(1);
   if (dir < 0) return why = "state directory unusable", R_SYSTEM;
-  for (int i = 0; i < MAX_CONCURRENT; i++) {
+  for (int i = 0; i < count; i++) {
     char name[48];
-    snprintf(name, sizeof name, "%u.slot%d", (unsigned)caller, i);
+    snprintf(name, sizeof name, "%u.%s%d", (unsigned)caller, kind, i);
     int fd = state_file(dir, name, O_RDWR | O_CREAT);
     if (fd < 0) return close(dir), why = "slot file unusable", R_SYSTEM;
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return close(dir), R_NONE;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      if (slot_fd >= 0) close(slot_fd);
+      slot_fd = fd;
+      return close(dir), R_NONE;
+    }
     close(fd);
     if (errno != EWOULDBLOCK) return close(dir), why = "slot lock failed", R_SYSTEM;
   }
@@ -519,6 +586,7 @@ static void status_replay(void) {
       head <= 0 || (size_t)head > got || status < 0 || status > 5 || at > now ||
       now - at >= STATUS_TTL)
     return; /* absent, stale or odd: run PAM instead */
+  sigprocmask(SIG_BLOCK, &io_signal, NULL);
   writing = 1;
   int rc = write_all(buf + head, got - (size_t)head);
   exit(rc == 0 ? status : refusals[R_CANCELLED].status);
@@ -619,6 +687,9 @@ static void test_overrides(void) {
     cfg.greeter_gid = (gid_t)atol(v);
   if ((v = getenv("BASTION_TEST_CLOCK_OFFSET")) != NULL) cfg.clock_offset = atol(v);
   cfg.stop_in_record_lock = getenv("BASTION_TEST_STOP_IN_RECORD_LOCK") != NULL;
+  /* pam_wrapper's libpam reads its services there, not in /etc/pam.d */
+  if ((v = getenv("PAM_WRAPPER_SERVICE_DIR")) != NULL && *v == '/')
+    snprintf(cfg.pam_dir, sizeof cfg.pam_dir, "%s", v);
 }
 #endif
 
@@ -712,6 +783,12 @@ static int arm_deadline(long ms) {
   int n = snprintf((char *)tx, sizeof tx, "%d:%s:helper", refusals[R_TIMEOUT].code,
                    refusals[R_TIMEOUT].name);
   timeout_len = frame_encode(timeout_frame, FT_RESULT, tx, (size_t)n);
+  n = snprintf((char *)tx, sizeof tx, "%d:%s:helper", refusals[R_CANCELLED].code,
+               refusals[R_CANCELLED].name);
+  cancel_len = frame_encode(cancel_frame, FT_RESULT, tx, (size_t)n);
+  frame_encode(cancel_request, FT_CANCEL, "", 0);
+  sigemptyset(&io_signal);
+  sigaddset(&io_signal, SIGIO);
   return timer_create(CLOCK_MONOTONIC, &event, &timer) == 0 && timer_settime(timer, 0, &it, NULL) == 0
              ? 0
              : -1;
@@ -896,6 +973,46 @@ static void name_records(void) {
   snprintf(status_name, sizeof status_name, "%s.status", rl_name);
 }
 
+/* The service must have a file of its own: without one libpam runs `other` (Debian: common-auth,
+ * a password prompt), and the key service would become a second password service with its own
+ * rate-limit bucket. The file libpam would read (the first that exists, in its order) must be a
+ * regular file of root's that no one else may write. */
+static enum refusal check_service_file(void) {
+  const char *const *dirs = pam_dirs;
+  size_t n = sizeof pam_dirs / sizeof *pam_dirs;
+#ifdef BASTION_TEST_BUILD
+  const char *const wrapper_dir[] = {cfg.pam_dir};
+  if (cfg.pam_dir[0] != '\0') dirs = wrapper_dir, n = 1;
+#endif
+  for (size_t i = 0; i < n; i++) {
+    char path[PATH_MAX + FRAME_MAX_SERVICE + 2];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dirs[i], service);
+    int rc = stat(path, &st);
+    if (rc != 0 && errno == ENOENT) continue;
+    if (rc != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0)
+      return why = "its PAM file is not a regular root-owned file only root may write", R_NOT_INSTALLED;
+    return R_NONE;
+  }
+  return why = "no PAM file for it in /etc/pam.d or /usr/lib/pam.d (libpam would run \"other\")",
+         R_NOT_INSTALLED;
+}
+
+/* From here until RESULT, main's end of the stream (or its CANCEL) ends us whatever PAM is doing
+ * (on_input). Armed only now: before START an end of stream is a protocol error, read as such. */
+static int watch_peer(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_input;
+  sa.sa_flags = SA_RESTART; /* modules' own syscalls resume after a spurious signal */
+  sigfillset(&sa.sa_mask);
+  int flags = fcntl(proto_in, F_GETFL);
+  if (sigaction(SIGIO, &sa, NULL) != 0 || flags < 0 || fcntl(proto_in, F_SETOWN, getpid()) != 0 ||
+      fcntl(proto_in, F_SETFL, flags | O_ASYNC) != 0)
+    return -1;
+  return raise(SIGIO); /* main may have left before the watch was armed */
+}
+
 int main(int argc, char **argv) {
   socket_mode = argc == 2 && strcmp(argv[1], "--socket") == 0;
   caller = getuid(); /* until identified: who to name in a log line */
@@ -938,7 +1055,7 @@ int main(int argc, char **argv) {
   if ((r = lookup_caller()) != R_NONE) refuse(r);
   if (geteuid() == 0) {
     if (setegid(0) != 0) refuse((why = "cannot take gid 0", R_SYSTEM));
-    if ((r = take_slot()) != R_NONE) refuse(r);
+    if ((r = take_slot("slot", MAX_CONCURRENT)) != R_NONE) refuse(r);
   }
 
   struct frame f;
@@ -951,6 +1068,11 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof allowed_services / sizeof *allowed_services; i++)
     allowed |= strcmp(service, allowed_services[i]) == 0;
   if (!allowed) refuse((why = "service not in the allowlist", R_SERVICE));
+  /* The key service moves to a slot set of its own: key helpers left waiting for a touch can
+   * then only ever block key attempts, never the password. */
+  if (slot_fd >= 0 && strcmp(service, KEY_SERVICE) == 0 &&
+      (r = take_slot("keyslot", KEY_SLOTS)) != R_NONE)
+    refuse(r);
   if ((r = check_caller()) != R_NONE) {
     why = "outside the greeter group, asked for another user";
     refuse(r);
@@ -964,12 +1086,14 @@ int main(int argc, char **argv) {
       (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0 || getppid() != parent))
     refuse(R_SYSTEM);
 
+  if ((r = check_service_file()) != R_NONE) refuse(r);
   name_records();
   status_recording = known_account && strcmp(service, "bastion-status") == 0;
   if (status_recording) status_replay(); /* exits if a fresh answer was replayed */
   if ((r = rl_check()) != R_NONE) refuse(r);
   if (status_recording) status_placeholder();
 
+  if (watch_peer() != 0) refuse((why = "cannot watch the connection", R_SYSTEM));
   struct pam_conv pc = {conv, NULL};
   int rc = pam_start(service, user, &pc, &pamh);
   if (rc != PAM_SUCCESS) {

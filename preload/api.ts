@@ -262,6 +262,18 @@ export interface BastionApi {
   cancelKey(): Promise<void>;
   /** Subscribes to key snapshots; returns the unsubscribe function. */
   onKeySnapshot(listener: (snapshot: SecurityKeySnapshot) => void): () => void;
+  /** "Sign in with SSO" (`SSO_OFF` when the site offers none). */
+  getSsoSnapshot(): Promise<SsoSnapshot>;
+  /**
+   * Starts an SSO sign-in with a method `SsoSnapshot.methods` offers (login screen only): the
+   * QR code for a phone, or the portal in its own isolated view. Main keeps every token; the
+   * screen sees only the snapshot.
+   */
+  startSso(request: StartSsoRequest): Promise<void>;
+  /** Ends the SSO sign-in in progress (closes the portal view, stops polling). */
+  cancelSso(): Promise<void>;
+  /** Subscribes to SSO snapshots; returns the unsubscribe function. */
+  onSsoSnapshot(listener: (snapshot: SsoSnapshot) => void): () => void;
 }
 
 /** The security key's PIN, typed into its own field (never the password field). */
@@ -285,11 +297,15 @@ export const IPC = {
   answerKeyPin: 'bastion:answer-key-pin',
   cancelKey: 'bastion:cancel-key',
   keySnapshot: 'bastion:key-snapshot',
+  getSsoSnapshot: 'bastion:get-sso-snapshot',
+  startSso: 'bastion:start-sso',
+  cancelSso: 'bastion:cancel-sso',
+  ssoSnapshot: 'bastion:sso-snapshot',
 } as const;
 
 export type InvokeChannel = Exclude<
   (typeof IPC)[keyof typeof IPC],
-  typeof IPC.authSnapshot | typeof IPC.keySnapshot
+  typeof IPC.authSnapshot | typeof IPC.keySnapshot | typeof IPC.ssoSnapshot
 >;
 
 /** Largest answer accepted from the renderer, in UTF-8 bytes (PAM_MAX_RESP_SIZE). */
@@ -356,3 +372,90 @@ export const SECURITY_KEY_OFF: SecurityKeySnapshot = Object.freeze({
   pinRetries: null,
   problem: null,
 });
+
+/**
+ * What went wrong talking to the SSO portal (main/sso's SsoError codes, issue #10). The
+ * screens show one sentence per code (renderer/i18n `sso`); never token material.
+ */
+export type SsoErrorCode =
+  | 'SSO_CONFIG_INVALID'
+  | 'SSO_DISCOVERY_FAILED'
+  | 'SSO_TLS_REFUSED'
+  | 'SSO_PIN_MISMATCH'
+  | 'SSO_TIMEOUT'
+  | 'SSO_UNREACHABLE'
+  | 'SSO_RESPONSE_TOO_LARGE'
+  | 'SSO_BAD_RESPONSE'
+  | 'SSO_REDIRECT_REFUSED'
+  | 'SSO_INVALID_GRANT'
+  | 'SSO_TOKEN_REJECTED'
+  | 'SSO_ID_TOKEN_INVALID'
+  | 'SSO_STATE_MISMATCH'
+  | 'SSO_ISSUER_MISMATCH'
+  | 'SSO_ACCESS_DENIED'
+  | 'SSO_DEVICE_EXPIRED'
+  | 'SSO_NOT_ALLOWED'
+  | 'SSO_CANCELLED'
+  | 'SSO_HOST_NOT_ENROLLED'
+  | 'SSO_INTERNAL';
+
+/**
+ * "Sign in with SSO" on the login screen (issue #10 item 1): `device` shows a QR code to
+ * approve the sign-in from a phone (RFC 8628 device authorization grant); `portal` opens the
+ * portal's own sign-in page in an isolated view (authorization code + S256 PKCE). Either way
+ * main receives the tokens, and the access token answers the PAM password prompt of a normal
+ * attempt for the token's user (pam_openbastion sites, DESIGN.md).
+ */
+export type SsoMethod = 'device' | 'portal';
+
+export type SsoPhase =
+  | 'off' // the site offers no SSO sign-in here (no sso.conf, or the unlock screen)
+  | 'idle' // offered, nothing running
+  | 'starting' // asking the portal for a device code or opening the portal view
+  | 'device' // the QR code and user code are shown; main polls the portal
+  | 'portal' // the portal's page is open in its own view
+  | 'signing-in' // tokens received: the PAM attempt for their user runs (AuthSnapshot)
+  | 'failed'; // see `problem`; the methods are offered again
+
+/** Why an SSO sign-in ended: main/sso's codes, and the greeter's own. */
+export type SsoProblem =
+  | SsoErrorCode
+  | 'SSO_NO_USER' // the tokens name no usable user (preferred_username missing or not a user name)
+  | 'SSO_WRONG_USER' // the tokens name another user than the one this screen may sign in
+  | 'SSO_PORTAL_EXPIRED' // the portal sign-in was not finished in time
+  | 'SSO_PORTAL_UNAVAILABLE'; // the portal view could not be opened here
+
+/** What the person needs to approve the sign-in from their phone. Never a token. */
+export interface SsoDeviceCode {
+  /** Where to type `userCode` (shown as text). */
+  verificationUri: string;
+  /** The same with the code filled in: what the QR code encodes, when the portal gives one. */
+  verificationUriComplete: string | null;
+  userCode: string;
+  /** ms epoch: the code dies then (the countdown is derived from it). */
+  expiresAt: number;
+}
+
+export interface SsoSnapshot {
+  phase: SsoPhase;
+  /** The methods offered, in the order the screen shows them; empty when `off`. */
+  methods: SsoMethod[];
+  /** The method running (or that last failed); null when idle. */
+  method: SsoMethod | null;
+  /** While `device`: the code to show. */
+  device: SsoDeviceCode | null;
+  /** While `failed`: what went wrong (one sentence and what to do on screen). */
+  problem: SsoProblem | null;
+}
+
+export const SSO_OFF: SsoSnapshot = Object.freeze({
+  phase: 'off',
+  methods: [],
+  method: null,
+  device: null,
+  problem: null,
+});
+
+export interface StartSsoRequest {
+  method: SsoMethod;
+}

@@ -23,7 +23,9 @@ import type {
   PowerActionRequest,
   ScreenOptions,
   SecurityKeySnapshot,
+  SsoSnapshot,
   StartAuthRequest,
+  StartSsoRequest,
 } from './api';
 
 /** How calls and snapshot events travel to and from the trusted side. */
@@ -33,6 +35,8 @@ export interface BastionTransport {
   subscribe(listener: (snapshot: AuthSnapshot) => void): () => void;
   /** The security key's snapshots (a channel of their own). */
   subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void;
+  /** The SSO sign-in's snapshots (a channel of their own). */
+  subscribeSso(listener: (snapshot: SsoSnapshot) => void): () => void;
 }
 
 // The trusted side validates what it returns; the page gets typed values.
@@ -89,6 +93,13 @@ export function createBastionApi(transport: BastionTransport): BastionApi {
       if (typeof listener !== 'function') throw new TypeError('onKeySnapshot needs a function');
       return guarded(transport.subscribeKey.bind(transport), listener);
     },
+    getSsoSnapshot: (...args: unknown[]) => as<SsoSnapshot>(call(IPC.getSsoSnapshot, args)),
+    startSso: (...args: [StartSsoRequest, ...unknown[]]) => done(call(IPC.startSso, args)),
+    cancelSso: (...args: unknown[]) => done(call(IPC.cancelSso, args)),
+    onSsoSnapshot: (listener: (snapshot: SsoSnapshot) => void) => {
+      if (typeof listener !== 'function') throw new TypeError('onSsoSnapshot needs a function');
+      return guarded(transport.subscribeSso.bind(transport), listener);
+    },
   };
   return Object.freeze(api);
 }
@@ -114,6 +125,13 @@ export function ipcTransport(ipc: PreloadIpcRenderer): BastionTransport {
       ipc.on(IPC.keySnapshot, wrapper);
       return () => {
         ipc.removeListener(IPC.keySnapshot, wrapper);
+      };
+    },
+    subscribeSso: (listener) => {
+      const wrapper = (_event: IpcRendererEvent, snapshot: SsoSnapshot): void => listener(snapshot);
+      ipc.on(IPC.ssoSnapshot, wrapper);
+      return () => {
+        ipc.removeListener(IPC.ssoSnapshot, wrapper);
       };
     },
   };

@@ -46,6 +46,8 @@ PACKAGES=(
   libx11-dev libxtst-dev xserver-xephyr x11-xserver-utils
   # misc
   procps psmisc time file
+  # e2e/sso-device.test.ts decodes the greeter's QR code from the screenshot (zbarimg)
+  zbar-tools
   # real LemonLDAP::NG 2.16 for main/sso's integration tests (testkit/sso/llng-rig.ts: its own
   # llng-fastcgi-server and nginx on loopback, private config copy; nothing runs as a service).
   # The portal's Recommends are listed by hand (this script installs without Recommends): the

@@ -12,6 +12,9 @@
 // `npm start -- --keys`: the key manager (enrollment wizard) instead of the greeter; in the
 // fallback its password is the demo's (`demo-pass` for you) and the keys file goes to
 // build/demo/keys-home, never your real ~/.config/Yubico/u2f_keys.
+// `npm start -- --tray`: the tray's status view; in the fallback its monitor is a demo
+// stand-in (BASTION_DEV_TRAY_STATE=online|offline|portal-unreachable|expiring|locked-out picks
+// the first scene, BASTION_DEV_TRAY_CYCLE_MS=<ms> cycles through them; "Retry now" goes online).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,7 @@ import { ensureSystemPackages } from './ensure-system.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keysMode = process.argv.slice(2).includes('--keys');
+const trayMode = process.argv.slice(2).includes('--tray');
 process.chdir(root);
 
 const DEMO_USERS = [
@@ -72,7 +76,7 @@ function runElectron(binary) {
       'or setuid root (README). The pam_wrapper demo users run in the Chromium fallback:\n' +
       'BASTION_START=chromium npm start',
   );
-  const args = keysMode ? ['--keys'] : ['--windowed'];
+  const args = keysMode ? ['--keys'] : trayMode ? ['--tray'] : ['--windowed'];
   const child = spawn(binary, [join(root, 'build', 'app', 'main.cjs'), ...args], {
     stdio: 'inherit',
     env: { ...process.env, BASTION_HELPER: process.env.BASTION_HELPER ?? helper },
@@ -117,6 +121,7 @@ async function runChromiumFallback() {
       BASTION_HELPER: helper,
       BASTION_DEV_DEMO_DIR: join(root, 'build', 'demo'),
       ...(keysMode ? { BASTION_DEV_KEYS: '1' } : {}),
+      ...(trayMode && !keysMode ? { BASTION_DEV_TRAY: '1' } : {}),
     },
   });
   const children = [server];
@@ -163,6 +168,12 @@ async function runChromiumFallback() {
     console.log(
       '\nKey manager: your password here is the demo\'s, "demo-pass" (real PAM stack through\n' +
         'pam_wrapper); keys are written to build/demo/keys-home/.config/Yubico/u2f_keys.\n',
+    );
+  else if (trayMode)
+    console.log(
+      '\nTray status view: the monitor is a demo stand-in (no portal is probed).\n' +
+        'BASTION_DEV_TRAY_STATE picks the scene, BASTION_DEV_TRAY_CYCLE_MS=5000 cycles them;\n' +
+        '"Retry now" plays "the portal answered".\n',
     );
   else printDemoUsers();
 

@@ -312,3 +312,107 @@ export class RecordingBackendForTest implements GreeterBackend {
     return Promise.resolve();
   }
 }
+
+// ---- The tray (app/tray.ts): Tray, Menu, Notification and nativeImage, recorded. ----
+
+/** nativeImage: the representations added (which PNG at which scale). */
+export class FakeNativeImageForTest {
+  readonly representations: {
+    scaleFactor: number;
+    width: number;
+    height: number;
+    buffer: Buffer;
+  }[] = [];
+  addRepresentation(options: {
+    scaleFactor: number;
+    width: number;
+    height: number;
+    buffer: Buffer;
+  }): void {
+    this.representations.push({ ...options });
+  }
+}
+
+export class FakeMenuForTest {
+  static built: FakeMenuForTest[] = [];
+  constructor(readonly template: ElectronModule.MenuItemConstructorOptions[]) {}
+  static buildFromTemplate(template: ElectronModule.MenuItemConstructorOptions[]): FakeMenuForTest {
+    const menu = new FakeMenuForTest(template);
+    FakeMenuForTest.built.push(menu);
+    return menu;
+  }
+  /** Clicks the item labelled `label`, as the desktop would. */
+  click(label: string): void {
+    const item = this.template.find((i) => i.label === label);
+    if (!item?.click) throw new Error(`no clickable item ${label}`);
+    if (item.enabled === false) throw new Error(`item ${label} is disabled`);
+    (item.click as () => void)();
+  }
+  labels(): string[] {
+    return this.template.map((i) => (i.type === 'separator' ? '—' : (i.label ?? '')));
+  }
+}
+
+export class FakeTrayForTest {
+  static created: FakeTrayForTest[] = [];
+  readonly images: FakeNativeImageForTest[] = [];
+  tooltip = '';
+  menu: FakeMenuForTest | null = null;
+  destroyed = false;
+  constructor(image: FakeNativeImageForTest) {
+    this.images.push(image);
+    FakeTrayForTest.created.push(this);
+  }
+  setImage(image: FakeNativeImageForTest): void {
+    this.images.push(image);
+  }
+  setToolTip(tooltip: string): void {
+    this.tooltip = tooltip;
+  }
+  setContextMenu(menu: FakeMenuForTest): void {
+    this.menu = menu;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+export class FakeNotificationForTest {
+  static shown: FakeNotificationForTest[] = [];
+  static supported = true;
+  private readonly listeners = new Map<string, AnyListener>();
+  constructor(readonly options: ElectronModule.NotificationConstructorOptions) {}
+  static isSupported(): boolean {
+    return FakeNotificationForTest.supported;
+  }
+  on(event: string, listener: AnyListener): this {
+    this.listeners.set(event, listener);
+    return this;
+  }
+  show(): void {
+    FakeNotificationForTest.shown.push(this);
+  }
+  click(): void {
+    this.listeners.get('click')?.();
+  }
+}
+
+/** The `electron` module for app/tray.ts: the fakes above plus the tray's four. */
+export class FakeTrayElectronForTest extends FakeElectronForTest {
+  readonly Tray = FakeTrayForTest;
+  readonly Menu = FakeMenuForTest;
+  readonly Notification = FakeNotificationForTest;
+  readonly nativeImage = { createEmpty: () => new FakeNativeImageForTest() };
+  static reset(): void {
+    FakeTrayForTest.created.length = 0;
+    FakeMenuForTest.built.length = 0;
+    FakeNotificationForTest.shown.length = 0;
+    FakeNotificationForTest.supported = true;
+  }
+  asTrayElectron(): Pick<typeof ElectronModule, 'Tray' | 'Menu' | 'Notification' | 'nativeImage'> {
+    return this as unknown as Pick<
+      typeof ElectronModule,
+      'Tray' | 'Menu' | 'Notification' | 'nativeImage'
+    >;
+  }
+}

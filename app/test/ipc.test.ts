@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BrowserWindow } from 'electron';
-import { IPC, SECURITY_KEY_OFF } from '../../preload/api';
-import type { AuthSnapshot, SecurityKeySnapshot } from '../../preload/api';
+import { IPC, SECURITY_KEY_OFF, SSO_OFF } from '../../preload/api';
+import type { AuthSnapshot, SecurityKeySnapshot, SsoSnapshot } from '../../preload/api';
 import { IpcRefusedError, registerGreeterIpc } from '../ipc';
 import {
   FakeBrowserWindowForTest,
@@ -28,7 +28,7 @@ function setUp() {
   return { electron, window, backend, unregister, trusted };
 }
 
-test('exactly the twelve request channels of the contract get a handler', () => {
+test('exactly the fifteen request channels of the contract get a handler', () => {
   const { electron } = setUp();
   assert.deepEqual(
     [...electron.ipcMain.handlers.keys()].sort(),
@@ -45,6 +45,9 @@ test('exactly the twelve request channels of the contract get a handler', () => 
       IPC.setKeyboardLayout,
       IPC.startAssistiveTool,
       IPC.startAuth,
+      IPC.getSsoSnapshot,
+      IPC.startSso,
+      IPC.cancelSso,
     ].sort(),
   );
 });
@@ -193,4 +196,26 @@ test('key snapshots go to our window on their own channel, never after unregiste
   unregister();
   backend.pushKey(key);
   assert.equal(window.webContents.sent.length, 1);
+});
+
+test('SSO snapshots go to our window on their own channel, never after unregister', () => {
+  const electron = new FakeElectronForTest();
+  const window = new FakeBrowserWindowForTest({});
+  const listeners = new Set<(snapshot: SsoSnapshot) => void>();
+  const backend = Object.assign(new RecordingBackendForTest(), {
+    subscribeSso(listener: (snapshot: SsoSnapshot) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  });
+  const unregister = registerGreeterIpc(
+    electron.asIpcElectron(),
+    window as unknown as BrowserWindow,
+    backend,
+  );
+  const sso: SsoSnapshot = { ...SSO_OFF, phase: 'idle', methods: ['device'] };
+  for (const listener of listeners) listener(sso);
+  assert.deepEqual(window.webContents.sent, [{ channel: IPC.ssoSnapshot, args: [sso] }]);
+  unregister();
+  assert.equal(listeners.size, 0);
 });

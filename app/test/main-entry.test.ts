@@ -132,7 +132,7 @@ test('the entry opens one hardened window and serves the real backend over IPC',
   });
   await until(
     () =>
-      FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 12,
+      FakeBrowserWindowForTest.created.length === 1 && run.electron.ipcMain.handlers.size === 15,
   );
   assert.deepEqual(run.app.calls.slice(0, 3), [
     'requestSingleInstanceLock',

@@ -4,7 +4,7 @@
 // real pam_u2f run the same paths in controller.u2f.pam.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthController, AuthControllerError } from './controller';
+import { AuthController, AuthControllerError, PAM_U2F_PIN_PROMPT } from './controller';
 import type {
   AuthConversation,
   AuthTransport,
@@ -91,9 +91,9 @@ async function bothPrompting(m: ReturnType<typeof make>) {
   await tick();
   const pw = m.password.runs[0]!;
   const key = m.key.runs[0]!;
-  // The same text on both sides: the text decides nothing.
-  pw.push({ type: 'prompt', secret: true, text: 'Password: ' });
-  key.push({ type: 'prompt', secret: true, text: 'Password: ' });
+  // The same text on both sides: which conversation asked decides, not the text.
+  pw.push({ type: 'prompt', secret: true, text: PAM_U2F_PIN_PROMPT });
+  key.push({ type: 'prompt', secret: true, text: PAM_U2F_PIN_PROMPT });
   await tick();
   return { pw, key };
 }
@@ -184,6 +184,7 @@ describe('the password and the key conversations (stand-in transport)', () => {
     await m.controller.idle();
     assert.equal(m.controller.snapshot().phase, 'failure');
     assert.equal(key.cancelled, false);
+    key.push({ type: 'info', text: 'Please touch the device.' });
     key.push({ type: 'result', outcome: SUCCESS });
     await m.controller.keyIdle();
     assert.equal(m.controller.snapshot().phase, 'success');
@@ -233,6 +234,69 @@ describe('the password and the key conversations (stand-in transport)', () => {
     assert.equal(key.cancelled, true);
     assert.deepEqual(key.answers, []);
     assert.equal(m.controller.keySnapshot().phase, 'off');
+    await m.controller.close();
+  });
+
+  it("a masked prompt on the key side that is not pam_u2f's PIN prompt ends the key, never answered (issue #9 review, finding 1)", async () => {
+    const lines: string[] = [];
+    const password = new ScriptedTransportForTest();
+    const keys = new ScriptedTransportForTest();
+    const controller = new AuthController({
+      transport: password,
+      keyTransport: keys,
+      keyPinRetries: async () => 5,
+      helperPath: '/nonexistent',
+      service: 'bastion-greeter',
+      log: (line) => lines.push(line),
+    });
+    await controller.start('alice');
+    await tick();
+    const key = keys.runs[0]!;
+    // What libpam's `other` (common-auth) asks when the key service has no file.
+    key.push({ type: 'prompt', secret: true, text: 'Password: ' });
+    await controller.keyIdle();
+    assert.equal(key.cancelled, true);
+    assert.deepEqual(key.answers, []);
+    assert.equal(controller.keySnapshot().phase, 'off');
+    assert.ok(
+      lines.some((l) => /not pam_u2f's PIN prompt/.test(l)),
+      lines.join('\n'),
+    );
+    await controller.close();
+  });
+
+  it('a key success without the touch cue or a PIN (pam_u2f alwaysok/nouserok) is no login (issue #9 review, finding 3)', async () => {
+    const lines: string[] = [];
+    const password = new ScriptedTransportForTest();
+    const keys = new ScriptedTransportForTest();
+    const controller = new AuthController({
+      transport: password,
+      keyTransport: keys,
+      helperPath: '/nonexistent',
+      service: 'bastion-greeter',
+      log: (line) => lines.push(line),
+    });
+    await controller.start('alice');
+    await tick();
+    password.runs[0]!.push({ type: 'prompt', secret: true, text: 'Password: ' });
+    keys.runs[0]!.push({ type: 'result', outcome: SUCCESS });
+    await controller.keyIdle();
+    assert.equal(controller.snapshot().phase, 'prompting', 'not unlocked');
+    assert.equal(controller.keySnapshot().phase, 'refused');
+    assert.equal(password.runs[0]!.cancelled, false, 'the password side goes on');
+    assert.equal(lines.filter((l) => /without pam_u2f's touch cue or a PIN/.test(l)).length, 1);
+    await controller.close();
+  });
+
+  it('a key success after a PIN (no cue) unlocks', async () => {
+    const m = make();
+    const { pw, key } = await bothPrompting(m);
+    m.controller.answerKeyPin('1234');
+    key.push({ type: 'result', outcome: SUCCESS });
+    await m.controller.keyIdle();
+    await m.controller.idle();
+    assert.equal(pw.cancelled, true);
+    assert.equal(m.controller.snapshot().phase, 'success');
     await m.controller.close();
   });
 });

@@ -24,6 +24,14 @@ import {
   type ThrottlePolicy,
 } from './machine';
 
+/**
+ * pam_u2f's PIN prompt (1.1.0 and later, util.c: `converse(pamh, PAM_PROMPT_ECHO_OFF,
+ * "Please enter the PIN: ")`; no option changes it). The only masked prompt the key
+ * conversation may answer: anything else masked comes from some other module in the key
+ * service's stack (e.g. `other`'s password prompt), and a PIN field must never answer it.
+ */
+export const PAM_U2F_PIN_PROMPT = 'Please enter the PIN: ';
+
 /** Prepended to secret answers for pam_openbastion in offline mode (REFERENCES.md). */
 export const OFFLINE_ANSWER_PREFIX = 'OFFLINE:';
 
@@ -274,13 +282,17 @@ export class AuthController {
   }
 
   /** Answers the open prompt. Throws AuthControllerError without sending on misuse. */
-  answer(text: string): void {
+  answer(text: string, options: { verbatim?: boolean } = {}): void {
     const transaction = this.transaction;
     const prompt = this.openPrompts[0];
     if (!transaction || this.state.phase !== 'prompting' || !prompt) {
       throw new AuthControllerError('NOT_PROMPTING', 'there is no prompt to answer');
     }
-    const payload = prompt.secret && this.offlinePrefix ? OFFLINE_ANSWER_PREFIX + text : text;
+    // `verbatim`: an SSO access token (main/ipc/sso-signin.ts) is never an `OFFLINE:` answer.
+    const payload =
+      prompt.secret && this.offlinePrefix && options.verbatim !== true
+        ? OFFLINE_ANSWER_PREFIX + text
+        : text;
     try {
       transaction.answer(payload);
     } catch (error) {
@@ -406,6 +418,9 @@ export class AuthController {
   private async followKey(user: string, conversation: AuthConversation): Promise<void> {
     let outcome: ConversationOutcome | null = null;
     let blocked = false;
+    // Whether the key was used: pam_u2f's cue (the shipped stack sets `cue`; it comes right
+    // before pam_u2f waits for the touch) or a PIN sent to it.
+    let cued = false;
     for await (const event of conversation.events()) {
       switch (event.type) {
         case 'prompt': {
@@ -413,6 +428,17 @@ export class AuthController {
             // pam_u2f's `interactive` / `manual` modes ask for visible input: not a thing a
             // login screen can answer safely. Ended, the password stays.
             this.log('key conversation: a visible prompt (pam_u2f interactive/manual?), ended');
+            this.keyCancelledByUs.add(conversation);
+            conversation.cancel();
+            break;
+          }
+          if (event.text !== PAM_U2F_PIN_PROMPT) {
+            // Not pam_u2f's PIN prompt (a missing or edited key service running a password
+            // module): the key's PIN field must not answer it. Ended, the password stays.
+            this.log(
+              "key conversation: a masked prompt that is not pam_u2f's PIN prompt " +
+                '(check /etc/pam.d/bastion-greeter-u2f), ended',
+            );
             this.keyCancelledByUs.add(conversation);
             conversation.cancel();
             break;
@@ -438,7 +464,10 @@ export class AuthController {
           const message = parsePamText(event.type, event.text, {
             ...(this.options.touchCues ? { touchCues: this.options.touchCues } : {}),
           });
-          if (message.kind === 'touch') this.setKey({ ...this.keyState, phase: 'touch' });
+          if (message.kind === 'touch') {
+            cued = true;
+            this.setKey({ ...this.keyState, phase: 'touch' });
+          }
           break;
         }
         case 'result':
@@ -447,11 +476,21 @@ export class AuthController {
       }
     }
     if (!outcome) return;
-    if (outcome.ok) {
+    if (outcome.ok && (cued || this.keyPinSent)) {
       await this.keyWon(user, conversation.transport);
       return;
     }
-    if (this.keyCancelledByUs.has(conversation)) {
+    if (outcome.ok && !this.keyCancelledByUs.has(conversation)) {
+      // pam_u2f said yes without asking for a touch or a PIN: `alwaysok` or `nouserok` (or a
+      // stack without pam_u2f, or without `cue`). No sign the key was used: no login.
+      this.log(
+        `key attempt for ${user}: success without pam_u2f's touch cue or a PIN, refused ` +
+          '(alwaysok/nouserok, or no `cue`, in /etc/pam.d/bastion-greeter-u2f?)',
+      );
+      this.setKey({ phase: 'refused', pinPrompt: null, pinRetries: null, problem: 'unavailable' });
+      return;
+    }
+    if (outcome.ok || this.keyCancelledByUs.has(conversation)) {
       this.setKey(SECURITY_KEY_OFF);
       return;
     }

@@ -82,6 +82,8 @@ async function setup(
   t: TestContext,
   config: Partial<SoftAuthenticatorConfig>,
   requirement: 'presence' | 'pin',
+  u2fOptions = '',
+  log?: (line: string) => void,
 ): Promise<Rig> {
   const root = mkdtempSync(join(tmpdir(), 'bastion-u2f-controller-'));
   roots.push(root);
@@ -104,7 +106,7 @@ async function setup(
     services: {
       'bastion-greeter': `auth required ${PAM_MATRIX} passdb={passdb}\naccount required ${PAM_MATRIX} passdb={passdb}\n`,
       // As resources/pam/u2f/bastion-greeter-u2f, with the test's authfile and origin.
-      'bastion-greeter-u2f': `auth required ${PAM_U2F} cue authfile=${authfile} origin=${ORIGIN} appid=${ORIGIN} authpending_file=\naccount required pam_permit.so\n`,
+      'bastion-greeter-u2f': `auth required ${PAM_U2F} cue authfile=${authfile} origin=${ORIGIN} appid=${ORIGIN} authpending_file= ${u2fOptions}\naccount required pam_permit.so\n`,
     },
     users: [{ user: USER, password: PASSWORD, service: 'bastion-greeter' }],
   });
@@ -137,6 +139,7 @@ async function setup(
     ),
     helperPath: HELPER_TEST_BINARY,
     service: 'bastion-greeter',
+    ...(log ? { log } : {}),
     // Our CTAP2 stack reads the retries from the same authenticator; in process, because this
     // test process has no shim preloaded for node-hid (the app lists and opens with node-hid).
     keyPinRetries: () =>
@@ -276,6 +279,29 @@ describe('touch or type, whichever comes first: our helper, real pam_u2f, the so
     await until(() => r.controller.keySnapshot().phase === 'refused', 15_000, 'the key refusal');
     assert.equal(r.controller.keySnapshot().problem, 'refused');
     assert.ok(!phases(r.keyStates).includes('touch'), 'no touch was asked for');
+    await until(() => r.controller.snapshot().phase === 'prompting', 15_000, 'the password prompt');
+    r.controller.answer(PASSWORD);
+    await r.controller.idle();
+    assert.equal(r.controller.snapshot().phase, 'success');
+  });
+
+  it('pam_u2f `alwaysok` says yes without a touch: not unlocked, logged once (issue #9 review, finding 3)', async (t) => {
+    if (!ready(t)) return;
+    const lines: string[] = [];
+    const r = await setup(t, { touchDelayMs: 0 }, 'presence', 'alwaysok', (line) =>
+      lines.push(line),
+    );
+    r.rig.devices[0]!.authenticator.credentials.length = 0; // the key cannot answer: alwaysok does
+    await r.controller.start(USER);
+    await until(() => r.controller.keySnapshot().phase === 'refused', 15_000, 'the key refusal');
+    await r.controller.keyIdle();
+    assert.ok(!phases(r.keyStates).includes('touch'), 'no touch was asked for');
+    assert.notEqual(r.controller.snapshot().phase, 'success');
+    assert.equal(
+      lines.filter((l) => /without pam_u2f's touch cue or a PIN/.test(l)).length,
+      1,
+      lines.join('\n'),
+    );
     await until(() => r.controller.snapshot().phase === 'prompting', 15_000, 'the password prompt');
     r.controller.answer(PASSWORD);
     await r.controller.idle();

@@ -36,6 +36,7 @@ const REASON_BY_NAME: Readonly<Record<string, AuthFailureReason>> = {
   BASTION_TIMEOUT: 'timeout',
   BASTION_NOT_PRIVILEGED: 'unavailable',
   BASTION_SYSTEM: 'unavailable', // the helper's own state (rate limit) is unreadable: fails closed
+  BASTION_SERVICE_NOT_INSTALLED: 'unavailable', // no (or an unsafe) /etc/pam.d file for the service
 };
 
 /** By the carrier's error code (the helper client's; display-manager clients add theirs). */

@@ -22,6 +22,8 @@ import type { GreeterBackend } from './backend';
 import type { RemovalWatch } from '../keys/removal-watch';
 import { keySide, startRemovalWatch, type SecurityKeyWiring } from './security-keys';
 import { IpcValidationError, validateCall, validateUserName } from './validate';
+import { createSsoSignIn, type PortalViewHost, type SsoSignInOptions } from './sso-signin';
+import type { SsoSignInSettings } from './sso-settings';
 
 /** The PAM service of login and unlock (resources/pam/, the helper's allowlist). */
 export const GREETER_PAM_SERVICE = 'bastion-greeter';
@@ -113,6 +115,17 @@ export interface GreeterBackendOptions {
    * `lock-on-key-removal`); only with the helper carrier. Unset or null: no key side.
    */
   securityKeys?: SecurityKeyWiring | null;
+  /**
+   * "Sign in with SSO" on the login screen (./sso-signin): the site's sso.conf
+   * (./sso-settings: loadSsoSettings) and where the portal's page is shown (Electron's
+   * isolated window, or the fallback's portal Chromium). Unset or null settings: not offered.
+   */
+  sso?: {
+    settings: SsoSignInSettings | null;
+    portal: PortalViewHost | null;
+    createClient?: SsoSignInOptions['createClient'];
+    onSignedIn?: SsoSignInOptions['onSignedIn'];
+  } | null;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -277,6 +290,16 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
 
   const assistive = new AssistiveLauncher(options.assistivePaths ?? {}, log);
 
+  const sso = createSsoSignIn({
+    settings: options.sso?.settings ?? null,
+    mode: options.mode,
+    controller,
+    portal: options.sso?.portal ?? null,
+    ...(options.sso?.createClient ? { createClient: options.sso.createClient } : {}),
+    ...(options.sso?.onSignedIn ? { onSignedIn: options.sso.onSignedIn } : {}),
+    log,
+  });
+
   const power = options.power ?? null;
   /** What the power menu offers now: nothing on unlock, under the policy, or without power. */
   const offeredPowerActions = async (): Promise<PowerAction[]> => {
@@ -418,6 +441,14 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
         case 'cancelKey':
           await controller.cancelKey();
           return undefined;
+        case 'getSsoSnapshot':
+          return structuredClone(sso.snapshot());
+        case 'startSso':
+          sso.start(request.method);
+          return undefined;
+        case 'cancelSso':
+          await sso.cancel();
+          return undefined;
       }
     },
     subscribe(listener: (snapshot: AuthSnapshot) => void): () => void {
@@ -426,8 +457,12 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void {
       return controller.subscribeKey(listener);
     },
+    subscribeSso(listener) {
+      return sso.subscribe(listener);
+    },
     async close(): Promise<void> {
       closed = true;
+      await sso.close();
       removalWatch?.stop();
       assistive.close();
       await controller.close();

@@ -224,3 +224,30 @@ describe('the security key calls', () => {
     }
   });
 });
+
+describe('the SSO sign-in calls', () => {
+  it('getSsoSnapshot and cancelSso take no payload', () => {
+    assert.deepEqual(validateCall('getSsoSnapshot', undefined), { call: 'getSsoSnapshot' });
+    assert.deepEqual(validateCall('cancelSso', undefined), { call: 'cancelSso' });
+    rejects('getSsoSnapshot', {}, 'UNEXPECTED_PAYLOAD');
+    rejects('cancelSso', 'now', 'UNEXPECTED_PAYLOAD');
+  });
+
+  it('startSso: exactly { method }, device or portal', () => {
+    assert.deepEqual(validateCall('startSso', { method: 'device' }), {
+      call: 'startSso',
+      method: 'device',
+    });
+    assert.deepEqual(validateCall('startSso', { method: 'portal' }), {
+      call: 'startSso',
+      method: 'portal',
+    });
+    rejects('startSso', undefined, 'NOT_AN_OBJECT');
+    rejects('startSso', 'device', 'NOT_AN_OBJECT');
+    rejects('startSso', {}, 'MISSING_KEY');
+    rejects('startSso', { method: 1 }, 'WRONG_TYPE');
+    rejects('startSso', { method: 'device', user: 'root' }, 'EXTRA_KEY');
+    rejects('startSso', { method: 'password' }, 'SSO_METHOD_INVALID');
+    rejects('startSso', { method: 'Device' }, 'SSO_METHOD_INVALID');
+  });
+});

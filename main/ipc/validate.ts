@@ -8,6 +8,7 @@ import {
   MIN_KEY_PIN_CHARS,
   type AssistiveTool,
   type PowerAction,
+  type SsoMethod,
 } from '../../preload/api';
 import { MAX_LAYOUTS } from '../screens/keyboard';
 import type { BackendCall } from './backend';
@@ -37,7 +38,10 @@ export type IpcValidationErrorCode =
   | 'PIN_TOO_LONG' // over MAX_KEY_PIN_BYTES (CTAP2's limit)
   | 'PIN_TOO_SHORT' // under MIN_KEY_PIN_CHARS: no key has such a PIN, a retry would be lost
   | 'PIN_HAS_NUL'
-  | 'KEY_NOT_ASKING'; // the security key is not waiting for a PIN
+  | 'KEY_NOT_ASKING' // the security key is not waiting for a PIN
+  | 'SSO_METHOD_INVALID' // not one of SsoMethod
+  | 'SSO_NOT_OFFERED' // the site offers no such SSO sign-in here (no sso.conf, unlock screen)
+  | 'SSO_BUSY'; // an SSO sign-in or a PAM attempt is already running
 
 export class IpcValidationError extends Error {
   readonly code: IpcValidationErrorCode;
@@ -71,7 +75,10 @@ export type ValidatedCall =
   | { call: 'setKeyboardLayout'; index: number }
   | { call: 'getKeySnapshot' }
   | { call: 'answerKeyPin'; pin: string }
-  | { call: 'cancelKey' };
+  | { call: 'cancelKey' }
+  | { call: 'getSsoSnapshot' }
+  | { call: 'startSso'; method: SsoMethod }
+  | { call: 'cancelSso' };
 
 const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'getInfo',
@@ -86,7 +93,12 @@ const CALLS: ReadonlySet<string> = new Set<BackendCall>([
   'getKeySnapshot',
   'answerKeyPin',
   'cancelKey',
+  'getSsoSnapshot',
+  'startSso',
+  'cancelSso',
 ]);
+
+const SSO_METHOD_NAMES: ReadonlySet<string> = new Set<SsoMethod>(['device', 'portal']);
 
 const ASSISTIVE_TOOL_NAMES: ReadonlySet<string> = new Set<AssistiveTool>([
   'screen-reader',
@@ -271,6 +283,19 @@ export function validateCall(call: string, payload: unknown): ValidatedCall {
     case 'cancelKey':
       expectNoPayload(call, payload);
       return { call: 'cancelKey' };
+    case 'getSsoSnapshot':
+      expectNoPayload(call, payload);
+      return { call: 'getSsoSnapshot' };
+    case 'cancelSso':
+      expectNoPayload(call, payload);
+      return { call: 'cancelSso' };
+    case 'startSso': {
+      const method = expectSingleStringKey(call, payload, 'method');
+      if (!SSO_METHOD_NAMES.has(method)) {
+        throw new IpcValidationError('SSO_METHOD_INVALID', 'not an SSO sign-in method');
+      }
+      return { call: 'startSso', method: method as SsoMethod };
+    }
     case 'answerKeyPin':
       return {
         call: 'answerKeyPin',

@@ -11,6 +11,12 @@ import {
   parsePolicy,
   REFUSED_KEY_POLICY,
 } from '../screens/policy';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SoftAuthenticator } from '../../testkit/fido2/soft-ctap2';
+import { SoftCtapHid } from '../../testkit/fido2/soft-ctaphid';
+import { SoftHidDevice } from '../../testkit/fido2/soft-hid-device';
 import type { PasswordVerdict } from './wizard-password';
 import { KeysWizard, KeysWizardError } from './wizard';
 
@@ -136,5 +142,86 @@ describe('KeysWizard without a key', () => {
     w.restart();
     assert.equal(w.snapshot().step, 'password');
     await w.close();
+  });
+});
+
+describe('one password proof, one key (issue #9 review, finding 5)', () => {
+  const until = async (check: () => boolean, what: string) => {
+    for (let i = 0; i < 500 && !check(); i++) await settle();
+    assert.ok(check(), what);
+  };
+
+  it('after 5 minutes idle (here 150 ms) on a step, the password is asked again', async () => {
+    const lines: string[] = [];
+    const w = new KeysWizard({
+      user: 'alice',
+      authfile: '/nonexistent/u2f_keys',
+      blocked: null,
+      requirement: 'presence',
+      origin: 'pam://test',
+      checkPassword: passwordCheckForTest('ok'),
+      devices: noKeys,
+      pollMs: 60_000,
+      idleMs: 150,
+      log: (line) => lines.push(line),
+    });
+    w.submitPassword('right');
+    await until(() => w.snapshot().step === 'device', 'the device step');
+    await until(() => w.snapshot().step === 'password', 'back to the password when idle');
+    assert.throws(() => w.chooseDevice('key-1'), KeysWizardError);
+    assert.ok(
+      lines.some((l) => /idle on step device/.test(l)),
+      lines.join('\n'),
+    );
+    await w.close();
+  });
+
+  it('another key asks for the password again (the software key, in process)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bastion-wizard-'));
+    const hid = new SoftCtapHid(new SoftAuthenticator({ touchDelayMs: 0 }));
+    let checks = 0;
+    const w = new KeysWizard({
+      user: 'alice',
+      authfile: join(root, 'u2f_keys'),
+      blocked: null,
+      requirement: 'presence',
+      origin: 'pam://test',
+      checkPassword: () => (checks++, Promise.resolve('ok' as const)),
+      devices: {
+        list: () =>
+          Promise.resolve([
+            {
+              path: '/dev/soft-fido2',
+              vendorId: 0x1209,
+              productId: 0xb457,
+              product: 'Soft',
+              manufacturer: 'Test',
+            },
+          ]),
+        open: async () => new SoftHidDevice(hid),
+      },
+      pollMs: 60_000,
+    });
+    try {
+      w.submitPassword('right');
+      await until(() => w.snapshot().devices.length === 1, 'the key listed');
+      w.chooseDevice(w.snapshot().devices[0]!.id);
+      await until(() => w.snapshot().step === 'pin' && !w.snapshot().busy, 'the PIN step');
+      w.submitPin('2468', '2468');
+      await until(() => w.snapshot().step === 'name', 'the name step');
+      w.submitName('Blue key');
+      await until(() => w.snapshot().step === 'backup' && !w.snapshot().busy, 'the backup step');
+      assert.equal(w.snapshot().enrolled, 1);
+      w.enrollAnother();
+      await until(() => w.snapshot().step === 'password', 'the password again');
+      assert.equal(w.snapshot().enrolled, 1, 'the enrolled count stays');
+      assert.throws(() => w.chooseDevice('key-1'), KeysWizardError);
+      w.submitPassword('right');
+      await until(() => w.snapshot().step === 'device', 'the device step after the second proof');
+      assert.equal(checks, 2);
+    } finally {
+      await w.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

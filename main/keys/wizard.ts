@@ -4,7 +4,10 @@
 // the person proved their password and picked it.
 //
 //   password → device → pin (set or enter) → touch (create) → name → test (touch) → backup → done
+//                                                                                  ↳ another: password
 //
+// One password proof enrolls one key: another key asks for it again, and so does any step left
+// idle for `idleMs` (5 minutes): whoever sits at an unattended session must not add a key.
 // Nothing is written before the test assertion verified: the mapping (and the key's name) are
 // committed in one locked atomic replace right after it (updateAuthfile). Cancel aborts the
 // running CTAP call (CTAPHID CANCEL through the AbortSignal) and drops every result, so the
@@ -55,7 +58,12 @@ export interface KeysWizardOptions {
   touchTimeoutMs?: number;
   /** Diagnostic lines; never a PIN, password or key material. */
   log?: (line: string) => void;
+  /** Idle time on any step after which the password is asked again (default 5 minutes). */
+  idleMs?: number;
 }
+
+/** A password proof is good for this long without anything happening on the wizard's steps. */
+export const WIZARD_IDLE_MS = 5 * 60_000;
 
 /** How long a cancel waits for the running call (its CANCEL and the key's answer: ~1.1 s). */
 const CANCEL_WAIT_MS = 3_000;
@@ -140,6 +148,7 @@ export class KeysWizard {
   /** The step work running now (run()): a cancel waits for its CTAPHID CANCEL to land. */
   private running: Promise<void> | null = null;
   private closed = false;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: KeysWizardOptions) {
     this.state = initial(options);
@@ -156,6 +165,7 @@ export class KeysWizard {
   }
 
   private set(change: Partial<KeysSnapshot>): void {
+    if (change.step !== undefined && change.step !== this.state.step) this.activity();
     this.state = { ...this.state, ...change };
     const copy = this.snapshot();
     for (const listener of [...this.listeners]) listener(copy);
@@ -164,6 +174,37 @@ export class KeysWizard {
   private expect(step: KeysSnapshot['step'], what: string): void {
     if (this.closed || this.state.step !== step || this.state.busy)
       throw new KeysWizardError(`${what} is not possible now`);
+    this.activity();
+  }
+
+  /** A request or a new step: the idle clock starts again. */
+  private activity(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.closed) return;
+    this.idleTimer = setTimeout(() => void this.idleOut(), this.options.idleMs ?? WIZARD_IDLE_MS);
+    this.idleTimer.unref?.();
+  }
+
+  /** Idle past the limit on a step behind the password: stop, drop everything, ask again. */
+  private async idleOut(): Promise<void> {
+    const step = this.state.step;
+    if (this.closed || ['blocked', 'password', 'done', 'cancelled'].includes(step)) return;
+    if (this.committing) return this.activity(); // the write is short: look again later
+    await this.backToPassword();
+    this.log(`key manager idle on step ${step}: the password is asked again`);
+  }
+
+  /** Ends whatever runs (as cancel does) and asks for the password; enrolled keys stay. */
+  private async backToPassword(): Promise<void> {
+    this.generation++;
+    this.operation?.abort();
+    this.operation = null;
+    this.stopPolling();
+    await this.settled(CANCEL_WAIT_MS);
+    await this.release();
+    if (this.closed) return;
+    this.set({ ...initial(this.options), enrolled: this.state.enrolled });
   }
 
   /** Starts an operation tied to the current generation; `live()` says whether it still counts. */
@@ -476,9 +517,10 @@ export class KeysWizard {
   }
 
   // ── backup, done ─────────────────────────────────────────────────────────────────────
+  /** Another key needs the password again: one proof enrolls one key. */
   enrollAnother(): void {
     this.expect('backup', 'Another key');
-    this.toDevices(null);
+    void this.backToPassword();
   }
 
   finish(): void {
@@ -528,6 +570,7 @@ export class KeysWizard {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.generation++;
     this.operation?.abort();
     this.stopPolling();

@@ -38,6 +38,10 @@
 //   # true: in the person's session (unlock screen), unplugging the key that unlocked it locks
 //   # the session again (logind LockSession). Default false; a bad value reads as true.
 //   lock-on-key-removal = false
+//   # The tray (read by loadOfflineExpiryWarning): a desktop notification this many minutes
+//   # before the cached (offline) login expires, once per expiry. 0 turns it off; at most
+//   # 10080 (a week). Default 60; a bad value reads as 60.
+//   offline-expiry-warning-minutes = 60
 //
 // Booleans are `true` or `false`. Strict: an unknown key or group, a line that is none of
 // the above, or a repeated key is reported in the log and ignored. A bad value takes the
@@ -162,6 +166,7 @@ export function parsePolicy(
     seen.add(key);
     if (KEY_POLICY_KEYS.has(key)) continue; // the key manager's (parseKeyPolicy)
     if (SECURITY_KEY_SETTING_KEYS.has(key)) continue; // touch to sign in (parseSecurityKeySettings)
+    if (key === OFFLINE_EXPIRY_WARNING_KEY) continue; // the tray's (parseOfflineExpiryWarning)
     if (hasControlCharacter(value, '\t')) {
       log(`${where}: ${key} has control characters; its safe value is used`);
       if (key === 'banner-message') policy.notice = { kind: 'fallback' };
@@ -391,5 +396,65 @@ export function loadSecurityKeySettings(
     if (!(error instanceof DesktopEntryError)) throw error;
     log(`policy: ${path} refused (not valid UTF-8); security keys are off`);
     return { ...REFUSED_SECURITY_KEY_SETTINGS };
+  }
+}
+
+/** The tray's expiry warning (issue #10 item 4): `offline-expiry-warning-minutes`. */
+export const OFFLINE_EXPIRY_WARNING_KEY = 'offline-expiry-warning-minutes';
+export const DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES = 60;
+export const MAX_OFFLINE_EXPIRY_WARNING_MINUTES = 7 * 24 * 60;
+
+/**
+ * Minutes of lead time before the cached login expires (same grammar as parsePolicy); never
+ * throws. A bad value reads as the default: a warning is harmless, its absence is not.
+ */
+export function parseOfflineExpiryWarning(
+  text: string,
+  log: (line: string) => void = () => undefined,
+): number {
+  let group: string | null = null;
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.replace(/\r$/, '');
+    if (/^[ \t]*[#;]/.test(line)) continue;
+    const header = /^\[([^\]]*)\]$/.exec(line.trim());
+    if (header) {
+      group = header[1]!;
+      continue;
+    }
+    const entry = LINE.exec(line);
+    if (!entry || group !== GROUP || entry[1] !== OFFLINE_EXPIRY_WARNING_KEY) continue;
+    const value = entry[2]!;
+    const minutes = /^(0|[1-9][0-9]{0,5})$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(minutes) && minutes <= MAX_OFFLINE_EXPIRY_WARNING_MINUTES) return minutes;
+    log(
+      `policy: line ${n + 1}: ${OFFLINE_EXPIRY_WARNING_KEY} is not 0..${MAX_OFFLINE_EXPIRY_WARNING_MINUTES}; ` +
+        `${DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES} is used`,
+    );
+    return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES; // the first one counts (parsePolicy logs repeats)
+  }
+  return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
+}
+
+/** loadPolicy's reading rules: absent or refused file → the default lead time. */
+export function loadOfflineExpiryWarning(
+  path: string = DEFAULT_POLICY_PATH,
+  log: (line: string) => void = () => undefined,
+): number {
+  let bytes: Buffer | null;
+  try {
+    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
+  } catch (error) {
+    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
+    log(`policy: ${path} refused (${reason}); the expiry warning keeps its default`);
+    return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
+  }
+  if (bytes === null) return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
+  try {
+    return parseOfflineExpiryWarning(decodeUtf8(bytes).replace(/^\uFEFF/, ''), log);
+  } catch (error) {
+    if (!(error instanceof DesktopEntryError)) throw error;
+    log(`policy: ${path} refused (not valid UTF-8); the expiry warning keeps its default`);
+    return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
   }
 }

@@ -128,9 +128,13 @@ export function createPortalFlow(
       const params = parseCallback(callbackUrl, options.redirectUri);
       if (params.getAll('state').length !== 1 || params.get('state') !== current.state) {
         log('portal sign-in: a callback with another state was refused');
-        throw new SsoError('SSO_STATE_MISMATCH', 'the sign-in answer does not belong to this attempt', {
-          detail: 'state',
-        });
+        throw new SsoError(
+          'SSO_STATE_MISMATCH',
+          'the sign-in answer does not belong to this attempt',
+          {
+            detail: 'state',
+          },
+        );
       }
       return client.completeAuthorization(callbackUrl, current.authorization);
     },

@@ -37,6 +37,7 @@ const R = {
   timeout: '26:BASTION_TIMEOUT:helper',
   notPrivileged: '4:BASTION_NOT_PRIVILEGED:helper',
   system: '4:BASTION_SYSTEM:helper',
+  notInstalled: '4:BASTION_SERVICE_NOT_INSTALLED:helper',
   authErr: '7:PAM_AUTH_ERR:authenticate',
 };
 
@@ -164,6 +165,31 @@ const killMarked = (marker: string): void => {
   for (const pid of marked(marker, false)) process.kill(pid, 'SIGKILL');
 };
 
+/** A release-build run (which checks the real /etc/pam.d, never pam_wrapper's dir) in a private
+ *  mount namespace whose /etc/pam.d holds `services` (root-owned 0644), the way a package
+ *  installs them. `then`: more of the command (prlimit…) before the helper. */
+function privatePamd(scratch: string, services: string[], ...then: string[]): string[] {
+  const pamd = mkdtempSync(join(scratch, 'pam.d-'));
+  for (const service of services) writeFileSync(join(pamd, service), 'auth required pam_deny.so\n', { mode: 0o644 });
+  const rest = then.length > 0 ? then : ['/usr/bin/env'];
+  return ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', `mount --bind '${pamd}' /etc/pam.d && exec "$0" "$@"`, ...rest];
+}
+
+/** Processes whose command line is exactly `argv` (a sleep only one test runs). */
+function processesRunning(argv: string[]): number[] {
+  const want = `${argv.join('\0')}\0`;
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        return readFileSync(`/proc/${n}/cmdline`, 'latin1') === want;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** Rate-limit records in a state dir (not the slot, lock and status-replay files beside them). */
 const records = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => /^\d+-(?:[0-9a-f]+|u[0-9a-f]{2})$/.test(n)).sort() : []);
 /** The record of a user NSS does not know (pam_matrix's alice and bob): one of 64 buckets per
@@ -230,6 +256,38 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       expectRun(refused, R.service, 2);
       assert.equal(refused.frames.length, 1, `${service}: only RESULT`);
     }
+  });
+
+  describe('a service runs only with its own PAM file (issue #9 review, finding 1)', () => {
+    it("no bastion-greeter-u2f file: refused before PAM runs, never `other`'s password prompt", async (t) => {
+      if (!ready(t)) return;
+      // Debian's `other` is common-auth: a password prompt. Run by libpam for a missing key
+      // service file, it would make the key service a second password service (own bucket).
+      const f = fixture(t, { 'bastion-greeter': matrix, other: keyMatrix });
+      for (const service of ['bastion-greeter-u2f', 'bastion-status']) {
+        const run = await f.run({ service, onPrompt: answer(PASSWORD) });
+        expectRun(run, R.notInstalled, 4);
+        assert.equal(run.frames.length, 1, `${service}: only RESULT, no prompt`);
+      }
+      expectRun(await f.run({ onPrompt: answer(PASSWORD) }), SUCCESS_RESULT, 0);
+    });
+
+    it('a service file someone else may write, or that root does not own, is refused', async (t) => {
+      if (!ready(t)) return;
+      const f = fixture(t, { 'bastion-greeter': matrix, 'bastion-greeter-u2f': keyMatrix });
+      const file = join(f.env.PAM_WRAPPER_SERVICE_DIR!, 'bastion-greeter-u2f');
+      expectRun(await f.run({ service: 'bastion-greeter-u2f', onPrompt: answer(PASSWORD) }), SUCCESS_RESULT, 0);
+      for (const [mode, uid] of [[0o664, 0], [0o646, 0], [0o644, 65534]] as const) {
+        chmodSync(file, mode);
+        chownSync(file, uid, 0);
+        const run = await f.run({ service: 'bastion-greeter-u2f', onPrompt: answer(PASSWORD) });
+        expectRun(run, R.notInstalled, 4);
+        assert.equal(run.frames.length, 1, `mode ${mode.toString(8)} uid ${uid}`);
+      }
+      rmSync(file);
+      mkdirSync(file); // not a regular file
+      expectRun(await f.run({ service: 'bastion-greeter-u2f', onPrompt: answer(PASSWORD) }), R.notInstalled, 4);
+    });
   });
 
   it('pam_chatty and friends: every message relayed in order, the prompt in its place', async (t) => {
@@ -742,6 +800,53 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       expectRun(await f.run({ user: 'bob', onPrompt: answer('bobpass') }), SUCCESS_RESULT, 0);
     });
 
+    // A pam_exec sleep stands in for pam_u2f waiting for a touch (named: the stand-in): a module
+    // that reads nothing from main while it waits.
+    const touchWait = (tag: string) => `auth required pam_exec.so /bin/sleep ${tag}\naccount required pam_permit.so`;
+    const sleepTag = (n: number) => `${8 + n / 10 + (process.pid % 1000) / 100000}`;
+
+    it('cancelled while a module waits (the touch-wait stand-in): 4 key helpers end within ~1 s, their children too; the password is not BASTION_BUSY (issue #9 review, finding 2)', async (t) => {
+      if (!ready(t)) return;
+      const tag = sleepTag(mode === 'setuid' ? 1 : 2);
+      const f = fixture(t, { 'bastion-greeter': matrix, 'bastion-greeter-u2f': touchWait(tag) });
+      const children: ChildProcess[] = [];
+      const runs = Array.from({ length: 4 }, () => f.run({ service: 'bastion-greeter-u2f', onSpawn: (c) => children.push(c), limitMs: 15_000 }));
+      for (let i = 0; i < 500 && processesRunning(['/bin/sleep', tag]).length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(processesRunning(['/bin/sleep', tag]).length, 4, 'four key helpers in their module');
+      // As main cancels (helper-client stopHelper): CANCEL, then the end of its side.
+      const cancelledAt = Date.now();
+      for (const c of children) c.stdin!.end(encodeFrame(FrameType.CANCEL));
+      const ended = await Promise.all(runs);
+      for (const run of ended) {
+        assert.equal(run.success, false);
+        assert.equal(sanitizerReport(run.stderr), null, run.stderr);
+        if (!run.viaSocket) assert.equal(run.status, 3, 'the cancelled status');
+      }
+      const took = Date.now() - cancelledAt;
+      assert.ok(took < 1500, `cancelled helpers took ${took} ms to end (the stand-in sleeps 8 s)`);
+      // SIGKILLed just before the helper exits; gone once the kernel has torn them down.
+      for (let i = 0; i < 100 && processesRunning(['/bin/sleep', tag]).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(processesRunning(['/bin/sleep', tag]), [], 'no module child outlives its helper');
+      expectRun(await f.run({ onPrompt: answer(PASSWORD) }), SUCCESS_RESULT, 0);
+    });
+
+    it('the key service has its own 4 slots: key helpers stuck in a module never make the password BASTION_BUSY (issue #9 review, finding 2)', async (t) => {
+      if (!ready(t)) return;
+      const tag = sleepTag(mode === 'setuid' ? 3 : 4);
+      const f = fixture(t, { 'bastion-greeter': matrix, 'bastion-greeter-u2f': touchWait(tag) });
+      const children: ChildProcess[] = [];
+      const runs = Array.from({ length: 4 }, () => f.run({ service: 'bastion-greeter-u2f', onSpawn: (c) => children.push(c), limitMs: 15_000 }));
+      t.after(() => children.forEach((c) => c.kill('SIGKILL')));
+      for (let i = 0; i < 500 && processesRunning(['/bin/sleep', tag]).length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(processesRunning(['/bin/sleep', tag]).length, 4, 'four key helpers in their module');
+      // Orphans of the key service (nobody cancels them here) hold key slots only.
+      const fifthKey = await f.run({ service: 'bastion-greeter-u2f' });
+      expectRun(fifthKey, R.busy, 2);
+      expectRun(await f.run({ onPrompt: answer(PASSWORD) }), SUCCESS_RESULT, 0);
+      for (const c of children) c.stdin!.end(encodeFrame(FrameType.CANCEL));
+      for (const run of await Promise.all(runs)) assert.equal(run.success, false);
+    });
+
     it('helpers that never send START hold their caller\'s slots, not anyone else\'s, and end at the idle cap', async (t) => {
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': matrix }, { BASTION_TEST_IDLE_MS: '1500' });
@@ -767,9 +872,10 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       for (let i = 0; i < 1000 && prompted + ended < 12; i++) await new Promise((r) => setTimeout(r, 10));
       const atPrompt = prompted;
       for (const c of held) c.stdin!.write(encodeFrame(FrameType.CANCEL));
-      const results = (await Promise.all(runs)).map((run) => run.result);
+      const finished = await Promise.all(runs);
+      const results = finished.map((run) => run.result);
       assert.ok(atPrompt <= 4, `${atPrompt} helpers at a prompt at once`);
-      assert.equal(results.filter((r) => r === R.busy).length, 12 - atPrompt);
+      assert.equal(results.filter((r) => r === R.busy).length, 12 - atPrompt, `${atPrompt} at a prompt; results: ${finished.map((r) => `${r.result}/${r.status}/${r.signal}/${r.stderr.slice(-300)}`).join(', ')}`);
     });
 
     it('a prompt left unanswered ends at the idle cap, long before the deadline', async (t) => {
@@ -964,7 +1070,7 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       if (!ready(t) || !requireOrSkip(t, findExecutable('/usr/bin/prlimit') !== null, 'prlimit (util-linux)')) return;
       const f = fixture(t, { 'bastion-greeter': `auth requisite ${PAM_PROBE} report fail\naccount required pam_permit.so` });
       // The release build: ASan's shadow memory would not fit under a low RLIMIT_AS.
-      const run = await runHelper({ binary: RELEASE_BIN, env: f.env, wrapper: ['/usr/bin/prlimit', '--nofile=8:8', '--as=1000000000:unlimited'] });
+      const run = await runHelper({ binary: RELEASE_BIN, env: f.env, wrapper: privatePamd(f.scratch, ['bastion-greeter'], '/usr/bin/prlimit', '--nofile=8:8', '--as=1000000000:unlimited') });
       expectRun(run, R.authErr, 1);
       const limits = reported(run);
       assert.equal(limits.NOFILE, CAN_RAISE_HARD_LIMITS ? '1024 4096' : '8 8');
@@ -1084,7 +1190,7 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       // non-setuid run the release binary still uses the wrapper stack: that lets the probe module
       // report the release's own environment after the scrub.
       const f = fixture(t, { 'bastion-greeter': probe }, hostile);
-      const release = await runHelper({ binary: RELEASE_BIN, env: f.env });
+      const release = await runHelper({ binary: RELEASE_BIN, env: f.env, wrapper: privatePamd(f.scratch, ['bastion-greeter']) });
       expectRun(release, R.authErr, 1);
       assert.deepEqual(envNames(release), ['PATH']);
       const test = await f.run({});
@@ -1120,7 +1226,20 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       expectRun(await f.run({}), R.throttled, 2);
       // The release reads the real state dir (read-only: the probe fails without a prompt, so
       // nothing is charged and nothing is written under /run/bastion-pam-helper).
-      expectRun(await runHelper({ binary: RELEASE_BIN, env: f.env }), R.authErr, 1);
+      expectRun(await runHelper({ binary: RELEASE_BIN, env: f.env, wrapper: privatePamd(f.scratch, ['bastion-greeter']) }), R.authErr, 1);
+    });
+
+    it('PAM_WRAPPER_SERVICE_DIR: the release looks for service files in /etc/pam.d and /usr/lib/pam.d only', async (t) => {
+      if (!ready(t) || !requireOrSkip(t, findExecutable('/usr/bin/unshare') !== null, 'unshare (util-linux)')) return;
+      const f = fixture(t, { 'bastion-greeter': probe, 'bastion-greeter-u2f': probe });
+      expectRun(await f.run({ service: 'bastion-greeter-u2f' }), R.authErr, 1);
+      // The release's (private) /etc/pam.d has bastion-greeter only: the key service is refused
+      // though pam_wrapper's dir has it, and bastion-greeter runs.
+      const wrapper = privatePamd(f.scratch, ['bastion-greeter']);
+      const refused = await runHelper({ binary: RELEASE_BIN, env: f.env, service: 'bastion-greeter-u2f', wrapper });
+      expectRun(refused, R.notInstalled, 4);
+      assert.equal(refused.frames.length, 1);
+      expectRun(await runHelper({ binary: RELEASE_BIN, env: f.env, wrapper }), R.authErr, 1);
     });
 
     it('installed setuid root and run by uid 65534: real credentials, no wrapper stack', async (t) => {

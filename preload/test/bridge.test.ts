@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IPC } from '../api';
-import type { AuthSnapshot, BastionApi, SecurityKeySnapshot } from '../api';
+import type { AuthSnapshot, BastionApi, SecurityKeySnapshot, SsoSnapshot } from '../api';
 import { createBastionApi, ipcTransport } from '../bridge';
 import { FakeIpcRendererForTest } from './fake-ipc-renderer';
 
@@ -16,16 +16,20 @@ test('the API has exactly the BastionApi methods and cannot be modified', () => 
     'answerKeyPin',
     'cancelAuth',
     'cancelKey',
+    'cancelSso',
     'getAuthSnapshot',
     'getInfo',
     'getKeySnapshot',
     'getScreenOptions',
+    'getSsoSnapshot',
     'onAuthSnapshot',
     'onKeySnapshot',
+    'onSsoSnapshot',
     'powerAction',
     'setKeyboardLayout',
     'startAssistiveTool',
     'startAuth',
+    'startSso',
   ]);
   for (const value of Object.values(api)) assert.equal(typeof value, 'function');
   assert.ok(Object.isFrozen(api));
@@ -124,4 +128,30 @@ test('the key calls use their own channels; key snapshots arrive without the IPC
   assert.equal(seen.length, 1);
   assert.equal(ipc.listeners.get(IPC.keySnapshot)?.size, 0);
   assert.throws(() => (api as unknown as { onKeySnapshot(x: unknown): unknown }).onKeySnapshot(1));
+});
+
+test('the SSO calls use their own channels; SSO snapshots arrive without the IPC event', async () => {
+  const ipc = new FakeIpcRendererForTest();
+  const api = apiOver(ipc);
+  await api.getSsoSnapshot();
+  await api.startSso({ method: 'device' });
+  await api.cancelSso();
+  assert.deepEqual(ipc.invoked, [
+    { channel: IPC.getSsoSnapshot, args: [] },
+    { channel: IPC.startSso, args: [{ method: 'device' }] },
+    { channel: IPC.cancelSso, args: [] },
+  ]);
+  const seen: unknown[][] = [];
+  const unsubscribe = api.onSsoSnapshot((...args: unknown[]) => {
+    seen.push(args);
+  });
+  const sso = { phase: 'device' } as SsoSnapshot;
+  ipc.emit(IPC.ssoSnapshot, sso);
+  ipc.emit(IPC.keySnapshot, { phase: 'touch' } as SecurityKeySnapshot); // not the SSO channel
+  assert.deepEqual(seen, [[sso]]);
+  unsubscribe();
+  ipc.emit(IPC.ssoSnapshot, sso);
+  assert.equal(seen.length, 1);
+  assert.equal(ipc.listeners.get(IPC.ssoSnapshot)?.size, 0);
+  assert.throws(() => (api as unknown as { onSsoSnapshot(x: unknown): unknown }).onSsoSnapshot(1));
 });

@@ -18,6 +18,7 @@ import { OfflineBanner } from './OfflineBanner';
 import { PowerMenu } from './PowerMenu';
 import { SecurityKeyStatus } from './SecurityKeyStatus';
 import { SessionChooser } from './SessionChooser';
+import { SsoSignIn } from './SsoSignIn';
 import { UserList } from './UserList';
 
 const HEADING_ID = 'screen-title';
@@ -97,6 +98,8 @@ export function App() {
               )}
               {login && screen.sessions.length > 0 && <SessionChooser sessions={screen.sessions} />}
               <MessagesArea mode={info.mode} />
+              {/* Login screen only (main offers none on unlock): QR code or portal window. */}
+              {login && <SsoSignIn />}
             </>
           )}
         </section>

@@ -139,4 +139,81 @@ export const en: Messages = {
     pinNotSent:
       'The PIN was not sent: a security key PIN has 4 to 63 characters. Nothing was counted against the key.',
   },
+  monitorNotice: {
+    'user-disabled':
+      'Your offline session was ended: the sign-in portal says your account is disabled. Contact your administrator.',
+    'portal-unreachable-too-long':
+      'Your offline session was ended: the network is up but the sign-in portal has not answered for too long. Sign in online when the portal is reachable; if a firewall blocks it, contact your administrator.',
+    'revalidation-grace-expired':
+      'Your offline sign-in could not be confirmed with the sign-in portal in time. Your next sign-in must be online: connect to the network first.',
+  },
+  sso: {
+    SSO_CONFIG_INVALID:
+      'The sign-in portal settings of this computer are not valid. Contact your administrator.',
+    SSO_DISCOVERY_FAILED:
+      'The sign-in portal did not describe itself correctly. Try again later; if this keeps happening, contact your administrator.',
+    SSO_TLS_REFUSED:
+      'The secure connection to the sign-in portal was refused, so nothing was sent. Contact your administrator.',
+    SSO_PIN_MISMATCH:
+      'The sign-in portal presented a key this computer does not expect, so nothing was sent. Contact your administrator at once.',
+    SSO_TIMEOUT: 'The sign-in portal took too long to answer. Try again.',
+    SSO_UNREACHABLE:
+      'The sign-in portal cannot be reached. Check the network, or use your password to sign in offline.',
+    SSO_RESPONSE_TOO_LARGE:
+      'The sign-in portal sent an answer far too large to be genuine, so it was ignored. Try again; if this keeps happening, contact your administrator.',
+    SSO_BAD_RESPONSE:
+      'The sign-in portal sent an answer this computer cannot use. Try again; if this keeps happening, contact your administrator.',
+    SSO_REDIRECT_REFUSED:
+      'The sign-in portal tried to send this computer elsewhere, which is refused. Contact your administrator.',
+    SSO_INVALID_GRANT:
+      'The sign-in portal did not accept your password or your saved sign-in. Type your password and try again.',
+    SSO_TOKEN_REJECTED:
+      'Your sign-in with the portal has ended. Type your password to sign in again.',
+    SSO_ID_TOKEN_INVALID:
+      'The identity sent by the sign-in portal could not be verified, so you were not signed in. Try again; if this keeps happening, contact your administrator.',
+    SSO_STATE_MISMATCH:
+      'This sign-in answer does not belong to the sign-in you started, or it came too late. Start the sign-in again.',
+    SSO_ISSUER_MISMATCH:
+      'This sign-in answer came from another portal than this computer uses. Start the sign-in again; if this keeps happening, contact your administrator.',
+    SSO_ACCESS_DENIED:
+      'The sign-in was refused in the portal. Try again, or contact your administrator if you should have access.',
+    SSO_DEVICE_EXPIRED:
+      'The code for signing in from your phone has expired. Start again to get a new code.',
+    SSO_NOT_ALLOWED:
+      'This way of signing in is not enabled for this computer. Use another way, or contact your administrator.',
+    SSO_CANCELLED: 'The sign-in with the portal was cancelled. Start again when you are ready.',
+    SSO_HOST_NOT_ENROLLED:
+      'The sign-in portal does not recognise this computer. Contact your administrator to enrol it again.',
+    SSO_INTERNAL:
+      'Something went wrong while talking to the sign-in portal. Try again; if this keeps happening, contact your administrator.',
+  },
+  ssoSignIn: {
+    region: 'Sign in with SSO',
+    device: 'Sign in from your phone',
+    portal: 'Sign in with the SSO portal',
+    deviceHeading: 'Sign in from your phone',
+    deviceSteps:
+      'Scan this QR code with your phone and approve the sign-in there. Or open the address below on any device and type the code.',
+    qrLabel: (uri) => `QR code: opens ${uri} on your phone`,
+    orVisit: 'Address',
+    codeLabel: 'Code',
+    expiresIn: (left) => `The code expires in ${left}`,
+    portalHeading: 'Sign in with the SSO portal',
+    portalSteps:
+      "Sign in in the portal's window. This screen continues by itself once the portal has signed you in.",
+    startingHeading: 'Sign in with SSO',
+    starting: 'Contacting the sign-in portal…',
+    signingIn: 'Signing you in…',
+    cancel: 'Cancel',
+    problem: {
+      SSO_NO_USER:
+        'The portal signed you in but did not say which account to open. Sign in with your password, or contact your administrator.',
+      SSO_WRONG_USER:
+        'The portal signed in another account than this screen can open. Sign in with the right account.',
+      SSO_PORTAL_EXPIRED:
+        'The sign-in with the portal took too long and was stopped. Start again when you are ready.',
+      SSO_PORTAL_UNAVAILABLE:
+        "The portal's window could not be opened on this computer. Sign in from your phone or with your password.",
+    },
+  },
 };

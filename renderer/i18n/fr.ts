@@ -144,4 +144,81 @@ export const fr: Messages = {
     pinNotSent:
       "Le code PIN n'a pas été envoyé : un code PIN de clé de sécurité compte de 4 à 63 caractères. Aucun essai n'a été décompté.",
   },
+  monitorNotice: {
+    'user-disabled':
+      'Votre session hors ligne a été fermée : le portail de connexion indique que votre compte est désactivé. Contactez votre administrateur.',
+    'portal-unreachable-too-long':
+      'Votre session hors ligne a été fermée : le réseau fonctionne mais le portail de connexion ne répond plus depuis trop longtemps. Connectez-vous en ligne dès que le portail est joignable ; si un pare-feu le bloque, contactez votre administrateur.',
+    'revalidation-grace-expired':
+      'Votre connexion hors ligne n’a pas pu être confirmée à temps auprès du portail de connexion. Votre prochaine connexion devra se faire en ligne : connectez-vous d’abord au réseau.',
+  },
+  sso: {
+    SSO_CONFIG_INVALID:
+      'Les réglages du portail de connexion de cet ordinateur ne sont pas valides. Contactez votre administrateur.',
+    SSO_DISCOVERY_FAILED:
+      'Le portail de connexion ne s’est pas décrit correctement. Réessayez plus tard ; si cela se reproduit, contactez votre administrateur.',
+    SSO_TLS_REFUSED:
+      'La connexion sécurisée au portail de connexion a été refusée, rien n’a donc été envoyé. Contactez votre administrateur.',
+    SSO_PIN_MISMATCH:
+      'Le portail de connexion a présenté une clé que cet ordinateur n’attend pas, rien n’a donc été envoyé. Contactez immédiatement votre administrateur.',
+    SSO_TIMEOUT: 'Le portail de connexion a mis trop de temps à répondre. Réessayez.',
+    SSO_UNREACHABLE:
+      'Le portail de connexion est injoignable. Vérifiez le réseau, ou utilisez votre mot de passe pour vous connecter hors ligne.',
+    SSO_RESPONSE_TOO_LARGE:
+      'Le portail de connexion a envoyé une réponse bien trop grande pour être authentique ; elle a été ignorée. Réessayez ; si cela se reproduit, contactez votre administrateur.',
+    SSO_BAD_RESPONSE:
+      'Le portail de connexion a envoyé une réponse inutilisable par cet ordinateur. Réessayez ; si cela se reproduit, contactez votre administrateur.',
+    SSO_REDIRECT_REFUSED:
+      'Le portail de connexion a tenté de renvoyer cet ordinateur ailleurs, ce qui est refusé. Contactez votre administrateur.',
+    SSO_INVALID_GRANT:
+      'Le portail de connexion n’a pas accepté votre mot de passe ou votre connexion enregistrée. Saisissez votre mot de passe et réessayez.',
+    SSO_TOKEN_REJECTED:
+      'Votre connexion au portail a pris fin. Saisissez votre mot de passe pour vous reconnecter.',
+    SSO_ID_TOKEN_INVALID:
+      'L’identité envoyée par le portail de connexion n’a pas pu être vérifiée : vous n’êtes pas connecté. Réessayez ; si cela se reproduit, contactez votre administrateur.',
+    SSO_STATE_MISMATCH:
+      'Cette réponse de connexion ne correspond pas à la connexion que vous avez commencée, ou elle est arrivée trop tard. Recommencez la connexion.',
+    SSO_ISSUER_MISMATCH:
+      'Cette réponse de connexion vient d’un autre portail que celui de cet ordinateur. Recommencez la connexion ; si cela se reproduit, contactez votre administrateur.',
+    SSO_ACCESS_DENIED:
+      'La connexion a été refusée dans le portail. Réessayez, ou contactez votre administrateur si vous devriez y avoir accès.',
+    SSO_DEVICE_EXPIRED:
+      'Le code pour vous connecter depuis votre téléphone a expiré. Recommencez pour obtenir un nouveau code.',
+    SSO_NOT_ALLOWED:
+      'Ce moyen de connexion n’est pas activé pour cet ordinateur. Utilisez-en un autre, ou contactez votre administrateur.',
+    SSO_CANCELLED: 'La connexion au portail a été annulée. Recommencez quand vous êtes prêt.',
+    SSO_HOST_NOT_ENROLLED:
+      'Le portail de connexion ne reconnaît pas cet ordinateur. Contactez votre administrateur pour l’inscrire à nouveau.',
+    SSO_INTERNAL:
+      'Un problème est survenu en dialoguant avec le portail de connexion. Réessayez ; si cela se reproduit, contactez votre administrateur.',
+  },
+  ssoSignIn: {
+    region: 'Connexion par SSO',
+    device: 'Se connecter depuis son téléphone',
+    portal: 'Se connecter avec le portail SSO',
+    deviceHeading: 'Se connecter depuis son téléphone',
+    deviceSteps:
+      'Scannez ce code QR avec votre téléphone et approuvez la connexion sur celui-ci. Ou ouvrez l’adresse ci-dessous sur n’importe quel appareil et saisissez le code.',
+    qrLabel: (uri) => `Code QR : ouvre ${uri} sur votre téléphone`,
+    orVisit: 'Adresse',
+    codeLabel: 'Code',
+    expiresIn: (left) => `Le code expire dans ${left}`,
+    portalHeading: 'Se connecter avec le portail SSO',
+    portalSteps:
+      'Connectez-vous dans la fenêtre du portail. Cet écran continue de lui-même une fois que le portail vous a connecté.',
+    startingHeading: 'Connexion par SSO',
+    starting: 'Contact du portail de connexion…',
+    signingIn: 'Connexion en cours…',
+    cancel: 'Annuler',
+    problem: {
+      SSO_NO_USER:
+        'Le portail vous a connecté sans indiquer quel compte ouvrir. Connectez-vous avec votre mot de passe ou contactez votre administrateur.',
+      SSO_WRONG_USER:
+        'Le portail a connecté un autre compte que celui que cet écran peut ouvrir. Connectez-vous avec le bon compte.',
+      SSO_PORTAL_EXPIRED:
+        'La connexion avec le portail a pris trop de temps et a été arrêtée. Recommencez quand vous serez prêt.',
+      SSO_PORTAL_UNAVAILABLE:
+        'La fenêtre du portail n’a pas pu s’ouvrir sur cet ordinateur. Connectez-vous depuis votre téléphone ou avec votre mot de passe.',
+    },
+  },
 };

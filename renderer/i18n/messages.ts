@@ -7,6 +7,7 @@ import type {
   PowerAction,
   SecurityKeyProblem,
   SessionType,
+  SsoErrorCode,
 } from '../../preload/api';
 
 export interface Messages {
@@ -85,6 +86,54 @@ export interface Messages {
   failure: Record<AuthFailureReason, string>;
   /** The security key's side of the attempt (SecurityKeyStatus). */
   securityKey: SecurityKeyMessages;
+  /**
+   * Why the offline-mode monitor ended an offline session, or asks for an online sign-in
+   * (main/monitor/status.ts ForceOnlineReason): shown at the next sign-in and by the tray.
+   */
+  monitorNotice: {
+    'user-disabled': string;
+    'portal-unreachable-too-long': string;
+    'revalidation-grace-expired': string;
+  };
+  /** One sentence per SSO client failure (main/sso SsoError codes): what happened, what to do. */
+  sso: Record<SsoErrorCode, string>;
+  /** "Sign in with SSO" on the login screen: the QR code, the portal view (SsoSignIn). */
+  ssoSignIn: SsoSignInMessages;
+}
+
+export interface SsoSignInMessages {
+  /** The group of SSO buttons under the form: its accessible name. */
+  region: string;
+  /** Button: the QR code for a phone (device authorization grant). */
+  device: string;
+  /** Button: the portal's own sign-in page in its own window. */
+  portal: string;
+  /** The dialog's heading while the QR code is shown. */
+  deviceHeading: string;
+  /** How to use the QR code or the code. */
+  deviceSteps: string;
+  /** The QR code's accessible name: where it leads. */
+  qrLabel: (uri: string) => string;
+  /** Before the verification URI, for typing it by hand. */
+  orVisit: string;
+  /** Before the user code. */
+  codeLabel: string;
+  /** "The code expires in 4:59". */
+  expiresIn: (left: string) => string;
+  portalHeading: string;
+  /** While the portal's window is open. */
+  portalSteps: string;
+  startingHeading: string;
+  starting: string;
+  signingIn: string;
+  cancel: string;
+  /** The greeter's own problems (the client's are in `sso`). */
+  problem: {
+    SSO_NO_USER: string;
+    SSO_WRONG_USER: string;
+    SSO_PORTAL_EXPIRED: string;
+    SSO_PORTAL_UNAVAILABLE: string;
+  };
 }
 
 export interface SecurityKeyMessages {

@@ -8,8 +8,9 @@ import type {
   AssistiveTool,
   ScreenOptions,
   SecurityKeySnapshot,
+  SsoSnapshot,
 } from '../../preload/api';
-import { SECURITY_KEY_OFF } from '../../preload/api';
+import { SECURITY_KEY_OFF, SSO_OFF } from '../../preload/api';
 import { createGreeterStore } from './greeter-store';
 import { IDLE_SNAPSHOT } from './state';
 
@@ -95,6 +96,24 @@ class RecordingBastionApiForTest implements BastionApi {
   }
   pushKey(snapshot: SecurityKeySnapshot) {
     for (const listener of this.keyListeners) listener(snapshot);
+  }
+  ssoListeners = new Set<(snapshot: SsoSnapshot) => void>();
+  ssoFetched: SsoSnapshot = SSO_OFF;
+  getSsoSnapshot(): Promise<SsoSnapshot> {
+    return Promise.resolve(this.ssoFetched);
+  }
+  startSso(request: { method: 'device' | 'portal' }) {
+    return this.record('startSso', request);
+  }
+  cancelSso() {
+    return this.record('cancelSso', null);
+  }
+  onSsoSnapshot(listener: (snapshot: SsoSnapshot) => void) {
+    this.ssoListeners.add(listener);
+    return () => this.ssoListeners.delete(listener);
+  }
+  pushSso(snapshot: SsoSnapshot) {
+    for (const listener of this.ssoListeners) listener(snapshot);
   }
   push(snapshot: AuthSnapshot) {
     for (const listener of this.listeners) listener(snapshot);
@@ -231,4 +250,33 @@ test('powerAction goes to the API and reports a refusal without a sign-in failur
     ['powerAction', { action: 'suspend' }],
   ]);
   assert.equal(store.getState().requestFailed, false);
+});
+
+test('SSO snapshots: fetched at start, a push wins over a late fetch; start and cancel are sent', async () => {
+  const api = new RecordingBastionApiForTest();
+  const idle: SsoSnapshot = { ...SSO_OFF, phase: 'idle', methods: ['device'] };
+  api.ssoFetched = idle;
+  const store = createGreeterStore(api);
+  const disconnect = store.getState().connect();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(store.getState().sso, idle);
+  const failed: SsoSnapshot = {
+    ...idle,
+    phase: 'failed',
+    method: 'device',
+    problem: 'SSO_DEVICE_EXPIRED',
+  };
+  api.pushSso(failed);
+  assert.deepEqual(store.getState().sso, failed);
+  assert.equal(await store.getState().startSso('device'), true);
+  assert.equal(await store.getState().cancelSso(), true);
+  assert.deepEqual(
+    api.calls.filter(([name]) => name === 'startSso' || name === 'cancelSso'),
+    [
+      ['startSso', { method: 'device' }],
+      ['cancelSso', null],
+    ],
+  );
+  disconnect();
+  assert.equal(api.ssoListeners.size, 0);
 });

@@ -1,7 +1,7 @@
 // The zustand store, fed by window.bastion. Components read it through selectors and call
 // the actions below; no component touches the API object directly.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AssistiveTool, BastionApi, PowerAction } from '../../preload/api';
+import type { AssistiveTool, BastionApi, PowerAction, SsoMethod } from '../../preload/api';
 import {
   initialState,
   withAnswerSent,
@@ -18,6 +18,8 @@ import {
   withStartupFailed,
   withFetchedKeySnapshot,
   withPushedKeySnapshot,
+  withFetchedSsoSnapshot,
+  withPushedSsoSnapshot,
   type GreeterState,
 } from './state';
 
@@ -47,11 +49,22 @@ export interface GreeterActions {
   answerKeyPin(pin: string): Promise<boolean>;
   /** "Use password instead": ends the key's side; false when main refused or it failed. */
   cancelKey(): Promise<boolean>;
+  /** "Sign in with SSO" with an offered method; false when main refused it. */
+  startSso(method: SsoMethod): Promise<boolean>;
+  /** Ends the SSO sign-in in progress; false when main refused or it failed. */
+  cancelSso(): Promise<boolean>;
 }
 
 export type GreeterStore = StoreApi<GreeterState & GreeterActions>;
 
-export function createGreeterStore(api: BastionApi): GreeterStore {
+/**
+ * `start`: the state to begin from (default: nothing known yet). It is also what zustand hands
+ * React as the server snapshot, so a served first paint (../first-paint.ts) passes its own.
+ */
+export function createGreeterStore(
+  api: BastionApi,
+  start: GreeterState = initialState(),
+): GreeterStore {
   return createStore<GreeterState & GreeterActions>()((set, get) => {
     const apply = (reduce: (state: GreeterState) => GreeterState) => set((state) => reduce(state));
 
@@ -68,7 +81,7 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
     };
 
     return {
-      ...initialState(),
+      ...start,
       connect() {
         let unsubscribe: () => void;
         try {
@@ -106,9 +119,23 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
         } catch {
           // An older bridge without the key channel: the key area stays off.
         }
+        // The SSO sign-in is optional too (no sso.conf: off).
+        let unsubscribeSso: () => void = () => undefined;
+        try {
+          unsubscribeSso = api.onSsoSnapshot((sso) =>
+            apply((state) => withPushedSsoSnapshot(state, sso)),
+          );
+          api.getSsoSnapshot().then(
+            (sso) => apply((state) => withFetchedSsoSnapshot(state, sso)),
+            () => undefined,
+          );
+        } catch {
+          // A bridge without the SSO channel: no "Sign in with SSO".
+        }
         return () => {
           unsubscribe();
           unsubscribeKey();
+          unsubscribeSso();
         };
       },
       startAuth: (user) => {
@@ -151,6 +178,17 @@ export function createGreeterStore(api: BastionApi): GreeterStore {
         ),
       cancelKey: () =>
         api.cancelKey().then(
+          () => true,
+          () => false,
+        ),
+      // Not through `call`: the SSO snapshot says what went wrong, not the form.
+      startSso: (method) =>
+        api.startSso({ method }).then(
+          () => true,
+          () => false,
+        ),
+      cancelSso: () =>
+        api.cancelSso().then(
           () => true,
           () => false,
         ),

@@ -49,3 +49,6 @@ export const selectSession = (state: GreeterState) => state.session;
 export const selectKey = (state: GreeterState) => state.key;
 /** Main's first snapshot has arrived (before it, the idle snapshot is a placeholder). */
 export const selectSnapshotReceived = (state: GreeterState) => state.snapshotReceived;
+
+/** The SSO sign-in's state ("Sign in with SSO", the QR code, the portal view). */
+export const selectSso = (state: GreeterState) => state.sso;

@@ -5,8 +5,9 @@ import type {
   GreeterInfo,
   ScreenOptions,
   SecurityKeySnapshot,
+  SsoSnapshot,
 } from '../../preload/api';
-import { SECURITY_KEY_OFF } from '../../preload/api';
+import { SECURITY_KEY_OFF, SSO_OFF } from '../../preload/api';
 
 export type StartupStatus = 'loading' | 'ready' | 'failed';
 
@@ -40,6 +41,9 @@ export interface GreeterState {
   key: SecurityKeySnapshot;
   /** A pushed key snapshot is always newer than the one fetched at start-up. */
   keyPushedSeen: boolean;
+  /** "Sign in with SSO" (main pushes it on its own channel; never a token). */
+  sso: SsoSnapshot;
+  ssoPushedSeen: boolean;
 }
 
 export const IDLE_SNAPSHOT: AuthSnapshot = Object.freeze({
@@ -70,6 +74,8 @@ export function initialState(): GreeterState {
     session: null,
     key: SECURITY_KEY_OFF,
     keyPushedSeen: false,
+    sso: SSO_OFF,
+    ssoPushedSeen: false,
   };
 }
 
@@ -154,4 +160,13 @@ export function withFetchedKeySnapshot(
   key: SecurityKeySnapshot,
 ): GreeterState {
   return state.keyPushedSeen ? state : { ...state, key };
+}
+
+export function withPushedSsoSnapshot(state: GreeterState, sso: SsoSnapshot): GreeterState {
+  return { ...state, sso, ssoPushedSeen: true };
+}
+
+/** The start-up fetch may resolve after a push; then the push wins. */
+export function withFetchedSsoSnapshot(state: GreeterState, sso: SsoSnapshot): GreeterState {
+  return state.ssoPushedSeen ? state : { ...state, sso };
 }

@@ -10,8 +10,9 @@ import type {
   GreeterInfo,
   ScreenOptions,
   SecurityKeySnapshot,
+  SsoSnapshot,
 } from '../../preload/api';
-import { SECURITY_KEY_OFF } from '../../preload/api';
+import { SECURITY_KEY_OFF, SSO_OFF } from '../../preload/api';
 import { IDLE_SNAPSHOT } from '../store/state';
 
 export interface PreviewConfig {
@@ -38,7 +39,8 @@ export interface PreviewCall {
     | 'startAssistiveTool'
     | 'setKeyboardLayout'
     | 'answerKeyPin'
-    | 'cancelKey';
+    | 'cancelKey'
+    | 'cancelSso';
   payload: unknown;
 }
 
@@ -191,6 +193,23 @@ class FakeBastionApiForPreview implements BastionApi {
   }
 
   onKeySnapshot(): () => void {
+    return () => undefined;
+  }
+
+  /** No SSO sign-in in a preview: always off. */
+  async getSsoSnapshot(): Promise<SsoSnapshot> {
+    return SSO_OFF;
+  }
+
+  async startSso(): Promise<void> {
+    throw new Error('no SSO sign-in in a preview');
+  }
+
+  async cancelSso(): Promise<void> {
+    window.__bastionPreviewCalls.push({ call: 'cancelSso', payload: null });
+  }
+
+  onSsoSnapshot(): () => void {
     return () => undefined;
   }
 }

@@ -20,7 +20,10 @@ class ClientTestDouble {
     const url = new URL('https://auth.example.test/oauth2/authorize');
     url.searchParams.set('state', this.state(this.begun));
     url.searchParams.set('redirect_uri', REDIRECT);
-    return { url: url.href, pending: Object.freeze({ id: `p${this.begun}`, createdAt: Date.now() }) };
+    return {
+      url: url.href,
+      pending: Object.freeze({ id: `p${this.begun}`, createdAt: Date.now() }),
+    };
   }
   completeAuthorization(callbackUrl: string): Promise<TokenSet> {
     this.completed.push(callbackUrl);
@@ -72,12 +75,16 @@ describe('portal flow', () => {
     assert.equal(client.completed.length, 0);
     assert.equal(flow.pending, false);
     // The right state after that is too late: the forged call spent it (fail closed).
-    await assert.rejects(flow.complete(`${REDIRECT}?code=c0de&state=${client.state(1)}`), (e) =>
-      code(e) === 'PORTAL_FLOW_NONE',
+    await assert.rejects(
+      flow.complete(`${REDIRECT}?code=c0de&state=${client.state(1)}`),
+      (e) => code(e) === 'PORTAL_FLOW_NONE',
     );
     // No state at all is a mismatch too.
     flow.begin();
-    await assert.rejects(flow.complete(`${REDIRECT}?code=c0de`), (e) => code(e) === 'SSO_STATE_MISMATCH');
+    await assert.rejects(
+      flow.complete(`${REDIRECT}?code=c0de`),
+      (e) => code(e) === 'SSO_STATE_MISMATCH',
+    );
     assert.equal(client.completed.length, 0);
   });
 
@@ -103,8 +110,9 @@ describe('portal flow', () => {
     await new Promise((resolve) => setTimeout(resolve, 90));
     assert.equal(expiredCalls, 1);
     assert.equal(flow.pending, false);
-    await assert.rejects(flow.complete(`${REDIRECT}?code=c0de&state=${client.state(1)}`), (e) =>
-      code(e) === 'PORTAL_FLOW_EXPIRED',
+    await assert.rejects(
+      flow.complete(`${REDIRECT}?code=c0de&state=${client.state(1)}`),
+      (e) => code(e) === 'PORTAL_FLOW_EXPIRED',
     );
     assert.equal(client.completed.length, 0);
     // A new one may begin after the expiry.
@@ -134,7 +142,10 @@ describe('portal flow', () => {
       const url = make(state());
       await assert.rejects(flow.complete(url), (e) => {
         assert.ok(isSsoError(e), url);
-        assert.ok(['SSO_BAD_RESPONSE', 'SSO_STATE_MISMATCH'].includes(code(e)), `${url}: ${code(e)}`);
+        assert.ok(
+          ['SSO_BAD_RESPONSE', 'SSO_STATE_MISMATCH'].includes(code(e)),
+          `${url}: ${code(e)}`,
+        );
         return true;
       });
       assert.equal(flow.pending, false, url);
