@@ -144,7 +144,16 @@ export interface RendererHandlerOptions {
   rootDir: string;
   /** CONTENT_SECURITY_POLICY of preload/api.ts, sent as a header on every response. */
   contentSecurityPolicy: string;
+  /**
+   * Turns index.html (as read, checks passed) into the document served: the greeter's first
+   * paint (main/screens/first-paint.ts), as the Chromium fallback's bridge serves it. Unset:
+   * served as is (the key manager's and tray's pages, background windows).
+   */
+  renderIndex?: (html: string) => Promise<string>;
 }
+
+/** The page renderIndex applies to (GREETER_INDEX_URL, app://greeter/index.html). */
+const INDEX = 'index.html';
 
 /** Headers of every response, success or refusal. */
 function baseHeaders(contentSecurityPolicy: string, contentType: string): Headers {
@@ -175,6 +184,12 @@ export function createRendererHandler(
       if (request.method !== 'GET') throw new RendererRefusal('APP_BAD_METHOD', 'GET only');
       const file = resolveRendererUrl(request.url);
       const body = await readRendererFile(options.rootDir, file);
+      if (options.renderIndex && file.segments.length === 1 && file.segments[0] === INDEX) {
+        return new Response(await options.renderIndex(body.toString('utf8')), {
+          status: 200,
+          headers: baseHeaders(options.contentSecurityPolicy, file.contentType),
+        });
+      }
       // A copy with its own ArrayBuffer (what BodyInit accepts); files are a few hundred KiB.
       return new Response(Uint8Array.from(body), {
         status: 200,

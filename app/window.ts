@@ -30,6 +30,11 @@ export interface GreeterWindowOptions {
    * placement (one window, e.g. `--windowed` debugging).
    */
   bounds?: Rectangle;
+  /**
+   * index.html → the document served (main/screens/first-paint.ts: the screen's first paint).
+   * Unset: the plain page.
+   */
+  renderIndex?: (html: string) => Promise<string>;
 }
 
 /** The webPreferences of the greeter window: the single place they are decided. */
@@ -101,7 +106,12 @@ export function createGreeterWindow(
   hardenWebContents(window.webContents, options.contentSecurityPolicy);
   // On the window's session (not a global one) and before the first load, so the very first
   // request of the page already goes through the handler.
-  handleAppScheme(window.webContents, options.rendererDir, options.contentSecurityPolicy);
+  handleAppScheme(
+    window.webContents,
+    options.rendererDir,
+    options.contentSecurityPolicy,
+    options.renderIndex,
+  );
   window.once('ready-to-show', () => window.show());
   window
     .loadURL(GREETER_INDEX_URL)
@@ -120,12 +130,17 @@ function handleAppScheme(
   contents: WebContents,
   rendererDir: string,
   contentSecurityPolicy: string,
+  renderIndex?: (html: string) => Promise<string>,
 ): void {
   const { protocol } = contents.session;
   if (protocol.isProtocolHandled(APP_SCHEME)) return;
   protocol.handle(
     APP_SCHEME,
-    createRendererHandler({ rootDir: rendererDir, contentSecurityPolicy }),
+    createRendererHandler({
+      rootDir: rendererDir,
+      contentSecurityPolicy,
+      ...(renderIndex ? { renderIndex } : {}),
+    }),
   );
 }
 

@@ -4,7 +4,7 @@
 // Run by `npm install` (prepare), `npm start` and `npm test`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,35 @@ const parts = [
       platform: 'browser',
       format: 'iife',
       target: 'chrome120',
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"' },
+      jsx: 'automatic',
+      legalComments: 'none',
+    },
+  },
+  // The served first paint (main/screens/first-paint.ts): early.js holds what is clicked or
+  // pressed on the served markup until the page hydrates it; first-paint.cjs is the same
+  // components rendered to markup in main's process, loaded by path (main never imports the
+  // renderer), beside the app's entry so that it is packaged with it.
+  {
+    part: 'renderer',
+    entry: 'renderer/early-input.ts',
+    options: {
+      outfile: join(out, 'renderer/early.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      minify: true,
+      legalComments: 'none',
+    },
+  },
+  {
+    part: 'renderer',
+    entry: 'renderer/first-paint-server.tsx',
+    options: {
+      outfile: join(out, 'app/first-paint.cjs'),
+      platform: 'node',
+      format: 'cjs',
       minify: true,
       define: { 'process.env.NODE_ENV': '"production"' },
       jsx: 'automatic',
@@ -150,6 +179,43 @@ const parts = [
       minify: true,
     },
   },
+  // The tray (`bastion-greeter --tray`, `npm start -- --tray`): its status page, its own
+  // preload, and the Chromium fallback's bridge client for that page.
+  {
+    part: 'renderer',
+    entry: 'renderer/tray/index.tsx',
+    options: {
+      outfile: join(out, 'renderer/tray.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"' },
+      jsx: 'automatic',
+      legalComments: 'none',
+    },
+  },
+  {
+    part: 'preload',
+    entry: 'preload/tray-preload.ts',
+    options: {
+      outfile: join(out, 'preload/tray.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      external: ['electron'],
+    },
+  },
+  {
+    part: 'dev',
+    entry: 'dev/tray-bridge-client.ts',
+    options: {
+      outfile: join(out, 'dev/tray-bridge-client.js'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'chrome120',
+      minify: true,
+    },
+  },
 ];
 
 const started = Date.now();
@@ -178,6 +244,14 @@ if (want('renderer') && existsSync(join(root, 'renderer/static'))) {
 }
 if (want('renderer') && existsSync(join(root, 'renderer/keys/static'))) {
   cpSync(join(root, 'renderer/keys/static'), join(out, 'renderer'), { recursive: true });
+}
+
+if (want('renderer') && existsSync(join(root, 'renderer/tray/static'))) {
+  cpSync(join(root, 'renderer/tray/static'), join(out, 'renderer'), { recursive: true });
+  // The status page shows the tray's own icons (resources/icons/*.svg).
+  mkdirSync(join(out, 'renderer/tray-icons'), { recursive: true });
+  for (const name of readdirSync(join(root, 'resources/icons')).filter((n) => n.endsWith('.svg')))
+    cpSync(join(root, 'resources/icons', name), join(out, 'renderer/tray-icons', name));
 }
 
 if (want('native')) {

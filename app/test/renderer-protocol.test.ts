@@ -205,3 +205,48 @@ test('a renderer directory that does not exist serves nothing', async () => {
   assert.equal(response.status, 404);
   assert.equal(response.headers.get('Content-Security-Policy'), CONTENT_SECURITY_POLICY);
 });
+
+test('renderIndex: only index.html goes through it, with the same headers; nothing else does', async () => {
+  const seen: string[] = [];
+  const firstPaint = createRendererHandler({
+    rootDir: rendererDir,
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    renderIndex: async (html) => {
+      seen.push(html);
+      return html.replace('<title>', '<title>served ');
+    },
+  });
+  const page = await firstPaint(new Request('app://greeter/index.html'));
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get('Content-Type'), 'text/html; charset=utf-8');
+  assert.equal(page.headers.get('Content-Security-Policy'), CONTENT_SECURITY_POLICY);
+  assert.equal(page.headers.get('X-Content-Type-Options'), 'nosniff');
+  assert.equal(page.headers.get('Cache-Control'), 'no-store');
+  assert.equal(await page.text(), '<!doctype html><title>served greeter</title>');
+  assert.deepEqual(seen, [FILES['index.html']]);
+  // Other files, and the refusals, are as without it.
+  const script = await firstPaint(new Request('app://greeter/app.js'));
+  assert.equal(await script.text(), FILES['app.js']);
+  for (const url of [
+    'app://other/index.html',
+    'app://greeter/index.html/',
+    'app://greeter/x/index.html',
+  ]) {
+    const refused = await firstPaint(new Request(url));
+    assert.notEqual(refused.status, 200, url);
+  }
+  const posted = await firstPaint(new Request('app://greeter/index.html', { method: 'POST' }));
+  assert.equal(posted.status, 405);
+  assert.equal(seen.length, 1, 'renderIndex ran for the one page request only');
+});
+
+test('renderIndex that fails: the page is refused (never served half-made)', async () => {
+  const failing = createRendererHandler({
+    rootDir: rendererDir,
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    renderIndex: () => Promise.reject(new Error('boom')),
+  });
+  const response = await failing(new Request('app://greeter/index.html'));
+  assert.equal(response.status, 404);
+  assert.equal(await response.text(), '');
+});

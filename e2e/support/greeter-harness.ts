@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../../preload/api';
 import type { GreeterMode, Locale } from '../../preload/api';
 import { createGreeterBackend } from '../../main/ipc/greeter-backend';
+import { firstPaintFromFile } from '../../main/screens/first-paint';
 import type { PowerActions } from '../../main/power';
 import type { AssistivePaths } from '../../main/screens/assistive';
 import type { KeyboardSwitcher } from '../../main/screens/keyboard-switch';
@@ -38,7 +39,13 @@ export function e2ePrerequisites(): { what: string; available: boolean }[] {
 
 /** Builds the renderer and the dev bridge when absent (npm test builds them first anyway). */
 export function ensureRendererBuilt(): void {
-  const needed = ['renderer/index.html', 'renderer/app.js', 'dev/bridge-client.js'];
+  const needed = [
+    'renderer/index.html',
+    'renderer/app.js',
+    'renderer/early.js',
+    'app/first-paint.cjs',
+    'dev/bridge-client.js',
+  ];
   if (needed.every((file) => existsSync(join(BUILD_DIR, file)))) return;
   const result = spawnSync(process.execPath, ['scripts/build.mjs', 'renderer', 'dev'], {
     cwd: REPO_ROOT,
@@ -67,6 +74,11 @@ export interface GreeterHarnessOptions {
   assistivePaths?: AssistivePaths;
   /** What switches the keyboard layout (main/screens/keyboard-switch.ts); unset: none. */
   keyboard?: KeyboardSwitcher;
+  /**
+   * Serve the page with its first paint (main/screens/first-paint.ts), as Electron and
+   * dev/server.ts do. Default true; false: the plain index.html.
+   */
+  firstPaint?: boolean;
 }
 
 export interface GreeterHarness {
@@ -114,6 +126,9 @@ export async function startGreeterHarness(
     rendererDir: join(BUILD_DIR, 'renderer'),
     bridgeClientPath,
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    ...(options.firstPaint === false
+      ? {}
+      : { renderPage: firstPaintFromFile(backend, join(BUILD_DIR, 'app', 'first-paint.cjs')) }),
   });
   return {
     bridge,

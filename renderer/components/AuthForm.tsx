@@ -4,7 +4,14 @@
 // prompt text. The password is read from the (uncontrolled) field on Enter, the field is
 // cleared at once, and the text waits in a ref only until the prompt arrives. (JS strings
 // cannot be wiped; we hold them as briefly as we can and never in state or the DOM.)
-import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
+import {
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type FormEvent,
+  type RefObject,
+} from 'react';
 import type { GreeterMode } from '../../preload/api';
 import {
   selectAttemptActive,
@@ -61,6 +68,9 @@ export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
   const [user, setUser] = useState(
     currentUser ?? chosenUser ?? (screen?.users === null ? screen.lastUser : null) ?? '',
   );
+  // A name there from the start sends the focus to the password: as the field's autofocus, so
+  // that a served first paint (../first-paint.ts) has it before the page's script runs.
+  const [startInPassword] = useState(() => !showUserField || user !== '');
   const [userMissing, setUserMissing] = useState(false);
   const pendingPassword = useRef<string | null>(null);
   const userRef = useRef<HTMLInputElement | null>(null);
@@ -87,6 +97,14 @@ export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
       }),
     [store],
   );
+
+  // A served first paint is typeable before hydration, which keeps what was typed in the DOM
+  // but not in state: take it over before anything renders the field again (and empties it).
+  useLayoutEffect(() => {
+    const typed = userRef.current?.value;
+    if (typed !== undefined && typed !== user) setUser(typed);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once, on the first commit
+  }, []);
 
   // Picking in the user list: a listed user fills the name and moves on to the password;
   // "Other user…" empties the name field and focuses it. A name already there at the start
@@ -200,7 +218,7 @@ export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
             aria-invalid={userMissing}
             aria-describedby={userMissing ? userErrorId : undefined}
             data-testid="user"
-            autoFocus
+            autoFocus={!startInPassword}
           />
           {userMissing && (
             <p id={userErrorId} className="field-error" role="alert" data-testid="user-error">
@@ -237,7 +255,7 @@ export function AuthForm({ mode, currentUser, headingId }: AuthFormProps) {
           describedBy={[...errorIds, 'form-hint']}
           readOnly={attemptRunning}
           testId="password"
-          autoFocus={!showUserField}
+          autoFocus={startInPassword}
         />
       )}
 

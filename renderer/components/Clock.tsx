@@ -39,7 +39,12 @@ export function Clock() {
   return (
     <div className="clock" data-testid="clock" aria-label={t.clockLabel} role="group">
       {/* Minute precision with the UTC marker, as the shown time. */}
-      <time className="clock-time" dateTime={`${date.toISOString().slice(0, 16)}Z`}>
+      {/* No dateTime before the first format: a served first paint has main's minute, which
+          hydration would keep (React leaves attributes as served). */}
+      <time
+        className="clock-time"
+        dateTime={shown ? `${date.toISOString().slice(0, 16)}Z` : undefined}
+      >
         {shown ? formatClockTime(date, t.intlLocale) : BLANK}
       </time>
       <span className="clock-date">{shown ? formatClockDate(date, t.intlLocale) : BLANK}</span>

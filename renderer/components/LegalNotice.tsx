@@ -24,6 +24,8 @@ export function LegalNotice({ notice }: { notice: Notice }) {
           type="button"
           className="primary"
           aria-describedby="notice-text"
+          // Also in a served first paint's markup, focused before the page's script runs.
+          autoFocus
           onClick={() => store.getState().acknowledgeNotice()}
           data-testid="notice-acknowledge"
         >

@@ -95,6 +95,8 @@ export function UserList({ users }: { users: UserOption[] }) {
             type="button"
             className="user-entry"
             tabIndex={index === current ? 0 : -1}
+            // As the effect above, but also in a served first paint, before the page's script.
+            autoFocus={index === current}
             aria-pressed={!other && chosen === user.name}
             onClick={() => store.getState().chooseUser(user.name)}
             data-testid={`user-entry-${user.name}`}

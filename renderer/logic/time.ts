@@ -85,7 +85,10 @@ export function useTimeDerived<T extends string | number | boolean>(
 ): T {
   // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` is what both functions read
   const subscribe = useMemo(() => subscribeTime(nextChange), [key]);
-  return useSyncExternalStore(subscribe, () => derive(Date.now()));
+  const now = () => derive(Date.now());
+  // Also the server snapshot: a served first paint is rendered with main's time and hydrated
+  // with the page's (the clock shows neither before hydration, see Clock).
+  return useSyncExternalStore(subscribe, now, now);
 }
 
 const MINUTE_MS = 60_000;
