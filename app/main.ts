@@ -9,6 +9,7 @@ import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { LogindPowerActions } from '../main/power';
 import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
+import { firstPaintFromFile } from '../main/screens/first-paint';
 import { listFidoDevices, openHidDevice } from '../main/fido2/hid-device';
 import { sessionLockFromEnvironment } from '../main/ipc/security-keys';
 import { readGreeterConfig } from './config';
@@ -107,6 +108,10 @@ async function start(): Promise<void> {
     preloadPath,
     rendererDir,
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    // The page served with its first paint (build/app/first-paint.cjs beside this entry).
+    renderIndex: firstPaintFromFile(backend, join(__dirname, 'first-paint.cjs'), (line) =>
+      console.error(`bastion-greeter: ${line}`),
+    ),
     fullscreen: !config.windowed,
     perDisplay: x11 && !config.windowed,
     log: (line) => console.error(`bastion-greeter: ${line}`),

@@ -423,7 +423,13 @@ export type SsoProblem =
   | 'SSO_NO_USER' // the tokens name no usable user (preferred_username missing or not a user name)
   | 'SSO_WRONG_USER' // the tokens name another user than the one this screen may sign in
   | 'SSO_PORTAL_EXPIRED' // the portal sign-in was not finished in time
-  | 'SSO_PORTAL_UNAVAILABLE'; // the portal view could not be opened here
+  | 'SSO_PORTAL_UNAVAILABLE' // the portal view could not be opened here
+  // Unlock with the saved sign-in (Enter with an empty password field, sso.conf
+  // unlock-with-refresh): why the password is asked for instead.
+  | 'SSO_UNLOCK_NO_SAVED' // nothing saved for this account here (or unusable)
+  | 'SSO_UNLOCK_ENDED' // the portal ended the saved sign-in (revoked, expired): it was wiped
+  | 'SSO_UNLOCK_UNREACHABLE' // the portal cannot be reached: the password (offline path)
+  | 'SSO_UNLOCK_FAILED'; // anything else (TLS, a bad answer): the saved sign-in is kept
 
 /** What the person needs to approve the sign-in from their phone. Never a token. */
 export interface SsoDeviceCode {

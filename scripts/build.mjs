@@ -130,6 +130,19 @@ const parts = [
     },
   },
   {
+    // `bastion-offline online`'s SSO client (openid-client, undici, jose): its own bundle,
+    // required by path from bastion-offline.cjs for `online` only, so that an offline verify
+    // does not load it (main/cli/bastion-sso-online.ts).
+    part: 'cli',
+    entry: 'main/cli/bastion-sso-online.ts',
+    options: {
+      outfile: join(out, 'cli/bastion-sso-online.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      external: nativeExternals,
+    },
+  },
+  {
     part: 'cli',
     entry: 'main/cli/bastion-keys.ts',
     options: {

@@ -10,8 +10,24 @@
 // before it waits, so the blocking read ends at once; a non-blocking descriptor with nothing to
 // read yet (EAGAIN) takes the stream's path, as before.
 import { readFileSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError, processIo, type CliIo } from './args';
 import { bastionOffline } from './offline-command';
+import type { PasswordGrantClientFactory } from './sso-online';
+import type * as SsoOnlineBundle from './bastion-sso-online';
+
+/**
+ * `online`'s SSO client from its own bundle beside this one (build/cli/bastion-sso-online.cjs;
+ * ./bastion-sso-online.ts): required by path only when `online` runs, so an offline verify
+ * never reads it. A variable path keeps the bundler from inlining it.
+ */
+const SSO_BUNDLE = 'bastion-sso-online.cjs';
+const bundledSsoClient: PasswordGrantClientFactory = async (config) => {
+  const path = join(__dirname, SSO_BUNDLE);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a run-time path, CJS bundle
+  const sso = require(path) as typeof SsoOnlineBundle;
+  return sso.createSsoClient(config);
+};
 
 function environ(): Buffer | null {
   try {
@@ -75,6 +91,8 @@ const io: CliIo = {
   readStdin: (maxBytes) => readAllStdin(maxBytes, streams.readStdin),
 };
 
-void bastionOffline(process.argv.slice(2), io, environ).then((code) => {
-  process.exitCode = code;
-});
+void bastionOffline(process.argv.slice(2), io, environ, { ssoClient: bundledSsoClient }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+);

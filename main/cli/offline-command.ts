@@ -17,6 +17,12 @@ import { OfflineCacheError, OfflineCode } from '../offline/codes';
 import { OfflineCache } from '../offline/cache';
 import { looksLikeToken, passwordFromStdin } from '../offline/password';
 import { COMMON_OPTIONS_HELP, UsageError, parseArgs, type CliIo } from './args';
+import type * as SsoModule from '../sso/index';
+import {
+  DEFAULT_FORCE_ONLINE_PATH,
+  FileForceOnlineList,
+  isForcedOnline,
+} from '../monitor/force-online';
 import {
   DEFAULT_SSO_CONF,
   SsoConfError,
@@ -41,6 +47,8 @@ export const OFFLINE_HELP = [
   ...COMMON_OPTIONS_HELP,
   `  --syslog-socket PATH     where reasons go under pam_exec (default ${DEFAULT_SYSLOG_SOCKET})`,
   `  --sso-config PATH        online: the site's SSO settings (default ${DEFAULT_SSO_CONF})`,
+  `  --force-online PATH      verify: users who must sign in online (default ${DEFAULT_FORCE_ONLINE_PATH};`,
+  '                           empty file = everyone): refused with OFFLINE_ERROR:-5',
 ].join('\n');
 
 /** The process's initial environment block (NUL-separated NAME=value bytes), or null. */
@@ -90,6 +98,46 @@ function takeSyslogSocket(argv: readonly string[]): { argv: string[]; socket: st
   return { argv: rest, socket };
 }
 
+/** `--force-online PATH` (verify's), removed from argv before parsing like --syslog-socket. */
+function takeForceOnline(argv: readonly string[]): { argv: string[]; path: string } {
+  const rest: string[] = [];
+  let path = DEFAULT_FORCE_ONLINE_PATH;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--force-online' || arg.startsWith('--force-online=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (value === undefined || !value.startsWith('/'))
+        throw new UsageError('--force-online needs an absolute path');
+      path = value;
+    } else rest.push(arg);
+  }
+  return { argv: rest, path };
+}
+
+/**
+ * Open Bastion's force-online semantics (REFERENCES.md, main/monitor/force-online.ts): a user
+ * on the list (or everyone, for an empty file) must sign in online; the offline path refuses
+ * them before any password work with EXPIRED (-5), whose meaning on screen is "sign in
+ * online". A list that exists but cannot be read safely refuses too (fail closed).
+ */
+function refuseIfForcedOnline(path: string, user: string): void {
+  let text: string | null;
+  try {
+    text = new FileForceOnlineList(path).read();
+  } catch (error) {
+    throw new OfflineCacheError(
+      OfflineCode.INVALID,
+      `force-online list ${path} unreadable (${(error as Error).message}): offline login refused`,
+    );
+  }
+  if (isForcedOnline(text, user)) {
+    throw new OfflineCacheError(
+      OfflineCode.EXPIRED,
+      `on the force-online list ${path}${text !== null && text.trim() === '' ? ' (empty: everyone)' : ''}: online sign-in required`,
+    );
+  }
+}
+
 /** `--sso-config PATH` (online's), removed from argv before parsing like --syslog-socket. */
 function takeSsoConfig(argv: readonly string[]): { argv: string[]; path: string } {
   const rest: string[] = [];
@@ -114,11 +162,15 @@ export interface OfflineCommandDeps {
 
 /**
  * main/sso's real client, loaded only by `online`: verify, store and status (the offline
- * path, run at every offline login) do not pay for compiling the OIDC stack.
+ * path, run at every offline login) do not pay for loading the OIDC stack. The installed
+ * entry (./bastion-offline.ts) passes a loader of its own bundle (build/cli/
+ * bastion-sso-online.cjs); this default serves the sources (tsx). The specifier is not a
+ * literal so that no bundler pulls main/sso into the offline CLI's bundle.
  */
+const SSO_MODULE = '../sso/index';
 const realSsoClient: PasswordGrantClientFactory = async (config) => {
-  const { createSsoClient } = await import('../sso/index');
-  return createSsoClient(config);
+  const sso = (await import(SSO_MODULE)) as typeof SsoModule;
+  return sso.createSsoClient(config);
 };
 
 /** Where the administrator's one-line reason goes: stderr, or syslog under pam_exec. */
@@ -214,11 +266,13 @@ async function runCommand(
   user: string,
   admin: AdminSink,
   online: { ssoConfigPath: string; factory: PasswordGrantClientFactory },
+  forceOnlinePath: string = DEFAULT_FORCE_ONLINE_PATH,
 ): Promise<number> {
   switch (command) {
     case 'online':
       return runOnline(cache, io, user, admin, online.ssoConfigPath, online.factory);
     case 'verify': {
+      refuseIfForcedOnline(forceOnlinePath, user);
       // PBKDF2 and loading the Argon2id backend run while stdin is read and the entry locked.
       cache.prepareVerify();
       const password = await readPassword(io, true);
@@ -296,7 +350,8 @@ export async function bastionOffline(
   try {
     const taken = takeSyslogSocket(argv);
     syslogSocket = taken.socket;
-    const sso = takeSsoConfig(taken.argv);
+    const forced = takeForceOnline(taken.argv);
+    const sso = takeSsoConfig(forced.argv);
     const args = parseArgs(sso.argv, false);
     if (args.help) {
       io.out(OFFLINE_HELP);
@@ -308,10 +363,18 @@ export async function bastionOffline(
       throw new UsageError('expected exactly one command');
     user = pamUser(io, environ);
     cache = new OfflineCache(args.cache);
-    return await runCommand(command, cache, io, user, admin, {
-      ssoConfigPath: sso.path,
-      factory: deps.ssoClient ?? realSsoClient,
-    });
+    return await runCommand(
+      command,
+      cache,
+      io,
+      user,
+      admin,
+      {
+        ssoConfigPath: sso.path,
+        factory: deps.ssoClient ?? realSsoClient,
+      },
+      forced.path,
+    );
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`bastion-offline: ${error.message}\n${OFFLINE_HELP.split('\n')[0]}`);

@@ -12,7 +12,7 @@ import type {
 } from '../../preload/api';
 import { AuthController, AuthControllerError } from '../auth/controller';
 import { LockoutStore, type Clock } from '../auth/lockout-store';
-import type { ThrottlePolicy } from '../auth/machine';
+import { isRunning, type ThrottlePolicy } from '../auth/machine';
 import type { AuthTransport } from '../auth/transport';
 import type { PowerActions } from '../power';
 import { AssistiveLauncher, type AssistivePaths } from '../screens/assistive';
@@ -24,6 +24,10 @@ import { keySide, startRemovalWatch, type SecurityKeyWiring } from './security-k
 import { IpcValidationError, validateCall, validateUserName } from './validate';
 import { createSsoSignIn, type PortalViewHost, type SsoSignInOptions } from './sso-signin';
 import type { SsoSignInSettings } from './sso-settings';
+import { createSsoUnlock, stateDirTokenStore, unlockProblem } from './sso-unlock';
+import type { TokenStore } from '../sso/token-store';
+import type { TokenSet } from '../sso';
+import type { OfflineSessionRegistry } from '../monitor/offline-sessions';
 
 /** The PAM service of login and unlock (resources/pam/, the helper's allowlist). */
 export const GREETER_PAM_SERVICE = 'bastion-greeter';
@@ -125,7 +129,19 @@ export interface GreeterBackendOptions {
     portal: PortalViewHost | null;
     createClient?: SsoSignInOptions['createClient'];
     onSignedIn?: SsoSignInOptions['onSignedIn'];
+    /**
+     * Where SSO tokens are kept for refresh at unlock (./sso-unlock; sso.conf
+     * `unlock-with-refresh`). Default: this account's store under `stateDir`; null: none.
+     */
+    tokens?: { store: TokenStore; prepare?: () => void } | null;
+    /** Deadline of the unlock-time refresh, ms (default 10 000). */
+    refreshTimeoutMs?: number;
   } | null;
+  /**
+   * Offline sessions (main/monitor/offline-sessions): a login or unlock that succeeded on the
+   * offline path (OFFLINE_OK) is marked here, for the session guard's revalidation.
+   */
+  offlineSessions?: OfflineSessionRegistry | null;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -290,14 +306,89 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
 
   const assistive = new AssistiveLauncher(options.assistivePaths ?? {}, log);
 
+  // Refresh at unlock (./sso-unlock): tokens kept after an SSO or password sign-in, used by
+  // the unlock screen's Enter with an empty password field.
+  const ssoSettings = options.sso?.settings ?? null;
+  const tokenWiring =
+    options.sso?.tokens === undefined
+      ? stateDir !== null && ssoSettings?.unlockWithRefresh
+        ? (() => {
+            const made = stateDirTokenStore(stateDir);
+            return { store: made.store, prepare: made.prepare };
+          })()
+        : null
+      : options.sso.tokens;
+  const unlock = createSsoUnlock({
+    settings: ssoSettings,
+    store: tokenWiring?.store ?? null,
+    ...(tokenWiring?.prepare ? { prepareStore: tokenWiring.prepare } : {}),
+    ...(options.sso?.createClient ? { createClient: options.sso.createClient } : {}),
+    ...(options.sso?.refreshTimeoutMs === undefined
+      ? {}
+      : { timeoutMs: options.sso.refreshTimeoutMs }),
+    log,
+  });
+  // The SSO sign-in's tokens (login screen) are kept for the unlock screen's refresh.
+  const onSignedIn =
+    options.sso?.onSignedIn ??
+    (unlock.offered ? (user: string, tokens: TokenSet) => unlock.remember(user, tokens) : null);
   const sso = createSsoSignIn({
     settings: options.sso?.settings ?? null,
     mode: options.mode,
     controller,
     portal: options.sso?.portal ?? null,
     ...(options.sso?.createClient ? { createClient: options.sso.createClient } : {}),
-    ...(options.sso?.onSignedIn ? { onSignedIn: options.sso.onSignedIn } : {}),
+    ...(onSignedIn ? { onSignedIn } : {}),
     log,
+  });
+
+  let refreshing = false;
+  /** The unlock screen's Enter with an empty field at the password prompt (see ./sso-unlock). */
+  const refreshAtUnlock = async (user: string): Promise<void> => {
+    if (refreshing) throw new IpcValidationError('SSO_BUSY', 'the saved sign-in is being used');
+    refreshing = true;
+    try {
+      sso.notice(null);
+      const result = await unlock.refresh(user);
+      const now = controller.snapshot();
+      if (now.phase !== 'prompting' || now.user !== user || now.prompt?.secret !== true) {
+        log('sso unlock: the attempt moved on while refreshing; the token is not used');
+        return;
+      }
+      if (result.kind === 'token') {
+        // Verbatim: an access token is never an `OFFLINE:` answer (the portal just answered).
+        controller.answer(result.accessToken, { verbatim: true });
+        return;
+      }
+      // The portal did not answer: the typed password takes the offline path.
+      if (result.reason === 'unreachable') controller.setOffline(true);
+      sso.notice(unlockProblem(result.reason));
+    } finally {
+      refreshing = false;
+    }
+  };
+  // A password the stack accepted online may enrol a refresh token (allow-password-grant):
+  // held only from the answer to the attempt's end.
+  let enrolling: { user: string; password: string } | null = null;
+  let lastUnlockPhase = controller.snapshot().phase;
+  controller.subscribe((snapshot) => {
+    const ended = snapshot.phase !== lastUnlockPhase && !isRunning(snapshot);
+    lastUnlockPhase = snapshot.phase;
+    if (!ended) return;
+    const pending = enrolling;
+    enrolling = null;
+    if (snapshot.phase !== 'success' || snapshot.user === null) return;
+    if (snapshot.offlineValidUntil !== null) {
+      // OFFLINE_OK: an offline session for the session guard to revalidate later.
+      void options.offlineSessions
+        ?.mark(snapshot.user, (options.clock ?? { now: Date.now }).now())
+        .catch((error: unknown) => log(`offline session not marked: ${(error as Error).name}`));
+      return;
+    }
+    sso.notice(null);
+    if (pending !== null && pending.user === snapshot.user) {
+      void unlock.enrollWithPassword(pending.user, pending.password);
+    }
   });
 
   const power = options.power ?? null;
@@ -420,9 +511,29 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
             }
           }
           return undefined;
-        case 'answer':
+        case 'answer': {
+          const snap = controller.snapshot();
+          const atPassword =
+            snap.phase === 'prompting' && snap.prompt?.secret === true && snap.user !== null;
+          if (
+            options.mode === 'unlock' &&
+            unlock.offered &&
+            request.text === '' &&
+            atPassword &&
+            snap.user === currentUser
+          ) {
+            await refreshAtUnlock(snap.user!);
+            return undefined;
+          }
+          if (refreshing) {
+            throw new IpcValidationError('SSO_BUSY', 'the saved sign-in is being used');
+          }
           controller.answer(request.text);
+          if (unlock.enrollsWithPassword && atPassword && request.text !== '' && !snap.offline) {
+            enrolling ??= { user: snap.user!, password: request.text };
+          }
           return undefined;
+        }
         case 'cancelAuth':
           await controller.cancel();
           return undefined;
@@ -462,7 +573,9 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     },
     async close(): Promise<void> {
       closed = true;
+      enrolling = null;
       await sso.close();
+      await unlock.close();
       removalWatch?.stop();
       assistive.close();
       await controller.close();

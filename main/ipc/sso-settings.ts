@@ -16,6 +16,12 @@
 //   # Optional: scopes (space separated), tls-min-version (TLSv1.3 | TLSv1.2), ca-file (PEM),
 //   # pins (space separated sha256//<base64>), portal-timeout-seconds (default 300).
 //   # allow-loopback-http = true: an http:// issuer on loopback, for tests and the demo only.
+//   # unlock-with-refresh = true: on the unlock screen, Enter with an empty password field
+//   # answers the password prompt with a fresh access token from the stored refresh token
+//   # (pam_openbastion sites; main/sso/TOKENS.md). Default false.
+//   # allow-password-grant = true: after a password sign-in the stack accepted online, main
+//   # also asks the portal for tokens with that password (resource-owner password grant) to
+//   # keep a refresh token for the next unlock. Default false; needs unlock-with-refresh.
 //
 // Secrets (a client secret, Open Bastion's server token) do not belong in this file: the
 // greeter's client is public (PKCE), as a client on a shared workstation must be.
@@ -39,6 +45,8 @@ const KEYS = new Set([
   'pins',
   'portal-timeout-seconds',
   'allow-loopback-http',
+  'unlock-with-refresh',
+  'allow-password-grant',
 ]);
 
 export interface SsoSignInSettings {
@@ -48,6 +56,10 @@ export interface SsoSignInSettings {
   /** Only when `portal` is offered. */
   redirectUri: string | null;
   portalTimeoutMs: number;
+  /** `unlock-with-refresh = true`: Enter with an empty field on the unlock screen refreshes. */
+  unlockWithRefresh: boolean;
+  /** `allow-password-grant = true` (with unlock-with-refresh): keep tokens after a password. */
+  passwordGrantAfterSignIn: boolean;
 }
 
 /** Parses sso.conf's text; null (no SSO sign-in) when it is incomplete or wrong. Never throws. */
@@ -130,6 +142,22 @@ export function parseSsoSettings(
     log('sso.conf: allow-loopback-http is not true or false; no SSO sign-in');
     return null;
   }
+  const flags: Record<'unlock-with-refresh' | 'allow-password-grant', boolean> = {
+    'unlock-with-refresh': false,
+    'allow-password-grant': false,
+  };
+  for (const key of Object.keys(flags) as (keyof typeof flags)[]) {
+    const raw = values.get(key);
+    if (raw !== undefined && raw !== 'true' && raw !== 'false') {
+      log(`sso.conf: ${key} is not true or false; no SSO sign-in`);
+      return null;
+    }
+    flags[key] = raw === 'true';
+  }
+  if (flags['allow-password-grant'] && !flags['unlock-with-refresh']) {
+    log('sso.conf: allow-password-grant needs unlock-with-refresh = true; no SSO sign-in');
+    return null;
+  }
   const timeout = values.get('portal-timeout-seconds');
   if (timeout !== undefined && !/^[1-9][0-9]{0,3}$/.test(timeout)) {
     log('sso.conf: portal-timeout-seconds is not 1..9999; no SSO sign-in');
@@ -149,10 +177,13 @@ export function parseSsoSettings(
         ...(pins.length > 0 ? { pins } : {}),
         allowLoopbackHttp: loopback === 'true',
       },
+      ...(flags['allow-password-grant'] ? { allowPasswordGrant: true } : {}),
     },
     methods,
     redirectUri: methods.includes('portal') ? redirectUri : null,
     portalTimeoutMs: (timeout === undefined ? 300 : Number(timeout)) * 1000,
+    unlockWithRefresh: flags['unlock-with-refresh'],
+    passwordGrantAfterSignIn: flags['allow-password-grant'],
   };
 }
 

@@ -63,6 +63,11 @@ export interface SsoSignIn {
   start(method: SsoMethod): void;
   cancel(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A problem shown without a sign-in running (the unlock screen's refresh, ./sso-unlock:
+   * why the password is asked for instead); null clears it. Ignored while a sign-in runs.
+   */
+  notice(problem: SsoProblem | null): void;
 }
 
 const problemOf = (error: unknown): SsoProblem => {
@@ -317,6 +322,14 @@ export function createSsoSignIn(options: SsoSignInOptions): SsoSignIn {
       generation++;
       await release();
       listeners.clear();
+    },
+    notice(problem) {
+      if (closed || ['starting', 'device', 'portal', 'signing-in'].includes(state.phase)) return;
+      if (problem === null) {
+        if (state !== idle) set(idle);
+        return;
+      }
+      set({ ...idle, phase: 'failed', method: null, problem });
     },
   };
 }

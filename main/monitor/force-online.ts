@@ -13,6 +13,8 @@ import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../offline/s
 import { basename, dirname } from 'node:path';
 
 export const MAX_FORCE_ONLINE_BYTES = 256 * 1024;
+/** Where the root-side session guard keeps the list and `bastion-offline verify` reads it. */
+export const DEFAULT_FORCE_ONLINE_PATH = '/var/lib/bastion-greeter/force-online/users';
 
 export type ForceOnlineErrorCode =
   'FORCE_ONLINE_USER_INVALID' | 'FORCE_ONLINE_UNSAFE' | 'FORCE_ONLINE_IO';

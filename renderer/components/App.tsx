@@ -98,8 +98,9 @@ export function App() {
               )}
               {login && screen.sessions.length > 0 && <SessionChooser sessions={screen.sessions} />}
               <MessagesArea mode={info.mode} />
-              {/* Login screen only (main offers none on unlock): QR code or portal window. */}
-              {login && <SsoSignIn />}
+              {/* Login: QR code or portal window. Unlock: no methods, only why the saved
+                  sign-in was not used (main/ipc/sso-unlock.ts). Off unless sso.conf says. */}
+              <SsoSignIn />
             </>
           )}
         </section>

@@ -214,6 +214,15 @@ export const en: Messages = {
         'The sign-in with the portal took too long and was stopped. Start again when you are ready.',
       SSO_PORTAL_UNAVAILABLE:
         "The portal's window could not be opened on this computer. Sign in from your phone or with your password.",
+
+      SSO_UNLOCK_NO_SAVED:
+        'There is no saved sign-in for your account on this computer. Sign in with your password.',
+      SSO_UNLOCK_ENDED:
+        'Your saved sign-in has ended at the portal and was removed. Sign in with your password.',
+      SSO_UNLOCK_UNREACHABLE:
+        'The sign-in portal cannot be reached. Sign in with your password (offline sign-in).',
+      SSO_UNLOCK_FAILED:
+        'Your saved sign-in could not be used right now. Sign in with your password.',
     },
   },
 };

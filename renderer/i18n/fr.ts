@@ -219,6 +219,15 @@ export const fr: Messages = {
         'La connexion avec le portail a pris trop de temps et a été arrêtée. Recommencez quand vous serez prêt.',
       SSO_PORTAL_UNAVAILABLE:
         'La fenêtre du portail n’a pas pu s’ouvrir sur cet ordinateur. Connectez-vous depuis votre téléphone ou avec votre mot de passe.',
+
+      SSO_UNLOCK_NO_SAVED:
+        'Aucune connexion enregistrée pour votre compte sur cet ordinateur. Connectez-vous avec votre mot de passe.',
+      SSO_UNLOCK_ENDED:
+        'Votre connexion enregistrée a pris fin sur le portail et a été supprimée. Connectez-vous avec votre mot de passe.',
+      SSO_UNLOCK_UNREACHABLE:
+        'Le portail de connexion est injoignable. Connectez-vous avec votre mot de passe (connexion hors ligne).',
+      SSO_UNLOCK_FAILED:
+        'Votre connexion enregistrée ne peut pas servir pour le moment. Connectez-vous avec votre mot de passe.',
     },
   },
 };

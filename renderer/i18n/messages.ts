@@ -133,6 +133,10 @@ export interface SsoSignInMessages {
     SSO_WRONG_USER: string;
     SSO_PORTAL_EXPIRED: string;
     SSO_PORTAL_UNAVAILABLE: string;
+    SSO_UNLOCK_NO_SAVED: string;
+    SSO_UNLOCK_ENDED: string;
+    SSO_UNLOCK_UNREACHABLE: string;
+    SSO_UNLOCK_FAILED: string;
   };
 }
 
