@@ -5,7 +5,8 @@ import * as electron from 'electron';
 import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../preload/api';
 import { connectDisplayManager, displayManagerChoices } from '../main/dm';
-import { createGreeterBackend } from '../main/ipc/greeter-backend';
+import { createGreeterBackend, defaultStateDir } from '../main/ipc/greeter-backend';
+import { FileOfflineSessions } from '../main/monitor/offline-sessions';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { LogindPowerActions } from '../main/power';
 import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
@@ -95,6 +96,11 @@ async function start(): Promise<void> {
         console.error(`bastion ${line}`),
       ),
     },
+    // An OFFLINE_OK success marks an offline session in the greeter account's own state
+    // directory, for the session guard to revalidate (main/monitor/README.md).
+    offlineSessions: new FileOfflineSessions(join(defaultStateDir(), 'offline-sessions'), (line) =>
+      console.error(`bastion ${line}`),
+    ),
   });
   // The session starts once we are gone (LightDM, greetd): exit when the display manager says.
   void dm?.exit.then((status) => app.exit(status));

@@ -3,11 +3,16 @@
 // (main/ipc/tray-backend.ts) behind the loopback bridge, serving tray.html. Started by
 // dev/server.ts when BASTION_DEV_TRAY=1; prints `BASTION_DEV_URL <url>` like the greeter.
 //
-// The monitor is the demo's stand-in (./tray-demo.ts DemoTrayMonitorForPreview):
-// BASTION_DEV_TRAY_STATE picks the first scene (online by default) and
-// BASTION_DEV_TRAY_CYCLE_MS, when set, moves to the next one that often. With
-// BASTION_PORTAL_URL set, the real portal monitor runs instead. "Open the key manager" starts
-// the key manager's own dev server (`BASTION_DEV_KEYS=1`, once) and hands its page URL back.
+// With BASTION_PORTAL_URL set, the monitor is main/monitor's own OfflineModeMonitor probing
+// that URL, as `bastion-greeter --tray` runs it (TEST/DEV: BASTION_DEV_PROBE_INTERVAL_MS sets
+// its interval online and the start of its backoff otherwise; BASTION_DEV_TRAY_REVALIDATE
+// adds the session guard, ./tray-revalidation.ts). A portal on loopback needs no default
+// route, so "network up" is not asked then. Without a portal URL the monitor is the demo's
+// stand-in (./tray-demo.ts DemoTrayMonitorForPreview): BASTION_DEV_TRAY_STATE picks the
+// first scene (online by default) and BASTION_DEV_TRAY_CYCLE_MS, when set, moves to the next
+// one that often. BASTION_USER names the account shown (default: this process's).
+// "Open the key manager" starts the key manager's own dev server (`BASTION_DEV_KEYS=1`,
+// once) and hands its page URL back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -16,13 +21,16 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../preload/api';
 import type { TrayCall, TrayOpenResult } from '../preload/tray-api';
-import { startPortalMonitor } from '../main/monitor/offline-wiring';
+import { Backoff } from '../main/monitor/backoff';
+import { httpPortalReach, OfflineModeMonitor } from '../main/monitor/offline-mode-monitor';
+import { isLoopbackHost } from '../main/monitor/portal-url';
 import { createTrayBackend, type TrayMonitorSource } from '../main/ipc/tray-backend';
-import { portalMonitorSource } from '../main/ipc/tray-monitor';
+import { monitorStatusSource } from '../main/ipc/tray-monitor';
 import { DEFAULT_POLICY_PATH, loadOfflineExpiryWarning } from '../main/screens/policy';
 import { startDevBridge } from './bridge-server';
 import { readDevServerConfig } from './config';
 import { DemoTrayMonitorForPreview, isDemoState } from './tray-demo';
+import { trayRevalidationGuard } from './tray-revalidation';
 
 export const TRAY_BRIDGE_CALLS: readonly TrayCall[] = [
   'getInfo',
@@ -81,6 +89,55 @@ function cycleMs(env: NodeJS.ProcessEnv): number | null {
   return value;
 }
 
+/** main/monitor's OfflineModeMonitor on `portalUrl`, with the dev guard when configured. */
+function startRealMonitor(
+  portalUrl: URL,
+  intervalMs: number | null,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): { source: TrayMonitorSource & { stop(): void }; stop(): Promise<void> } {
+  const http = httpPortalReach(portalUrl);
+  const revalidate = env.BASTION_DEV_TRAY_REVALIDATE || null;
+  if (revalidate !== null && !revalidate.startsWith('/'))
+    throw new Error('BASTION_DEV_TRAY_REVALIDATE must be absolute');
+  const guard = revalidate ? trayRevalidationGuard(revalidate, (l) => log(`guard: ${l}`)) : null;
+  const monitor = new OfflineModeMonitor({
+    reach: http.reach,
+    ...(isLoopbackHost(portalUrl.hostname) ? { networkUp: () => true } : {}),
+    ...(guard ? { guard: guard.guard } : {}),
+    ...(intervalMs === null
+      ? {}
+      : {
+          intervalMs,
+          backoff: new Backoff({ baseMs: intervalMs, maxMs: intervalMs * 4 }),
+          timeoutMs: Math.max(intervalMs, 1_000),
+        }),
+    log: (line) => log(`monitor: ${line}`),
+  });
+  const base = monitorStatusSource(monitor);
+  let unsubscribed: (() => void)[] = [];
+  const source: TrayMonitorSource & { stop(): void } = {
+    ...base,
+    subscribe(listener) {
+      const off = base.subscribe(listener);
+      unsubscribed.push(off);
+      return off;
+    },
+    stop() {
+      for (const off of unsubscribed) off();
+      unsubscribed = [];
+    },
+  };
+  monitor.start();
+  return {
+    source,
+    stop: async () => {
+      await monitor.stop();
+      await http.close();
+    },
+  };
+}
+
 /** Runs until SIGINT/SIGTERM. `entryUrl`: import.meta.url of build/dev/server.mjs. */
 export async function runTrayDevServer(env: NodeJS.ProcessEnv, entryUrl: string): Promise<void> {
   const config = readDevServerConfig(env);
@@ -92,24 +149,15 @@ export async function runTrayDevServer(env: NodeJS.ProcessEnv, entryUrl: string)
   let monitor: TrayMonitorSource & { stop(): void };
   let portalStop: () => Promise<void> = async () => undefined;
   if (config.portalUrl !== null) {
-    const portal = startPortalMonitor(
-      config.portalUrl,
-      { setOffline: () => undefined },
-      {
-        log: (line) => log(`monitor: ${line}`),
-        ...(config.probeIntervalMs === null
-          ? {}
-          : { intervalMs: config.probeIntervalMs, offlineIntervalMs: config.probeIntervalMs }),
-      },
-    );
-    monitor = portalMonitorSource(portal.monitor);
-    portalStop = portal.stop;
+    const real = startRealMonitor(config.portalUrl, config.probeIntervalMs, env, log);
+    monitor = real.source;
+    portalStop = real.stop;
   } else {
     monitor = new DemoTrayMonitorForPreview(first, cycleMs(env), log);
   }
   const keys = keyManagerStarter(serverPath, env, config.demoDir);
   const backend = createTrayBackend({
-    user: userInfo().username,
+    user: config.currentUser ?? userInfo().username,
     info: {
       locale: config.locale,
       intlLocale: config.locale === 'fr' ? 'fr-FR' : 'en-GB',

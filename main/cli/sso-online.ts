@@ -1,147 +1,47 @@
 // `bastion-offline online`: the PAM command of plain OIDC sites (DESIGN.md "What answers the
 // PAM password prompt"): the OIDC password grant as root with the password from stdin, then,
 // on success, the offline verifier recorded as `store` records it. The site's settings come
-// from one root-owned file, /etc/bastion-greeter/sso.conf, read strictly:
-//
-//   [sso]
-//   issuer = https://auth.example.com        # required; https (http only on loopback, below)
-//   client-id = bastion-greeter               # required
-//   client-secret = …                         # confidential clients only
-//   scopes = openid profile                   # space separated; default: the client's
-//   tls-min-version = TLSv1.3                 # or TLSv1.2 (a weakening: say why)
-//   ca-file = /etc/bastion-greeter/portal-ca.pem
-//   pins = sha256//AAAA… sha256//BBBB…        # space separated SPKI pins
-//   timeout-ms = 20000                        # 1000..120000
-//   allow-loopback-http = false               # tests and the demo only
-//
-// Strict, because this file decides who logs in: an unknown group or key, a repeated key, a
-// line that is not `key = value`, a bad value, a file that is not a regular file owned by the
-// effective user (root under pam_exec seteuid) with no group/world access, or over 64 KiB →
-// the whole file is refused and the online login fails (the reason goes to the administrator).
+// from /etc/bastion-greeter/sso.conf, the same file the greeter reads, through the one strict
+// reader (main/sso/site-config.ts: every key, the file's ownership and mode); `online` takes
+// the client's keys (issuer, client-id, client-secret, scopes, TLS, timeout-ms) and leaves the
+// greeter's (sign-in, redirect-uri, …) to the greeter. A refused file fails the online login
+// (the reason goes to the administrator).
 import type { SsoConfig } from '../sso/config';
-import { OfflineCacheError, OfflineCode } from '../offline/codes';
-import { readPrivateFile } from '../offline/secure-fs';
+import {
+  DEFAULT_SSO_CONF,
+  MAX_SSO_CONF_BYTES,
+  parseSiteSsoConf,
+  readSiteSsoConf,
+  SsoConfError,
+  type SiteSsoConf,
+} from '../sso/site-config';
 
-export const DEFAULT_SSO_CONF = '/etc/bastion-greeter/sso.conf';
-export const MAX_SSO_CONF_BYTES = 64 * 1024;
+export { DEFAULT_SSO_CONF, MAX_SSO_CONF_BYTES, SsoConfError };
 
-export class SsoConfError extends Error {
-  readonly code = 'SSO_CONF_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'SsoConfError';
-  }
+/** What `online` takes of the site's settings: the password grant's client. */
+export function passwordGrantConfig(site: SiteSsoConf): SsoConfig {
+  const config: SsoConfig = {
+    issuer: site.issuer,
+    clientId: site.clientId,
+    allowPasswordGrant: true,
+    tls: { ...site.tls },
+  };
+  if (site.clientSecret !== undefined) config.clientSecret = site.clientSecret;
+  if (site.scopes !== undefined) config.scopes = [...site.scopes];
+  if (site.timeoutMs !== undefined) config.timeoutMs = site.timeoutMs;
+  return config;
 }
-
-const KEYS = new Set([
-  'issuer',
-  'client-id',
-  'client-secret',
-  'scopes',
-  'tls-min-version',
-  'ca-file',
-  'pins',
-  'timeout-ms',
-  'allow-loopback-http',
-]);
-const LINE = /^([a-z-]+)[ \t]*=[ \t]*(.*?)[ \t]*$/;
 
 /** Parses sso.conf's text; throws SsoConfError naming the line (never echoing a value). */
 export function parseSsoConf(text: string): SsoConfig {
-  const values = new Map<string, string>();
-  let group: string | null = null;
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.replace(/\r$/, '');
-    const where = `sso.conf line ${index + 1}`;
-    if (line.trim() === '' || /^[ \t]*[#;]/.test(line)) return;
-    const header = /^\[([^\]]*)\]$/.exec(line.trim());
-    if (header) {
-      group = header[1]!;
-      if (group !== 'sso') throw new SsoConfError(`${where}: unknown group [${group}]`);
-      return;
-    }
-    const entry = LINE.exec(line);
-    if (!entry) throw new SsoConfError(`${where}: not a key = value line`);
-    const [, key, value] = entry as unknown as [string, string, string];
-    if (group !== 'sso') throw new SsoConfError(`${where}: ${key} outside [sso]`);
-    if (!KEYS.has(key)) throw new SsoConfError(`${where}: unknown key ${key}`);
-    if (values.has(key)) throw new SsoConfError(`${where}: ${key} repeated`);
-    if (value === '' || [...value].some((c) => c < ' ' || c === '\x7f')) {
-      throw new SsoConfError(`${where}: ${key} is empty or has control characters`);
-    }
-    values.set(key, value);
-  });
-  const issuer = values.get('issuer');
-  const clientId = values.get('client-id');
-  if (issuer === undefined) throw new SsoConfError('sso.conf: issuer is required');
-  if (clientId === undefined) throw new SsoConfError('sso.conf: client-id is required');
-  const config: SsoConfig = { issuer, clientId, allowPasswordGrant: true, tls: {} };
-  const tls = config.tls!;
-  const secret = values.get('client-secret');
-  if (secret !== undefined) config.clientSecret = secret;
-  const scopes = values.get('scopes');
-  if (scopes !== undefined) config.scopes = scopes.split(/[ \t]+/);
-  const min = values.get('tls-min-version');
-  if (min !== undefined) {
-    if (min !== 'TLSv1.2' && min !== 'TLSv1.3') {
-      throw new SsoConfError('sso.conf: tls-min-version must be TLSv1.2 or TLSv1.3');
-    }
-    tls.minVersion = min;
-  }
-  const ca = values.get('ca-file');
-  if (ca !== undefined) {
-    if (!ca.startsWith('/')) throw new SsoConfError('sso.conf: ca-file must be an absolute path');
-    tls.caFile = ca;
-  }
-  const pins = values.get('pins');
-  if (pins !== undefined) {
-    tls.pins = pins.split(/[ \t]+/);
-    if (tls.pins.some((pin) => !/^sha256\/\/[A-Za-z0-9+/]{43}=$/.test(pin))) {
-      throw new SsoConfError('sso.conf: pins must be sha256//<base64 of 32 bytes>');
-    }
-  }
-  const timeout = values.get('timeout-ms');
-  if (timeout !== undefined) {
-    const ms = /^[0-9]{1,6}$/.test(timeout) ? Number(timeout) : NaN;
-    if (!(ms >= 1_000 && ms <= 120_000)) {
-      throw new SsoConfError('sso.conf: timeout-ms must be 1000..120000');
-    }
-    config.timeoutMs = ms;
-  }
-  const loopback = values.get('allow-loopback-http');
-  if (loopback !== undefined) {
-    if (loopback !== 'true' && loopback !== 'false') {
-      throw new SsoConfError('sso.conf: allow-loopback-http must be true or false');
-    }
-    tls.allowLoopbackHttp = loopback === 'true';
-  }
-  return config;
+  return passwordGrantConfig(parseSiteSsoConf(text));
 }
 
 /** Reads and parses sso.conf; a missing or unacceptable file is an SsoConfError. */
 export function loadSsoConf(path: string): SsoConfig {
-  let bytes: Buffer | null;
-  try {
-    bytes = readPrivateFile(path, {
-      what: 'sso.conf',
-      maxBytes: MAX_SSO_CONF_BYTES,
-      badCode: OfflineCode.INVALID,
-    });
-  } catch (error) {
-    throw new SsoConfError(
-      error instanceof OfflineCacheError ? error.reason : `sso.conf ${path}: unreadable`,
-    );
-  }
-  if (bytes === null) throw new SsoConfError(`sso.conf ${path} is missing`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new SsoConfError(`sso.conf ${path} is not UTF-8`);
-  } finally {
-    bytes.fill(0); // it may hold a client secret
-  }
-  return parseSsoConf(text);
+  const site = readSiteSsoConf(path);
+  if (site === null) throw new SsoConfError(`sso.conf ${path} is missing`);
+  return passwordGrantConfig(site);
 }
 
 /** What `online` needs of main/sso's client (SsoClient.passwordGrant fits). */

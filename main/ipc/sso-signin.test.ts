@@ -205,13 +205,13 @@ describe('sso.conf', () => {
   it('a complete file gives the methods and the client settings', () => {
     const s = parseSsoSettings(
       '[sso]\nissuer = https://auth.example.com\nclient-id = bastion\nsign-in = device portal\n' +
-        'redirect-uri = http://127.0.0.1/callback\npins = sha256//AAAA\ntls-min-version = TLSv1.2\n',
+        'redirect-uri = http://127.0.0.1/callback\npins = sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\ntls-min-version = TLSv1.2\n',
     );
     assert.deepEqual(s?.methods, ['device', 'portal']);
     assert.equal(s?.redirectUri, 'http://127.0.0.1/callback');
     assert.deepEqual(s?.client.tls, {
       minVersion: 'TLSv1.2',
-      pins: ['sha256//AAAA'],
+      pins: ['sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='],
       allowLoopbackHttp: false,
     });
     assert.equal(s?.portalTimeoutMs, 300_000);

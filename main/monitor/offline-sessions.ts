@@ -3,8 +3,8 @@
 // is revalidated with the portal or ended. One small file per user, named by a hash of the
 // name, in a private directory; written atomically.
 import { createHash } from 'node:crypto';
-import { readdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { OfflineCode } from '../offline/codes';
 import {
   checkPrivateDir,
@@ -68,6 +68,9 @@ export class FileOfflineSessions implements OfflineSessionRegistry {
   }
 
   async mark(user: string, since: number): Promise<void> {
+    // The greeter's state directory may not exist yet on a first offline login; a parent we
+    // create is private, an existing one is left as it is (and checked by ensurePrivateDir).
+    mkdirSync(dirname(this.dir), { recursive: true, mode: 0o700 });
     ensurePrivateDir(this.dir);
     writeFileAtomic(this.dir, markerName(user), Buffer.from(JSON.stringify({ user, since })));
   }
