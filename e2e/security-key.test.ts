@@ -33,6 +33,7 @@ const PIN = '24680';
 // pam_u2f looks the person up (getpwnam): a real account; the helper runs as root here.
 const USER = userInfo().username;
 const CLIENT_PIN = 0x06;
+const GET_ASSERTION = 0x02;
 
 let browser: Browser | null = null;
 const root = mkdtempSync(join(tmpdir(), 'bastion-e2e-key-'));
@@ -57,6 +58,9 @@ interface Screen {
 }
 
 let n = 0;
+/** Lock on key removal on: the site's setting, and a session for the watcher to lock. */
+type RemovalLocking = Record<string, never>;
+
 /**
  * One software key enrolled for USER (`requirement`), the two PAM services, the dev server in
  * unlock mode with `security-keys = true`, and the page open.
@@ -67,6 +71,7 @@ async function open(
   requirement: 'presence' | 'pin',
   locale: Locale = 'en',
   prepare: (authenticator: SoftAuthenticator) => void = () => undefined,
+  removalLocking: RemovalLocking | null = null,
 ): Promise<Screen> {
   const rig = await FakeHidrawRig.start([{ config: { ...config, touchDelayMs: 0 } }]);
   t.after(() => rig.stop());
@@ -96,7 +101,13 @@ async function open(
     BASTION_MODE: 'unlock',
     BASTION_USER: USER,
     BASTION_LOCALE: locale,
-    BASTION_DEV_DEMO_POLICY: '[greeter]\nhide-user-list=true\nsecurity-keys=true\n',
+    BASTION_DEV_DEMO_POLICY:
+      '[greeter]\nhide-user-list=true\nsecurity-keys=true\n' +
+      (removalLocking
+        ? `lock-on-key-removal=true\nkey-authfile=${authfile}\nkey-origin=${ORIGIN}\n`
+        : ''),
+    // The session the removal watcher would lock (never asked to here: no key is unplugged).
+    ...(removalLocking ? { XDG_SESSION_ID: 'c1' } : {}),
     BASTION_DEV_PAM_DIR: stack.dir,
     // node-hid in the server sees the rig's keys; the server hands the shim on to the helper.
     LD_PRELOAD: FAKE_HIDRAW_SO,
@@ -283,4 +294,48 @@ describe('security key on the unlock screen (real pam_u2f, software key, Chromiu
     await page.getByTestId('auth-success').waitFor({ timeout: 15_000 });
     assert.equal(authenticator.pinRetries, retriesBefore);
   });
+
+  it('lock on removal: the key that unlocked is watched, and nothing is said about it', async (t) => {
+    if (!ready(t)) return;
+    const { page } = await open(t, { touchDelayMs: 0 }, 'presence', 'en', undefined, {});
+    await page.getByTestId('auth-success').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid="security-key"][data-removal-watch="armed"]')
+      .waitFor({ state: 'attached', timeout: 15_000 });
+    assert.equal(await page.getByTestId('security-key-removal-watch').count(), 0);
+  });
+
+  for (const [locale, text] of [
+    ['en', /Locking when the key is removed is not active for this key/],
+    ['fr', /verrouillage au retrait de la clé n’est pas actif pour cette clé/],
+  ] as const) {
+    it(`lock on removal: a key that cannot be asked without a touch is not watched, and the screen says so (${locale})`, async (t) => {
+      if (!ready(t)) return;
+      // Once pam_u2f's touched assertion signed the person in, the key wants a touch for every
+      // assertion (as U2F-only keys do): the watcher's touch-free probe cannot confirm it.
+      const { page } = await open(
+        t,
+        { touchDelayMs: 0 },
+        'presence',
+        locale,
+        (a) => {
+          const handle = a.handle.bind(a);
+          a.handle = async (request, presence) => {
+            const reply = await handle(request, presence);
+            const options = a.requestLog.at(-1)?.params?.get(5);
+            const touched = !(options instanceof Map && options.get('up') === false);
+            if (request[0] === GET_ASSERTION && reply[0] === 0 && touched)
+              a.config.rejectUpFalse = true;
+            return reply;
+          };
+        },
+        {},
+      );
+      await page.getByTestId('auth-success').waitFor({ timeout: 15_000 });
+      const line = page.getByTestId('security-key-removal-watch');
+      await line.waitFor({ timeout: 15_000 });
+      assert.match(await line.innerText(), text);
+      await noSeriousAxe(page, 'removal lock not armed');
+    });
+  }
 });

@@ -364,6 +364,13 @@ export interface SecurityKeySnapshot {
   /** The key's PIN retries left, when read from the key (touch-free clientPIN getRetries). */
   pinRetries: number | null;
   problem: SecurityKeyProblem | null;
+  /**
+   * Lock on key removal after the KEY unlocked (unlock screen, `lock-on-key-removal = true`):
+   * `armed` when the unlocking key is watched; `not-armed` when no plugged-in key could prove
+   * the credential without a touch (U2F-only keys, credProtect=3, or none holds it), so
+   * unplugging it will not lock. Absent otherwise.
+   */
+  removalWatch?: 'armed' | 'not-armed';
 }
 
 export const SECURITY_KEY_OFF: SecurityKeySnapshot = Object.freeze({

@@ -4,7 +4,8 @@
 // (no touch) finds the one holding the credential, as systemd-cryptsetup does; a key is never
 // touched or PIN-checked to find out, so when the pre-flight cannot decide between several
 // keys the person picks one (DEVICE_CHOICE_NEEDED).
-import { Ctap2Client } from './ctap2';
+import { randomBytes } from 'node:crypto';
+import { Ctap2Client, type AssertionResult } from './ctap2';
 import { Fido2Error } from './errors';
 import type { HidReportDevice, TransactionOptions } from './transport';
 import { CtapHidTransport } from './transport';
@@ -55,7 +56,17 @@ export async function openAuthenticator(
  * a PIN for every assertion).
  */
 export type CredentialProbe =
-  { kind: 'held' } | { kind: 'absent' } | { kind: 'unknown'; needs: 'touch' | 'verification' };
+  | {
+      kind: 'held';
+      /**
+       * What the key signed, over `clientDataHash`: a key only CLAIMS to hold the credential
+       * until the signature is checked against the enrolled public key (main/keys/assertion).
+       */
+      assertion: AssertionResult;
+      clientDataHash: Buffer;
+    }
+  | { kind: 'absent' }
+  | { kind: 'unknown'; needs: 'touch' | 'verification' };
 
 export interface PreflightOptions {
   /**
@@ -68,7 +79,8 @@ export interface PreflightOptions {
 
 /**
  * Asks a key with getAssertion(up=false) whether it holds one of `credentialIds` for `rpId`.
- * Never asks for a touch or a PIN: a PIN sent to a key that is not the right one would spend
+ * `held` is the key's word, with the signed assertion to check it by. Never asks for a touch
+ * or a PIN: a PIN sent to a key that is not the right one would spend
  * one of that key's PIN retries (and may block it), so verification is not used to find keys.
  */
 export async function probeCredential(
@@ -78,12 +90,14 @@ export async function probeCredential(
   preflight: PreflightOptions = {},
   options: TransactionOptions = {},
 ): Promise<CredentialProbe> {
+  // A fresh challenge each time: a fixed one would let a device replay a signature it saw once.
+  const clientDataHash = randomBytes(32);
   try {
-    await client.getAssertion(
-      { rpId, clientDataHash: Buffer.alloc(32), allowList: credentialIds, up: false },
+    const assertion = await client.getAssertion(
+      { rpId, clientDataHash, allowList: credentialIds, up: false },
       { timeoutMs: 5_000, ...options },
     );
-    return { kind: 'held' };
+    return { kind: 'held', assertion, clientDataHash };
   } catch (err) {
     if (!(err instanceof Fido2Error)) throw err;
     if (err.code === 'NO_CREDENTIALS')

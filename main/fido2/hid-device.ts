@@ -14,6 +14,7 @@ interface NodeHidDeviceInfo {
   product?: string | undefined;
   manufacturer?: string | undefined;
   serialNumber?: string | undefined;
+  release?: number | undefined;
   usagePage?: number | undefined;
   usage?: number | undefined;
 }
@@ -48,6 +49,9 @@ export interface FidoDeviceDescriptor {
   productId: number;
   product: string;
   manufacturer: string;
+  /** The device's serial (HID_UNIQ) and release (bcdDevice), when node-hid has them. */
+  serialNumber?: string;
+  release?: number;
 }
 
 /** Lists FIDO HID devices. Only called when a person asked for it (`fido2 list`, BASTION_FIDO2_DEVICE=auto). */
@@ -65,6 +69,8 @@ export async function listFidoDevices(): Promise<FidoDeviceDescriptor[]> {
       productId: d.productId,
       product: d.product ?? '',
       manufacturer: d.manufacturer ?? '',
+      ...(typeof d.serialNumber === 'string' ? { serialNumber: d.serialNumber } : {}),
+      ...(typeof d.release === 'number' ? { release: d.release } : {}),
     }));
 }
 

@@ -275,6 +275,17 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
   let removalWatch: RemovalWatch | null = null;
   let removalWatchStarting: Promise<void> | null = null;
   let closed = false;
+  // Whether the last key unlock armed the watch, added to key snapshots (the screen says when
+  // it did not); cleared when the key's side moves on from that success.
+  let removalWatchState: SecurityKeySnapshot['removalWatch'];
+  const removalWatchListeners = new Set<(snapshot: SecurityKeySnapshot) => void>();
+  const withRemovalWatch = (snapshot: SecurityKeySnapshot): SecurityKeySnapshot =>
+    removalWatchState === undefined ? snapshot : { ...snapshot, removalWatch: removalWatchState };
+  const setRemovalWatchState = (state: SecurityKeySnapshot['removalWatch']): void => {
+    removalWatchState = state;
+    const snapshot = withRemovalWatch(controller.keySnapshot());
+    for (const listener of removalWatchListeners) listener(snapshot);
+  };
   const wiring = options.securityKeys ?? null;
   if (keys.enabled && wiring?.lockSession && options.mode === 'unlock') {
     if (keys.settings.lockOnKeyRemoval) {
@@ -282,6 +293,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
       controller.subscribeKey((snapshot) => {
         const unlocked = snapshot.phase === 'success' && lastKeyPhase !== 'success';
         lastKeyPhase = snapshot.phase;
+        if (snapshot.phase !== 'success') removalWatchState = undefined;
         if (!unlocked || currentUser === null || removalWatchStarting) return;
         removalWatch?.stop();
         removalWatch = null;
@@ -294,8 +306,12 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
             (watch) => {
               if (closed) watch?.stop();
               else removalWatch = watch;
+              if (!closed) setRemovalWatchState(watch ? 'armed' : 'not-armed');
             },
-            (error: unknown) => log(`lock on key removal: not started (${(error as Error).name})`),
+            (error: unknown) => {
+              log(`lock on key removal: not started (${(error as Error).name})`);
+              if (!closed) setRemovalWatchState('not-armed');
+            },
           )
           .finally(() => {
             removalWatchStarting = null;
@@ -538,7 +554,7 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
           await controller.cancel();
           return undefined;
         case 'getKeySnapshot':
-          return structuredClone(controller.keySnapshot());
+          return structuredClone(withRemovalWatch(controller.keySnapshot()));
         case 'answerKeyPin':
           try {
             controller.answerKeyPin(request.pin);
@@ -566,7 +582,12 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
       return controller.subscribe(listener);
     },
     subscribeKey(listener: (snapshot: SecurityKeySnapshot) => void): () => void {
-      return controller.subscribeKey(listener);
+      removalWatchListeners.add(listener);
+      const off = controller.subscribeKey((snapshot) => listener(withRemovalWatch(snapshot)));
+      return () => {
+        removalWatchListeners.delete(listener);
+        off();
+      };
     },
     subscribeSso(listener) {
       return sso.subscribe(listener);

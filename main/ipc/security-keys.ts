@@ -11,9 +11,14 @@ import type { AuthControllerOptions } from '../auth/controller';
 import { helperTransport } from '../auth/helper-transport';
 import { keyPluggedIn, readPinRetries, type KeyDeviceAccess } from '../auth/key-device';
 import type { AuthTransport } from '../auth/transport';
-import { defaultAuthfile, enrolledCredentialIds } from '../keys';
+import { defaultAuthfile } from '../keys';
 import { defaultOrigin } from '../keys/enroll';
-import { logindLockSession, RemovalWatch } from '../keys/removal-watch';
+import {
+  enrolledWatchCredentials,
+  logindLockSession,
+  RemovalWatch,
+  type WatchedCredential,
+} from '../keys/removal-watch';
 import {
   DEFAULT_POLICY_PATH,
   loadKeyPolicy,
@@ -118,9 +123,10 @@ export async function startRemovalWatch(
   }
   // pam_u2f's default: the person's own file (this process is theirs on the unlock screen).
   const authfile = keyPolicy.keyAuthfile ?? defaultAuthfile(homedir(), process.env.XDG_CONFIG_HOME);
-  let credentialIds: Buffer[];
+  // The ids AND public keys: a key's touch-free answer counts only once its signature checks.
+  let credentials: WatchedCredential[];
   try {
-    credentialIds = enrolledCredentialIds(authfile, user);
+    credentials = enrolledWatchCredentials(authfile, user);
   } catch (error) {
     options.log(`lock on key removal: ${authfile} not read (${(error as Error).name})`);
     return null;
@@ -128,7 +134,7 @@ export async function startRemovalWatch(
   const watch = await RemovalWatch.start({
     devices: options.wiring.devices,
     rpId: keyPolicy.keyOrigin ?? defaultOrigin(),
-    credentialIds,
+    credentials,
     lock,
     ...(options.wiring.removalPollMs === undefined
       ? {}
@@ -138,7 +144,7 @@ export async function startRemovalWatch(
   options.log(
     watch
       ? `lock on key removal: watching ${watch.watched.length} key(s)`
-      : 'lock on key removal: no plugged-in key holds the credential; not watching',
+      : 'lock on key removal: no plugged-in key proved the credential without a touch; not watching',
   );
   return watch;
 }

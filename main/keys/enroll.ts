@@ -16,7 +16,7 @@
 // shows each step; enrollKey chains them for the command line. Progress callbacks report a
 // touch only when the key says it awaits one (CTAPHID keepalive UPNEEDED). Every call takes
 // an AbortSignal; nothing here writes files (see keys/index.ts enrollIntoAuthfile).
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CborMap, CborValue } from '../fido2/cbor';
 import { getBytes, optMap } from '../fido2/cbor';
@@ -25,6 +25,7 @@ import { CtapCmd, parseAuthenticatorData, Permission } from '../fido2/ctap2';
 import { probeCredential } from '../fido2/device-choice';
 import { Fido2Error } from '../fido2/errors';
 import type { KeepaliveEvent, TransactionOptions } from '../fido2/transport';
+import { assertionMismatch, es256PublicKey } from './assertion';
 import { asKeysError, KeysError } from './errors';
 import type { CredentialFlags } from './u2f-mapping';
 import { checkUserName, formatCredential } from './u2f-mapping';
@@ -249,18 +250,6 @@ function es256Raw(cose: CborMap): Buffer {
   return Buffer.concat([x, y]);
 }
 
-function publicKeyObject(raw: Buffer): ReturnType<typeof createPublicKey> {
-  return createPublicKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      x: raw.subarray(0, 32).toString('base64url'),
-      y: raw.subarray(32).toString('base64url'),
-    },
-    format: 'jwk',
-  });
-}
-
 /**
  * makeCredential for pam_u2f. Ctap2Client.makeCredential has no excludeList, so the request
  * is built here (same fields, plus excludeList and the uv option for built-in verification).
@@ -365,7 +354,7 @@ export async function createCredential(
         'The security key made a credential id of an unusable length.',
       );
     const publicKey = es256Raw(authData.credentialPublicKey);
-    publicKeyObject(publicKey); // a point off the curve throws here, not at login
+    es256PublicKey(publicKey); // a point off the curve throws here, not at login
     const flags = flagsFor(requirement);
     const credentialId = Buffer.from(authData.credentialId);
     return {
@@ -434,20 +423,25 @@ export async function testCredential(
         `The test with the new key failed (${why}): nothing was saved; try again.`,
       );
     };
-    if (!createHash('sha256').update(credential.origin).digest().equals(authData.rpIdHash))
-      failed('another relying party answered');
-    if (returnedId instanceof Uint8Array && !credential.credentialId.equals(returnedId))
-      failed('another credential answered');
+    const mismatch = assertionMismatch(
+      {
+        rpId: credential.origin,
+        credentialId: credential.credentialId,
+        key: { key: es256PublicKey(credential.publicKey), digest: 'sha256' },
+      },
+      clientDataHash,
+      {
+        authData: authDataRaw,
+        signature,
+        credentialId: returnedId instanceof Uint8Array ? returnedId : null,
+      },
+    );
+    if (mismatch === 'relying-party') failed('another relying party answered');
+    if (mismatch === 'credential') failed('another credential answered');
     if (!authData.flags.up) failed('the key did not check presence');
     if ((credential.flags.pin || credential.flags.verification) && !authData.flags.uv)
       failed('the key did not verify the user');
-    const ok = verify(
-      'sha256',
-      Buffer.concat([authDataRaw, clientDataHash]),
-      publicKeyObject(credential.publicKey),
-      signature,
-    );
-    if (!ok) failed('the signature does not match the new public key');
+    if (mismatch === 'signature') failed('the signature does not match the new public key');
   });
 }
 

@@ -175,6 +175,28 @@ function privatePamd(scratch: string, services: string[], ...then: string[]): st
   return ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', `mount --bind '${pamd}' /etc/pam.d && exec "$0" "$@"`, ...rest];
 }
 
+/** For the flood test: a command prefix that runs the rest in a mount namespace whose /tmp is a
+ *  fresh directory of its own (under the fixture's scratch) with the fixture's dirs bound at
+ *  their paths, and `env` without pam_wrapper, which the prefix preloads only after /tmp is
+ *  private. Each process started through it gets its own pam_wrapper runtime dir. */
+function privatePamWrapperTmp(f: Fixture): { isolate: string[]; env: Record<string, string> } {
+  const { LD_PRELOAD: preload, ...env } = f.env;
+  const shared = [f.env.PAM_WRAPPER_SERVICE_DIR!, f.scratch].filter((dir) => dir.startsWith('/tmp/'));
+  const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+  const script = [
+    'set -e',
+    `priv=$(/usr/bin/mktemp -d ${quote(join(f.scratch, 'private-tmp-XXXXXX'))})`,
+    ...shared.flatMap((dir) => [
+      `/usr/bin/mkdir -p "$priv"/${quote(dir.slice('/tmp/'.length))}`,
+      `/usr/bin/mount --bind ${quote(dir)} "$priv"/${quote(dir.slice('/tmp/'.length))}`,
+    ]),
+    '/usr/bin/mount --rbind "$priv" /tmp',
+    `export LD_PRELOAD=${quote(preload!)}`,
+    'exec "$0" "$@"',
+  ].join('\n');
+  return { isolate: ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', script], env };
+}
+
 /** Processes whose command line is exactly `argv` (a sleep only one test runs). */
 function processesRunning(argv: string[]): number[] {
   const want = `${argv.join('\0')}\0`;
@@ -861,12 +883,35 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
     it('a flood of 12 helpers started under prlimit --nproc=15: at most 4 ever reach PAM', async (t) => {
       if (!ready(t)) return;
       const f = fixture(t, { 'bastion-greeter': matrix });
+      // pam_wrapper (1.1.4) makes its runtime dir /tmp/pam.<c> in every process it is preloaded
+      // into, at load time: c starts at getpid() % 70 and moves up past taken names, checked
+      // with lstat and only then mkdir'ed, whose EEXIST it ignores. Twelve helpers exec'd at
+      // once have neighbouring pids, so two can take the same name and the second fails to
+      // copy the service files into it ("Failed to copy config files … File exists") and
+      // deletes it under the first. It has no setting for another place (not TMPDIR either):
+      // each helper gets a /tmp of its own (a mount namespace, as privatePamd does for
+      // /etc/pam.d) with the fixture's dirs bound at their paths, and pam_wrapper is preloaded
+      // only once /tmp is private, so no wrapper process races in the shared /tmp either.
+      const { isolate, env } = privatePamWrapperTmp(f);
+      let socket: SocketActivatedHelper | null = null;
+      if (mode === 'socket') {
+        const helper = await startSocketActivatedHelper({ binary: isolate[0]!, args: [...isolate.slice(1), TEST_BIN, '--socket'], env });
+        socket = helper;
+        t.after(async () => {
+          await helper.stop();
+          assert.equal(sanitizerReport(helper.log()), null, `sanitizer report:\n${helper.log()}`);
+        });
+      }
       let prompted = 0;
       const held: ChildProcess[] = [];
-      const wrapper = ['/usr/bin/prlimit', '--nproc=15'];
+      const prlimit = ['/usr/bin/prlimit', '--nproc=15'];
       let ended = 0;
+      const flood: Partial<RunOptions> = { onSpawn: (c) => held.push(c), onPrompt: () => (prompted++, { wait: true }), limitMs: 15_000 };
       const runs = Array.from({ length: 12 }, () =>
-        f.run({ wrapper, onSpawn: (c) => held.push(c), onPrompt: () => (prompted++, { wait: true }), limitMs: 15_000 }).finally(() => ended++),
+        (socket
+          ? runHelper({ ...flood, binary: TEST_BIN, env: { PATH: '/usr/bin:/bin' }, socket, wrapper: prlimit })
+          : f.run({ ...flood, env, wrapper: [...isolate, ...prlimit] })
+        ).finally(() => ended++),
       );
       // Every helper either waits at its prompt or has been turned away.
       for (let i = 0; i < 1000 && prompted + ended < 12; i++) await new Promise((r) => setTimeout(r, 10));

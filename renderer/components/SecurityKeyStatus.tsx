@@ -109,6 +109,7 @@ export function SecurityKeyStatus() {
       data-testid="security-key"
       data-phase={key.phase}
       data-problem={key.problem ?? ''}
+      data-removal-watch={key.removalWatch ?? ''}
     >
       {/* Always in the page, so each change of its text is announced. */}
       <div className="security-key-line">
@@ -129,6 +130,11 @@ export function SecurityKeyStatus() {
           )}
         </p>
       </div>
+      {key.phase === 'success' && key.removalWatch === 'not-armed' && (
+        <p className="hint" data-testid="security-key-removal-watch">
+          {t.removalWatchNotArmed}
+        </p>
+      )}
       {key.phase === 'pin' && (
         <form
           id="security-key-pin-form"

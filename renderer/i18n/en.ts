@@ -8,6 +8,8 @@ export const en: Messages = {
   loading: 'Starting…',
   startupFailed:
     'The sign-in screen could not reach the sign-in service. Restart the computer; if this keeps happening, contact your administrator.',
+  startStalled:
+    'The sign-in screen did not finish starting and cannot be used. Restart the computer; if this keeps happening, contact your administrator.',
   hostLabel: 'Computer',
   clockLabel: 'Current time',
   userLabel: 'User name',
@@ -138,6 +140,7 @@ export const en: Messages = {
     usePassword: 'Use password instead',
     pinNotSent:
       'The PIN was not sent: a security key PIN has 4 to 63 characters. Nothing was counted against the key.',
+    removalWatchNotArmed: 'Locking when the key is removed is not active for this key.',
   },
   monitorNotice: {
     'user-disabled':

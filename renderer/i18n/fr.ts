@@ -8,6 +8,8 @@ export const fr: Messages = {
   loading: 'Démarrage…',
   startupFailed:
     "L'écran de connexion ne joint pas le service d'authentification. Redémarrez l'ordinateur ; si le problème persiste, contactez votre administrateur.",
+  startStalled:
+    "L'écran de connexion n'a pas fini de démarrer et ne peut pas être utilisé. Redémarrez l'ordinateur ; si le problème persiste, contactez votre administrateur.",
   hostLabel: 'Ordinateur',
   clockLabel: 'Heure actuelle',
   userLabel: "Nom d'utilisateur",
@@ -143,6 +145,7 @@ export const fr: Messages = {
     usePassword: 'Utiliser le mot de passe',
     pinNotSent:
       "Le code PIN n'a pas été envoyé : un code PIN de clé de sécurité compte de 4 à 63 caractères. Aucun essai n'a été décompté.",
+    removalWatchNotArmed: 'Le verrouillage au retrait de la clé n’est pas actif pour cette clé.',
   },
   monitorNotice: {
     'user-disabled':

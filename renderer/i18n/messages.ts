@@ -18,6 +18,8 @@ export interface Messages {
   unlockHeading: string;
   loading: string;
   startupFailed: string;
+  /** Shown by early.js on a served first paint whose page script never hydrated it. */
+  startStalled: string;
   hostLabel: string;
   clockLabel: string;
   userLabel: string;
@@ -161,4 +163,6 @@ export interface SecurityKeyMessages {
   usePassword: string;
   /** The PIN did not reach the key (too short, too long, or no longer asked). */
   pinNotSent: string;
+  /** After a key unlock: the site locks on removal, but this key could not be watched. */
+  removalWatchNotArmed: string;
 }

@@ -2,7 +2,7 @@
 // (native-helper/test/fake-hidraw). Each device N is a unix socket <dir>/hidrawN.sock that
 // the shim connects to when a process opens <dir>/hidrawN; the sysfs-like files hidapi and
 // libfido2 read are real files under <dir>/sys. Child processes get `env` to see the devices.
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,6 +53,8 @@ export class FakeHidrawRig {
   readonly devices: RigDevice[] = [];
   private servers: Server[] = [];
   private sockets = new Set<Socket>();
+  /** Ends a device that another took the place of (replaceDevice). */
+  private detachers = new Map<RigDevice, () => void>();
 
   private constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'bastion-hidraw-'));
@@ -72,8 +74,6 @@ export class FakeHidrawRig {
 
   async addDevice(spec: DeviceSpec): Promise<RigDevice> {
     const index = this.devices.length;
-    const authenticator = new SoftAuthenticator(spec.config);
-    const hid = new SoftCtapHid(authenticator, spec.faults);
     const sys = join(this.dir, 'sys', `hidraw${index}`, 'device');
     mkdirSync(sys, { recursive: true, mode: 0o700 });
     writeFileSync(join(sys, 'report_descriptor'), REPORT_DESCRIPTOR);
@@ -83,6 +83,37 @@ export class FakeHidrawRig {
     );
     const path = join(this.dir, `hidraw${index}`);
     writeFileSync(path, ''); // placeholder so the path exists; the shim answers for it
+    const device = await this.serve(index, spec, `${path}.sock`);
+    this.devices.push(device);
+    return device;
+  }
+
+  /**
+   * Another software key takes device `index`'s path in one step, as when a key is unplugged
+   * and another plugged in between two polls and the kernel hands it the same /dev/hidrawN:
+   * the path never disappears from a listing. The new socket is renamed over the old one, and
+   * the node's placeholder is replaced by a new file (a new inode, as devtmpfs gives a new
+   * device node); the old key sees itself unplugged. The shim answers the same vendor,
+   * product and serial for both (it has them built in): the same model, the hardest case.
+   */
+  async replaceDevice(index: number, spec: DeviceSpec = {}): Promise<RigDevice> {
+    const old = this.devices[index];
+    if (!old) throw new Error(`no device ${index}`);
+    const socketPath = `${old.path}.sock`;
+    const staged = `${old.path}.next`;
+    const device = await this.serve(index, spec, `${socketPath}.next`);
+    writeFileSync(staged, '');
+    renameSync(`${socketPath}.next`, socketPath);
+    renameSync(staged, old.path);
+    this.detachers.get(old)?.();
+    this.devices[index] = device;
+    return device;
+  }
+
+  private async serve(index: number, spec: DeviceSpec, listenPath: string): Promise<RigDevice> {
+    const authenticator = new SoftAuthenticator(spec.config);
+    const hid = new SoftCtapHid(authenticator, spec.faults);
+    const path = join(this.dir, `hidraw${index}`);
     const socketPath = `${path}.sock`;
     const server = createServer((socket) => {
       this.sockets.add(socket);
@@ -103,9 +134,10 @@ export class FakeHidrawRig {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(socketPath, resolve);
+      server.listen(listenPath, resolve);
     });
     this.servers.push(server);
+    let replaced = false;
     const device: RigDevice = {
       index,
       path,
@@ -113,6 +145,9 @@ export class FakeHidrawRig {
       authenticator,
       unplug: () => {
         hid.unplug();
+        // Replaced: closing the server would unlink its path (libuv does on close), which is
+        // the new key's socket now; stop() closes it.
+        if (replaced) return;
         server.close();
         try {
           unlinkSync(socketPath);
@@ -121,7 +156,11 @@ export class FakeHidrawRig {
         }
       },
     };
-    this.devices.push(device);
+    // Replaced: gone for its open handles, its socket file already taken over.
+    this.detachers.set(device, () => {
+      replaced = true;
+      hid.unplug();
+    });
     return device;
   }
 

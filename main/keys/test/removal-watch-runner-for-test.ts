@@ -1,13 +1,14 @@
 // Test-only: runs RemovalWatch over node-hid's real native path in a child process that has
 // the fake-hidraw shim preloaded, with logind on the test's private bus. argv[2] is JSON:
-// { rpId, credentialIds (base64), address, sessionId, intervalMs }. Prints one JSON line per
-// event: {"watching":[paths]} (or {"watching":null}), then {"lockRequested":true}.
+// { rpId, authfile, user, address, sessionId, intervalMs }. Prints one JSON line per event:
+// {"watching":[paths]} (or {"watching":null}), then {"lockRequested":true}.
 import { listFidoDevices, openHidDevice } from '../../fido2/hid-device';
-import { RemovalWatch, logindLockSession } from '../removal-watch';
+import { enrolledWatchCredentials, RemovalWatch, logindLockSession } from '../removal-watch';
 
 interface RunnerRequest {
   rpId: string;
-  credentialIds: string[];
+  authfile: string;
+  user: string;
   address: string;
   sessionId: string;
   intervalMs: number;
@@ -19,8 +20,9 @@ const lock = logindLockSession({ systemBusAddress: request.address, sessionId: r
 const watch = await RemovalWatch.start({
   devices: { list: listFidoDevices, open: openHidDevice },
   rpId: request.rpId,
-  credentialIds: request.credentialIds.map((id) => Buffer.from(id, 'base64')),
+  credentials: enrolledWatchCredentials(request.authfile, request.user),
   intervalMs: request.intervalMs,
+  log: (line) => process.stderr.write(`removal watch: ${line}\n`),
   lock: async () => {
     await lock();
     process.stdout.write(`${JSON.stringify({ lockRequested: true })}\n`);

@@ -1,7 +1,8 @@
 // Lock on removal, with real parts: node-hid in a child process sees two software keys through
 // the fake-hidraw shim, logind is python3-dbusmock's template on a private bus. The key holding
 // the enrolled credential is found without a touch; removing another key does nothing;
-// removing it calls logind's LockSession for the session.
+// removing it calls logind's LockSession for the session. Another key of the same model taking
+// its path between two polls (the kernel reuses /dev/hidrawN at once) counts as removal.
 import { after, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,62 +42,70 @@ async function lockCalls(mock: Awaited<ReturnType<typeof startLogindMock>>): Pro
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Enrolls alice on device 0 and bob on device 1, starts logind's mock and the watcher. */
+async function watching(t: TestContext) {
+  const rig = await FakeHidrawRig.start([{}, {}]);
+  t.after(() => rig.stop());
+  const [enrolled, other] = [rig.devices[0]!, rig.devices[1]!];
+  // The other key holds a credential of its own for the same origin: only the person's counts.
+  const authfile = join(root, `u2f_keys-${Math.random().toString(16).slice(2)}`);
+  for (const [device, user] of [
+    [enrolled, 'alice'],
+    [other, 'bob'],
+  ] as const) {
+    const opened = await openAuthenticator(async () => new SoftHidDevice(device.hid), device.path);
+    await enrollIntoAuthfile(opened.client, { user, authfile, origin: ORIGIN });
+    await opened.close();
+  }
+  assert.equal(enrolledCredentialIds(authfile, 'alice').length, 1);
+  const mock = await startLogindMock({});
+  t.after(() => mock.stop());
+  const logged = rig.devices.map((d) => d.authenticator.requestLog.length);
+
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      RUNNER,
+      JSON.stringify({
+        rpId: ORIGIN,
+        authfile,
+        user: 'alice',
+        address: mock.address,
+        sessionId: 'c7',
+        intervalMs: 200,
+      }),
+    ],
+    { env: { ...process.env, ...rig.env }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, unknown>> => {
+    const timer = sleep(15_000).then(() => {
+      throw new Error('the watcher said nothing in 15 s');
+    });
+    const line = await Promise.race([lines.next(), timer]);
+    return JSON.parse((line as IteratorResult<string>).value) as Record<string, unknown>;
+  };
+  return { rig, enrolled, other, mock, child, next, logged };
+}
+
+const available = (t: TestContext): boolean => {
+  const missing = logindMockMissing();
+  return requireOrSkip(
+    t,
+    hasFakeHidraw() && missing === null,
+    `fake_hidraw.so and ${missing ?? ''}`,
+  );
+};
+
 describe('lock on removal (node-hid through the shim, logind mock on a private bus)', () => {
   it('finds the unlocking key without a touch; another key removed: no lock; it removed: LockSession', async (t: TestContext) => {
-    const missing = logindMockMissing();
-    if (
-      !requireOrSkip(t, hasFakeHidraw() && missing === null, `fake_hidraw.so and ${missing ?? ''}`)
-    )
-      return;
-    const rig = await FakeHidrawRig.start([{}, {}]);
-    t.after(() => rig.stop());
-    const [enrolled, other] = [rig.devices[0]!, rig.devices[1]!];
-    // The other key holds a credential of its own for the same origin: only the person's counts.
-    const authfile = join(root, 'u2f_keys');
-    for (const [device, user] of [
-      [enrolled, 'alice'],
-      [other, 'bob'],
-    ] as const) {
-      const opened = await openAuthenticator(
-        async () => new SoftHidDevice(device.hid),
-        device.path,
-      );
-      await enrollIntoAuthfile(opened.client, { user, authfile, origin: ORIGIN });
-      await opened.close();
-    }
-    const ids = enrolledCredentialIds(authfile, 'alice');
-    assert.equal(ids.length, 1);
-    const mock = await startLogindMock({});
-    t.after(() => mock.stop());
-    const logged = rig.devices.map((d) => d.authenticator.requestLog.length);
-
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        RUNNER,
-        JSON.stringify({
-          rpId: ORIGIN,
-          credentialIds: ids.map((id) => id.toString('base64')),
-          address: mock.address,
-          sessionId: 'c7',
-          intervalMs: 200,
-        }),
-      ],
-      { env: { ...process.env, ...rig.env }, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    const next = async (): Promise<Record<string, unknown>> => {
-      const timer = sleep(15_000).then(() => {
-        throw new Error('the watcher said nothing in 15 s');
-      });
-      const line = await Promise.race([lines.next(), timer]);
-      return JSON.parse((line as IteratorResult<string>).value) as Record<string, unknown>;
-    };
+    if (!available(t)) return;
+    const { enrolled, other, mock, child, next, logged } = await watching(t);
 
     assert.deepEqual(await next(), { watching: [enrolled.path] });
     // Asked without a touch: no getAssertion with user presence reached either key.
@@ -117,5 +126,20 @@ describe('lock on removal (node-hid through the shim, logind mock on a private b
     assert.equal(await lockCalls(mock), 1);
     const reply = await mock.mockCall('GetCalls');
     assert.match(JSON.stringify(reply.data), /"LockSession",\[\{"type":"s","data":"c7"\}\]/);
+  });
+
+  it('another key of the same model takes its hidraw path between two polls: LockSession', async (t: TestContext) => {
+    if (!available(t)) return;
+    const { rig, enrolled, mock, child, next } = await watching(t);
+    assert.deepEqual(await next(), { watching: [enrolled.path] });
+    await sleep(600); // polls that find it unchanged
+    assert.equal(await lockCalls(mock), 0, 'nothing changed: no lock');
+    assert.equal(child.exitCode, null);
+
+    // Unplugged and another plugged in at once: the path is never missing from the list.
+    const newcomer = await rig.replaceDevice(0);
+    assert.equal(newcomer.path, enrolled.path);
+    assert.deepEqual(await next(), { lockRequested: true });
+    assert.equal(await lockCalls(mock), 1);
   });
 });
