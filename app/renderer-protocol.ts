@@ -147,9 +147,41 @@ export interface RendererHandlerOptions {
   /**
    * Turns index.html (as read, checks passed) into the document served: the greeter's first
    * paint (main/screens/first-paint.ts), as the Chromium fallback's bridge serves it. Unset:
-   * served as is (the key manager's and tray's pages, background windows).
+   * served as is (the key manager's and tray's pages, background windows). Should it fail or
+   * take longer than `renderIndexTimeoutMs`, the page is served as read: fail closed is the
+   * plain page (which asks for the same data itself), never a blank greeter.
    */
   renderIndex?: (html: string) => Promise<string>;
+  /** Default RENDER_INDEX_TIMEOUT_MS. */
+  renderIndexTimeoutMs?: number;
+}
+
+/**
+ * Longer than this for renderIndex, and the plain page is served. Above the first paint's
+ * own bound on main's answers (FIRST_PAINT_TIMEOUT_MS, 500 ms) plus its render.
+ */
+export const RENDER_INDEX_TIMEOUT_MS = 1_500;
+
+/** renderIndex's document, or the page as read when it fails or is late. */
+async function renderedOrPlain(
+  html: string,
+  renderIndex: (html: string) => Promise<string>,
+  timeoutMs: number,
+): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(html), timeoutMs);
+  });
+  try {
+    // Called inside the chain: a renderIndex that throws rather than rejects is caught too.
+    const rendered = Promise.resolve(html).then(renderIndex);
+    const served = await Promise.race([rendered, late]);
+    return typeof served === 'string' ? served : html;
+  } catch {
+    return html;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The page renderIndex applies to (GREETER_INDEX_URL, app://greeter/index.html). */
@@ -185,7 +217,9 @@ export function createRendererHandler(
       const file = resolveRendererUrl(request.url);
       const body = await readRendererFile(options.rootDir, file);
       if (options.renderIndex && file.segments.length === 1 && file.segments[0] === INDEX) {
-        return new Response(await options.renderIndex(body.toString('utf8')), {
+        const html = body.toString('utf8');
+        const timeoutMs = options.renderIndexTimeoutMs ?? RENDER_INDEX_TIMEOUT_MS;
+        return new Response(await renderedOrPlain(html, options.renderIndex, timeoutMs), {
           status: 200,
           headers: baseHeaders(options.contentSecurityPolicy, file.contentType),
         });

@@ -6,6 +6,9 @@
 // port, so every API and event request must carry a random 32-byte token (compared in
 // constant time), name the exact Host `127.0.0.1:<port>` (stops DNS rebinding), come from
 // our origin if it says where it comes from, and carry a JSON body of at most 16 KiB.
+// The page itself holds data too once it is served with its first paint (user names, real
+// names, the host name): it is served only below a random path, `/<secret>/`, which only
+// pageUrl names; anything else (`/` included) is 404 and runs nothing.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -70,12 +73,18 @@ export interface DevBridge {
   port: number;
   /** Hex of 32 random bytes. */
   token: string;
-  /** The page URL with the token in its fragment (never sent to the server by the browser). */
+  /**
+   * The page URL: below its random path (`/<32 hex>/`, in every request, so it stays in the
+   * address bar), with the token in its fragment (never sent to the server by the browser).
+   */
   pageUrl: string;
   close(): Promise<void>;
 }
 
 export type DevBridgeErrorCode = 'DEV_INDEX_NO_APP_SCRIPT' | 'DEV_RENDERER_MISSING';
+
+/** The random path segment the page and its files are served below. */
+const PAGE_PATH = /^\/([0-9a-f]{32})(\/.*)$/;
 
 export class DevBridgeError extends Error {
   readonly code: DevBridgeErrorCode;
@@ -211,6 +220,9 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
   const bridgeClient = await readFile(options.bridgeClientPath);
   const token = randomBytes(32).toString('hex');
   const tokenKey = Buffer.from(token, 'utf8');
+  // Not the token: it stays in the address bar and history, where the token must not.
+  const pageSecret = randomBytes(16).toString('hex');
+  const pageSecretKey = Buffer.from(pageSecret, 'utf8');
   let expectedHost = '';
   let origin = '';
   const eventStreams = new Set<ServerResponse>();
@@ -237,16 +249,30 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
   const sendJson = (response: ServerResponse, status: number, value: unknown): void =>
     send(response, status, JSON.stringify(value), 'application/json; charset=utf-8');
 
-  async function serveStatic(pathname: string, response: ServerResponse): Promise<void> {
-    if (pathname === '/' || pathname === '/index.html') {
-      const html = options.renderPage ? await options.renderPage(indexHtml) : indexHtml;
-      send(response, 200, html, CONTENT_TYPES['.html']!);
-      return;
+  /** The page as served: its first paint when there is one, else (or if it fails) as is. */
+  async function renderedPage(): Promise<string> {
+    if (!options.renderPage) return indexHtml;
+    try {
+      return await options.renderPage(indexHtml);
+    } catch {
+      return indexHtml;
     }
-    if (pathname === '/favicon.ico') {
+  }
+
+  async function serveStatic(fullPath: string, response: ServerResponse): Promise<void> {
+    if (fullPath === '/favicon.ico') {
       // Browsers ask for it on every load; answering spares the console a 404 line.
       response.writeHead(204, baseHeaders());
       response.end();
+      return;
+    }
+    // Everything else only below the page's secret path, checked before anything is read or
+    // rendered: whoever does not have pageUrl makes the backend answer nothing.
+    const below = PAGE_PATH.exec(fullPath);
+    if (!below || !sameToken(pageSecretKey, below[1])) throw new HttpError(404, 'not found');
+    const pathname = below[2]!;
+    if (pathname === '/' || pathname === '/index.html') {
+      send(response, 200, await renderedPage(), CONTENT_TYPES['.html']!);
       return;
     }
     if (pathname === '/bridge-client.js') {
@@ -382,7 +408,7 @@ export async function startDevBridge(options: DevBridgeOptions): Promise<DevBrid
     origin,
     port,
     token,
-    pageUrl: `${origin}/#token=${token}`,
+    pageUrl: `${origin}/${pageSecret}/#token=${token}`,
     close: async () => {
       for (const stream of eventStreams) stream.end();
       server.closeAllConnections();

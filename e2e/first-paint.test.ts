@@ -82,11 +82,34 @@ async function openHeld(t: TestContext, options: GreeterHarnessOptions): Promise
 const focusedTestId = (page: Page): Promise<string | null> =>
   page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
 
+/** The page's own address, without the token's fragment: `/<secret>/` (dev/bridge-server.ts). */
+const pageAddress = (harness: GreeterHarness): string => harness.bridge.pageUrl.replace(/#.*$/, '');
+
+const snapshotOf = async (harness: GreeterHarness) =>
+  (await harness.backend.handle('getAuthSnapshot', undefined)) as {
+    phase: string;
+    user: string | null;
+  };
+
+const noHydrationError = (held: HeldPage): void => {
+  assert.deepEqual(held.pageErrors, []);
+  assert.deepEqual(
+    held.consoleErrors.filter((e) => e.includes(NOT_HYDRATED)),
+    [],
+  );
+};
+
 test('the served page holds the form, its data block and the unchanged CSP; no inline script', async (t) => {
   if (!requireE2ePrerequisites(t)) return;
   const harness = await startGreeterHarness({ policy: LIST_AND_NOTICE });
   t.after(() => harness.close());
-  const response = await fetch(harness.bridge.origin + '/');
+  // The data is only below the page's secret path: `/` alone is nothing, and asks nothing.
+  for (const path of ['/', '/index.html']) {
+    const bare = await fetch(harness.bridge.origin + path);
+    assert.equal(bare.status, 404, path);
+    assert.doesNotMatch(await bare.text(), /bastion-first-paint|legal-notice|demo/, path);
+  }
+  const response = await fetch(pageAddress(harness));
   assert.equal(response.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
   const html = await response.text();
   // The notice comes first: served in place of the form, never beside it.
@@ -237,11 +260,117 @@ test('unlock screen and the plain page: both hydrate or render without a mismatc
     await page.close();
     await harness.close();
   });
-  const html = await (await fetch(harness.bridge.origin + '/')).text();
+  const html = await (await fetch(pageAddress(harness))).text();
   assert.match(html, /<div id="root"><\/div>/);
   assert.doesNotMatch(html, /bastion-first-paint/);
   await page.goto(harness.bridge.pageUrl);
   await page.getByTestId('user').waitFor();
   assert.equal(await focusedTestId(page), 'user');
   assert.deepEqual(pageErrors, []);
+});
+
+test('name, Enter, password, Enter before hydration: the password never reaches the name', async (t) => {
+  if (!requireE2ePrerequisites(t)) return;
+  const held = await openHeld(t, {});
+  const { page, harness } = held;
+  assert.equal(await focusedTestId(page), 'user');
+  // In the live page the first Enter starts the attempt: the name turns read-only and the
+  // password is typed at the prompt. Here it would land in the name field, shown in clear
+  // and sent to PAM as the user name.
+  await page.keyboard.type('demo');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('demo-pass');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getByTestId('user').inputValue(), 'demo');
+  assert.equal(await page.getByTestId('password').inputValue(), '');
+  await held.release();
+  // One attempt, for exactly the typed name; PAM asks for the password at the prompt.
+  await page.getByTestId('prompt-answer').waitFor();
+  assert.equal((await snapshotOf(harness)).user, 'demo');
+  assert.equal(await page.getByTestId('user').inputValue(), 'demo');
+  assert.equal(await page.getByTestId('prompt-answer').inputValue(), '');
+  const everywhere = await page.evaluate(
+    () =>
+      document.body.innerText +
+      [...document.querySelectorAll('input')].map((input) => input.value).join('|'),
+  );
+  assert.doesNotMatch(everywhere, /demo-pass/);
+  // The person types it again where the live page would have had them type it.
+  await page.getByTestId('prompt-answer').focus();
+  await page.keyboard.type('demo-pass');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('auth-success').waitFor();
+  const snapshot = await snapshotOf(harness);
+  assert.deepEqual([snapshot.phase, snapshot.user], ['success', 'demo']);
+  noHydrationError(held);
+});
+
+test('printable keys on a button are neither held nor replayed; Enter still is', async (t) => {
+  if (!requireE2ePrerequisites(t)) return;
+  const held = await openHeld(t, { policy: LIST_AND_NOTICE });
+  const { page } = held;
+  assert.equal(await focusedTestId(page), 'notice-acknowledge');
+  // Every keydown that reaches the document: early.js stops the ones it holds before that,
+  // and a replayed one is untrusted.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { seenKeys: string[] }).seenKeys = seen;
+    document.addEventListener('keydown', (event) => {
+      if (event.key.length === 1)
+        seen.push(`${event.isTrusted ? 'typed' : 'replayed'}:${event.key}`);
+    });
+  });
+  await page.keyboard.type('pw');
+  await page.keyboard.press('Enter');
+  await held.release();
+  await page.getByTestId('user-list').waitFor();
+  assert.deepEqual(
+    await page.evaluate(() => (window as unknown as { seenKeys: string[] }).seenKeys),
+    ['typed:p', 'typed:w'],
+  );
+  noHydrationError(held);
+});
+
+test('Escape in a field before hydration acts as after it: the password is emptied', async (t) => {
+  if (!requireE2ePrerequisites(t)) return;
+  const held = await openHeld(t, { mode: 'unlock' });
+  const { page } = held;
+  assert.equal(await focusedTestId(page), 'password');
+  await page.keyboard.type('half-typed');
+  await page.keyboard.press('Escape');
+  await held.release();
+  await page.waitForFunction(
+    () => (document.getElementById('password') as HTMLInputElement | null)?.value === '',
+    undefined,
+    { timeout: 5_000 },
+  );
+  assert.equal((await snapshotOf(held.harness)).phase, 'idle');
+  noHydrationError(held);
+});
+
+test('a page that never hydrates says so (in its language) after a bounded wait', async (t) => {
+  if (!requireE2ePrerequisites(t)) return;
+  const held = await openHeld(t, { locale: 'fr' });
+  const { page } = held;
+  const started = Date.now();
+  await page.keyboard.type('demo');
+  await page.keyboard.press('Enter');
+  const stalled = page.getByTestId('start-stalled');
+  await stalled.waitFor({ timeout: 20_000 });
+  const waited = Date.now() - started;
+  assert.ok(waited >= 9_000 && waited < 20_000, `shown after ${waited} ms`);
+  assert.equal(await stalled.getAttribute('role'), 'alert');
+  assert.match(await stalled.innerText(), /n'a pas fini de démarrer.*administrateur/);
+  // Above the form, outside what React hydrates.
+  assert.equal(await page.locator('#root [data-testid="start-stalled"]').count(), 0);
+  // Should the script come after all: the message goes, and the press held before it is not
+  // replayed so late (the person was told the screen does not work).
+  await held.release();
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="start-stalled"]') === null,
+  );
+  assert.equal(await page.getByTestId('user').getAttribute('readonly'), null);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal((await snapshotOf(held.harness)).phase, 'idle');
+  noHydrationError(held);
 });

@@ -53,7 +53,9 @@ test(
       let found: string | null = null;
       lines.on('line', (line) => {
         output.push(line);
-        const match = /^\s+(http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})$/.exec(line);
+        const match = /^\s+(http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/#token=[0-9a-f]{64})$/.exec(
+          line,
+        );
         if (match) found = match[1]!;
         // The hints end with this line: read them all before checking them.
         if (found !== null && line === 'Press Ctrl-C to stop.') resolve(found);
@@ -103,6 +105,10 @@ test(
 
     const port = Number(new URL(url).port);
     assert.equal(await portOpen(port), true);
+    // The page and its first paint (the demo's users, the host name) only at the printed URL.
+    const bare = await fetch(new URL(url).origin + '/');
+    assert.equal(bare.status, 404);
+    assert.doesNotMatch(await bare.text(), /bastion-first-paint|demo/);
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code) => resolve(code)),
     );

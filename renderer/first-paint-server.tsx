@@ -13,6 +13,8 @@ export interface FirstPaintMarkup {
   markup: string;
   lang: string;
   title: string;
+  /** What early.js shows should the page never hydrate (renderer/early-input.ts). */
+  startStalled: string;
 }
 
 /** Rendering calls nothing: event handlers and effects, the only API users, never run here. */
@@ -23,5 +25,6 @@ const NO_API = new Proxy({} as BastionApi, {
 export function renderFirstPaint(data: FirstPaintData): FirstPaintMarkup {
   const store = createGreeterStore(NO_API, firstPaintState(data));
   const markup = renderToString(<GreeterRoot store={store} />);
-  return { markup, lang: data.info.locale, title: messagesFor(data.info.locale).documentTitle };
+  const t = messagesFor(data.info.locale);
+  return { markup, lang: data.info.locale, title: t.documentTitle, startStalled: t.startStalled };
 }

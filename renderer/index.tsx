@@ -34,7 +34,10 @@ const afterEffects = (): void => {
     focusAtCommit.focus();
   }
   hydrated.open();
-  if (early.length > 0) afterSnapshot(() => replayEarlyInput(early));
+  // With nothing to replay, nothing waits for the snapshot; with a held submit, its fields
+  // stay read-only until the replay (see there).
+  if (early.inputs.length > 0) afterSnapshot(() => replayEarlyInput(early));
+  else early.thaw();
 };
 
 /**

@@ -240,13 +240,28 @@ test('renderIndex: only index.html goes through it, with the same headers; nothi
   assert.equal(seen.length, 1, 'renderIndex ran for the one page request only');
 });
 
-test('renderIndex that fails: the page is refused (never served half-made)', async () => {
-  const failing = createRendererHandler({
-    rootDir: rendererDir,
-    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
-    renderIndex: () => Promise.reject(new Error('boom')),
-  });
-  const response = await failing(new Request('app://greeter/index.html'));
-  assert.equal(response.status, 404);
-  assert.equal(await response.text(), '');
+test('renderIndex that rejects, throws or hangs: the plain page, never a refusal (a blank greeter)', async () => {
+  const started = Date.now();
+  for (const renderIndex of [
+    () => Promise.reject(new Error('boom')),
+    () => {
+      throw new Error('thrown, not rejected');
+    },
+    () => new Promise<string>(() => undefined),
+    () => Promise.resolve(undefined as unknown as string),
+  ]) {
+    const failing = createRendererHandler({
+      rootDir: rendererDir,
+      contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+      renderIndex,
+      renderIndexTimeoutMs: 50,
+    });
+    const response = await failing(new Request('app://greeter/index.html'));
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('Content-Type'), 'text/html; charset=utf-8');
+    assert.equal(response.headers.get('Content-Security-Policy'), CONTENT_SECURITY_POLICY);
+    assert.equal(await response.text(), FILES['index.html']);
+  }
+  // The hanging one was cut at its bound, not waited for.
+  assert.ok(Date.now() - started < 2_000);
 });

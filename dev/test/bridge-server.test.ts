@@ -104,24 +104,30 @@ function send(
 const json = { 'Content-Type': 'application/json' };
 const NO_ARGS = '{"args":[]}';
 const withToken = () => ({ ...json, 'X-Bastion-Token': bridge.token });
+/** `/<secret>/`: where the page and its files are, as pageUrl names it. */
+const pagePath = () => new URL(bridge.pageUrl).pathname;
 
 test('binds 127.0.0.1 on a random port with a 32-byte token kept in the URL fragment', () => {
   assert.match(bridge.origin, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.ok(bridge.port > 0);
   assert.match(bridge.token, /^[0-9a-f]{64}$/);
-  assert.equal(bridge.pageUrl, `${bridge.origin}/#token=${bridge.token}`);
+  assert.match(bridge.pageUrl, /^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/#token=[0-9a-f]{64}$/);
+  assert.equal(bridge.pageUrl, `${bridge.origin}${pagePath()}#token=${bridge.token}`);
+  // The path's secret is not the token (it stays in the address bar and history).
+  assert.ok(!pagePath().includes(bridge.token.slice(0, 32)));
 });
 
 test('index.html gets the bridge script before app.js, with the CSP and hardening headers', async () => {
-  const reply = await send('GET', '/');
+  const reply = await send('GET', pagePath());
   assert.equal(reply.status, 200);
   assert.ok(reply.body.indexOf('bridge-client.js') < reply.body.indexOf('app.js'));
   assert.equal(reply.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
   assert.equal(reply.headers['x-content-type-options'], 'nosniff');
   assert.equal(reply.headers['x-frame-options'], 'DENY');
-  assert.equal((await send('GET', '/bridge-client.js')).body, '/* client */');
+  assert.equal((await send('GET', `${pagePath()}index.html`)).body, reply.body);
+  assert.equal((await send('GET', `${pagePath()}bridge-client.js`)).body, '/* client */');
   assert.equal(
-    (await send('GET', '/app.js')).headers['content-security-policy'],
+    (await send('GET', `${pagePath()}app.js`)).headers['content-security-policy'],
     CONTENT_SECURITY_POLICY,
   );
 });
@@ -145,6 +151,85 @@ test('static files: no traversal, no dotfiles, no symlinks out of the renderer d
     '/%E0%A4%A.js',
   ]) {
     assert.equal((await send('GET', path)).status, 404, path);
+    assert.equal((await send('GET', pagePath() + path.slice(1))).status, 404, path);
+  }
+});
+
+test('the page (first paint and all) only below its secret path; elsewhere 404, nothing rendered', async () => {
+  let rendered = 0;
+  const dataBridge = await startDevBridge({
+    backend,
+    rendererDir: join(dir, 'renderer'),
+    bridgeClientPath: join(dir, 'bridge-client.js'),
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    renderPage: async (html) => {
+      rendered += 1;
+      const info = (await backend.handle('getInfo', undefined)) as { hostname: string };
+      return html.replace('<body>', `<body><div id="data">${info.hostname}</div>`);
+    },
+  });
+  try {
+    const get = (path: string, host = `127.0.0.1:${dataBridge.port}`) =>
+      new Promise<Reply>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: dataBridge.port, path, headers: { Host: host } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks).toString(),
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const secret = new URL(dataBridge.pageUrl).pathname;
+    const wrong = `/${'0'.repeat(32)}/`;
+    for (const path of [
+      '/',
+      '/index.html',
+      '/app.js',
+      '/bridge-client.js',
+      wrong,
+      `${wrong}index.html`,
+      secret.slice(0, -1),
+      secret.toUpperCase(),
+      `/x${secret}`,
+      pagePath(), // another bridge's secret
+    ]) {
+      const reply = await get(path);
+      assert.equal(reply.status, 404, path);
+      assert.doesNotMatch(reply.body, /test-host/, path);
+    }
+    assert.equal(rendered, 0, 'no request without the secret made the backend answer');
+    const page = await get(secret);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<div id="data">test-host<\/div>/);
+    assert.equal(rendered, 1);
+  } finally {
+    await dataBridge.close();
+  }
+});
+
+test('a page render that fails serves the plain page', async () => {
+  const failing = await startDevBridge({
+    backend,
+    rendererDir: join(dir, 'renderer'),
+    bridgeClientPath: join(dir, 'bridge-client.js'),
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    renderPage: () => Promise.reject(new Error('render failed')),
+  });
+  try {
+    const reply = await fetch(failing.pageUrl);
+    assert.equal(reply.status, 200);
+    assert.equal(await reply.text(), injectBridgeScript(INDEX));
+  } finally {
+    await failing.close();
   }
 });
 
@@ -193,7 +278,7 @@ test('DNS rebinding: any Host other than 127.0.0.1:<port> → 403, even for stat
     `localhost:${bridge.port}`,
     '127.0.0.1',
   ]) {
-    assert.equal((await send('GET', '/', { host })).status, 403, host);
+    assert.equal((await send('GET', pagePath(), { host })).status, 403, host);
     assert.equal(
       (await send('POST', '/api/getInfo', { host, headers: withToken(), body: NO_ARGS })).status,
       403,
@@ -264,7 +349,7 @@ test('unknown calls → 404, wrong methods → 405', async () => {
     404,
   );
   assert.equal((await send('GET', '/api/getInfo', { headers: withToken() })).status, 405);
-  assert.equal((await send('PUT', '/')).status, 405);
+  assert.equal((await send('PUT', pagePath())).status, 405);
 });
 
 test('backend validation errors come back as 400 with their code', async () => {

@@ -14,6 +14,8 @@ import type { GreeterInfo, ScreenOptions } from '../../preload/api';
 
 /** renderer/first-paint.ts FIRST_PAINT_DATA_ID: the page reads the data block by this id. */
 export const FIRST_PAINT_DATA_ID = 'bastion-first-paint';
+/** renderer/early-input-queue.ts START_STALLED_ATTRIBUTE. */
+export const START_STALLED_ATTRIBUTE = 'data-start-stalled';
 
 export interface FirstPaintData {
   info: GreeterInfo;
@@ -26,6 +28,11 @@ export interface FirstPaintMarkup {
   markup: string;
   lang: string;
   title: string;
+  /**
+   * The "did not start" text early.js shows when the page never hydrates; carried by an
+   * attribute of the root element (renderer/early-input-queue.ts START_STALLED_ATTRIBUTE).
+   */
+  startStalled: string;
 }
 
 export type FirstPaintRenderer = (data: FirstPaintData) => FirstPaintMarkup;
@@ -97,7 +104,8 @@ export function composeFirstPaintDocument(
   }
   let html =
     template.slice(0, at) +
-    `<div id="root">${rendered.markup}</div>\n    ` +
+    `<div id="root" ${START_STALLED_ATTRIBUTE}="${escapeHtml(rendered.startStalled)}">` +
+    `${rendered.markup}</div>\n    ` +
     `<script type="application/json" id="${FIRST_PAINT_DATA_ID}">${jsonForScriptBlock(data)}</script>` +
     template.slice(at + ROOT.length);
   if (/^[a-z]{2}$/.test(rendered.lang)) {

@@ -66,11 +66,20 @@ test('composeFirstPaintDocument: markup in the root, data block after it, lang a
   const html = composeFirstPaintDocument(
     template,
     { info: INFO, screen: SCREEN },
-    { markup: '<p>$& $1</p>', lang: 'fr', title: 'Écran <de> connexion' },
+    {
+      markup: '<p>$& $1</p>',
+      lang: 'fr',
+      title: 'Écran <de> connexion',
+      startStalled: 'Pas "démarré" <ici> & $&',
+    },
   );
   assert.match(html, /^<html lang="fr">/);
   assert.match(html, /<title>Écran &lt;de&gt; connexion<\/title>/);
-  assert.match(html, /<div id="root"><p>\$& \$1<\/p><\/div>/);
+  // The "did not start" text rides on the root as an attribute, escaped: never markup.
+  assert.match(
+    html,
+    /<div id="root" data-start-stalled="Pas &quot;démarré&quot; &lt;ici&gt; &amp; \$&amp;"><p>\$& \$1<\/p><\/div>/,
+  );
   const block = new RegExp(
     `<script type="application/json" id="${FIRST_PAINT_DATA_ID}">([^<]*)</script>`,
   ).exec(html);
@@ -84,7 +93,7 @@ test('composeFirstPaintDocument: markup in the root, data block after it, lang a
         composeFirstPaintDocument(
           bad,
           { info: INFO, screen: SCREEN },
-          { markup: '', lang: 'en', title: '' },
+          { markup: '', lang: 'en', title: '', startStalled: '' },
         ),
       (error: unknown) => error instanceof FirstPaintError && error.code === 'FIRST_PAINT_NO_ROOT',
     );
@@ -103,6 +112,7 @@ test('the real bundle: the notice is rendered in place of the form, in the local
   const render = firstPaintFromFile(source(), BUNDLE);
   const html = await render(readFileSync(TEMPLATE_FILE, 'utf8'));
   assert.match(html, /<html lang="fr">/);
+  assert.match(html, /<div id="root" data-start-stalled="L'écran de connexion n'a pas fini/);
   assert.match(html, /data-testid="legal-notice"/);
   assert.doesNotMatch(html, /data-testid="user"/);
   assert.match(html, /ws-&lt;1&gt;/);
@@ -124,7 +134,7 @@ test('anything wrong serves the plain page: no renderer, a slow or failing backe
   const template = '<html><body><div id="root"></div></body></html>';
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);
-  const renderer = () => ({ markup: '<p>x</p>', lang: 'en', title: 't' });
+  const renderer = () => ({ markup: '<p>x</p>', lang: 'en', title: 't', startStalled: 's' });
   assert.equal(await createFirstPaint({ source: source(), renderer: null })(template), template);
   const slow = createFirstPaint({ source: source(SCREEN, 200), renderer, timeoutMs: 20, log });
   assert.equal(await slow(template), template);
