@@ -164,7 +164,14 @@ export function createDevPortalHost(options: DevPortalOptions = {}): PortalViewH
               close();
             });
             child.once('exit', () => {
-              rmSync(own, { recursive: true, force: true });
+              // Chromium's helper processes may still be writing to the profile for a moment
+              // after the browser process exits (ENOTEMPTY): retry, and never let a leftover
+              // temporary profile throw out of an exit handler.
+              try {
+                rmSync(own, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+              } catch (error) {
+                log(`portal (fallback): temporary profile not removed: ${String(error)}`);
+              }
               // Closed by the person before the portal answered: cancelled.
               close();
             });
