@@ -159,10 +159,17 @@ test('the entry opens one hardened window and serves the real backend over IPC',
   assert.equal(page.status, 200);
   assert.equal(page.headers.get('Content-Type'), 'text/html; charset=utf-8');
   assert.equal(page.headers.get('Content-Security-Policy'), CONTENT_SECURITY_POLICY);
-  assert.deepEqual(
-    Buffer.from(await page.arrayBuffer()),
-    readFileSync(join(BUILD_DIR, 'renderer', 'index.html')),
-  );
+  // The entry serves the first paint (main/screens/first-paint.ts): the built index.html with
+  // the screen's markup in #root and its data in a JSON block, the same head (CSP meta tag,
+  // early.js, styles, app.js) and no other script.
+  const served = Buffer.from(await page.arrayBuffer()).toString('utf8');
+  const plain = readFileSync(join(BUILD_DIR, 'renderer', 'index.html'), 'utf8');
+  const headOf = (html: string): string =>
+    html.slice(html.indexOf('<meta charset'), html.indexOf('</head>'));
+  assert.equal(headOf(served), headOf(plain));
+  assert.match(served, /<script type="application\/json" id="[^"]+">/);
+  assert.match(served, /data-testid="user"|data-testid="legal-notice"|data-testid="user-list"/);
+  assert.equal((served.match(/<script\b/g) ?? []).length, 3, 'early.js, app.js, the data block');
   assert.equal((await protocol.fetch('app://greeter/app.js')).status, 200);
   // The built main bundle is one directory up: out of reach.
   assert.notEqual((await protocol.fetch('app://greeter/../app/main.cjs')).status, 200);
@@ -189,7 +196,12 @@ test('the entry opens one hardened window and serves the real backend over IPC',
   run.app.handlers.get('window-all-closed')!();
   assert.equal(await run.exit, 0);
   assert.equal(run.electron.ipcMain.handlers.size, 0, 'handlers removed on close');
-  assert.deepEqual(run.errors, []);
+  // Serving the first paint asks logind which power actions to show; the bus given above does
+  // not exist, so those answers are logged as failures (the actions are hidden) and nothing else.
+  assert.deepEqual(
+    run.errors.filter((line) => !/^bastion power: Can(Suspend|Reboot|PowerOff): /.test(line)),
+    [],
+  );
 });
 
 test('the entry refuses to run as root and stops on a bad configuration', async () => {

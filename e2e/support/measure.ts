@@ -99,8 +99,12 @@ export interface LoginFormTimings {
  * Starts the dev server (real backend) and Chromium, then measures `runs` navigations.
  * The lead's bench/ calls this; it cleans up everything it started.
  */
-export async function measureNavigationToInteractiveLogin(runs = 20): Promise<LoginFormTimings> {
-  const server = await startDevServerProcess();
+export async function measureNavigationToInteractiveLogin(
+  runs = 20,
+  /** Extra environment of the server process (the test gives it a TMPDIR of its own). */
+  serverEnv: Record<string, string> = {},
+): Promise<LoginFormTimings> {
+  const server = await startDevServerProcess(serverEnv);
   const browser = await launchChromium();
   try {
     const runsMs: number[] = [];

@@ -9,7 +9,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { encodeFrame, FrameDecoder, FrameError, FrameType } from '../../main/pam/frames';
-import { HELPER_BENCH_BUILD, HELPER_OUT, HELPER_TEST_BUILD } from '../../testkit/paths';
+import { HELPER_BENCH_BUILD, HELPER_OUT, HELPER_TEST_BUILD, REPO_ROOT } from '../../testkit/paths';
 import { createPamStack, hasPamWrapper, matrixService, PAM_CHATTY, PAM_MATRIX, PAM_SET_ITEMS } from '../../testkit/pam-stack';
 import { fileExists, findExecutable, requireOrSkip } from '../../testkit/require';
 import { SOCKET_ACTIVATE, startSocketActivatedHelper, type SocketActivatedHelper } from '../../testkit/socket-activate';
@@ -181,7 +181,9 @@ function privatePamd(scratch: string, services: string[], ...then: string[]): st
  *  private. Each process started through it gets its own pam_wrapper runtime dir. */
 function privatePamWrapperTmp(f: Fixture): { isolate: string[]; env: Record<string, string> } {
   const { LD_PRELOAD: preload, ...env } = f.env;
-  const shared = [f.env.PAM_WRAPPER_SERVICE_DIR!, f.scratch].filter((dir) => dir.startsWith('/tmp/'));
+  // The checkout itself too when it lives under /tmp (a fresh clone in CI): the helper binary
+  // and the test modules are there.
+  const shared = [f.env.PAM_WRAPPER_SERVICE_DIR!, f.scratch, REPO_ROOT].filter((dir) => dir.startsWith('/tmp/'));
   const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
   const script = [
     'set -e',
