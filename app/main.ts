@@ -5,8 +5,7 @@ import * as electron from 'electron';
 import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY } from '../preload/api';
 import { connectDisplayManager, displayManagerChoices } from '../main/dm';
-import { createGreeterBackend, defaultStateDir } from '../main/ipc/greeter-backend';
-import { FileOfflineSessions } from '../main/monitor/offline-sessions';
+import { createGreeterBackend } from '../main/ipc/greeter-backend';
 import { startPortalMonitor } from '../main/monitor/offline-wiring';
 import { LogindPowerActions } from '../main/power';
 import { keyboardSwitcherFromEnvironment } from '../main/screens/keyboard-switch';
@@ -62,6 +61,9 @@ async function start(): Promise<void> {
       portal: ssoSettings
         ? createPortalWindowHost(electron, {
             issuer: ssoSettings.client.issuer,
+            // The site's TLS policy (minimum version, CA file, pins) for the page where the
+            // person types their password, the same as the SSO client's.
+            tls: ssoSettings.client.tls,
             parent: () => greeterWindow,
             log: (line) => console.error(`bastion ${line}`),
           })
@@ -96,11 +98,6 @@ async function start(): Promise<void> {
         console.error(`bastion ${line}`),
       ),
     },
-    // An OFFLINE_OK success marks an offline session in the greeter account's own state
-    // directory, for the session guard to revalidate (main/monitor/README.md).
-    offlineSessions: new FileOfflineSessions(join(defaultStateDir(), 'offline-sessions'), (line) =>
-      console.error(`bastion ${line}`),
-    ),
   });
   // The session starts once we are gone (LightDM, greetd): exit when the display manager says.
   void dm?.exit.then((status) => app.exit(status));

@@ -8,15 +8,37 @@
 //     and the authorization endpoint's); new windows and every permission denied;
 //   * the redirect to the redirect URI is intercepted here, in main, before any request
 //     leaves: it is never loaded, and never posted into the greeter's page. Only main's
-//     portal flow (main/sso/portal-flow.ts) sees it, which checks it strictly.
+//     portal flow (main/sso/portal-flow.ts) sees it, which checks it strictly;
+//   * the site's TLS policy, as main/sso's client applies it (the person types their password
+//     here): TLS 1.3 at least unless sso.conf says TLSv1.2 (`setSSLConfig`), the CA file
+//     instead of the system roots, the SPKI pins on top (`setCertificateVerifyProc`, deciding
+//     with main/sso/portal-certificate.ts);
+//   * no downloads (cancelled), no device choosers (Bluetooth, HID, USB, serial), no modal
+//     dialogs and no print dialog: every page gets a CSP `sandbox` without `allow-modals` or
+//     `allow-downloads` (Electron has no hook to refuse `window.print()`; the sandbox flag is
+//     Chromium's own refusal). A file chooser (`<input type=file>`) has no Electron hook and
+//     no sandbox flag: it stays possible, shows the greeter account's files, and what is
+//     chosen can only be sent to the portal's origin (every other request is dropped).
 // The window closes on success, on cancel and on the flow's timeout. It takes the parts of
 // the `electron` module it needs as an argument, as ./window does, for the unit test.
 import { randomBytes } from 'node:crypto';
 import type * as ElectronModule from 'electron';
 import type { BrowserWindow, BrowserWindowConstructorOptions, WebContents } from 'electron';
 import type { PortalViewHost, PortalViewSession } from '../main/ipc/sso-signin';
+import type { SsoTlsPolicy } from '../main/sso/config';
+import {
+  createPortalCertificateVerifier,
+  portalMinTlsVersion,
+  type PortalCertificateVerifier,
+} from '../main/sso/portal-certificate';
 
 export type PortalWindowElectron = Pick<typeof ElectronModule, 'BrowserWindow'>;
+
+/**
+ * The CSP added to every page and frame of the portal: scripts, forms and the portal's own
+ * origin (its cookies) keep working; no modal dialog, print dialog, download or pop-up.
+ */
+export const PORTAL_SANDBOX_CSP = 'sandbox allow-forms allow-scripts allow-same-origin';
 
 export class PortalViewError extends Error {
   readonly code: 'SSO_CANCELLED' | 'SSO_PORTAL_UNAVAILABLE';
@@ -32,9 +54,18 @@ export interface PortalWindowOptions {
   issuer: string;
   /** The greeter window, to keep the portal above it; null: a top-level window. */
   parent?: () => BrowserWindow | null;
+  /**
+   * The site's TLS policy (sso.conf `tls-min-version`, `ca-file`, `pins`: the SSO client's
+   * `tls`). Unset: TLS 1.3 at least, the system roots, no pins.
+   */
+  tls?: SsoTlsPolicy;
   /** Diagnostic lines: origins only, never a query (codes and states live there). */
   log?: (line: string) => void;
 }
+
+/** Chromium's verify results for setCertificateVerifyProc: accept, refuse. */
+const CERT_ACCEPT = 0;
+const CERT_REFUSE = -2;
 
 /** The portal window's webPreferences: no preload, isolated, sandboxed, its own session. */
 export function portalWebPreferences(
@@ -90,7 +121,12 @@ export function isRedirectTo(url: string, redirectUri: string): boolean {
  */
 export function guardPortalContents(
   contents: WebContents,
-  rules: { allowed: ReadonlySet<string>; redirectUri: string },
+  rules: {
+    allowed: ReadonlySet<string>;
+    redirectUri: string;
+    verifyCertificate: PortalCertificateVerifier;
+    minTlsVersion: 'tls1.2' | 'tls1.3';
+  },
   onCallback: (url: string) => void,
   log: (line: string) => void,
 ): void {
@@ -119,8 +155,64 @@ export function guardPortalContents(
     }
   };
   const session = contents.session;
+  // TLS first: nothing may load before the policy is in place.
+  session.setSSLConfig({ minVersion: rules.minTlsVersion });
+  session.setCertificateVerifyProc((request, callback) => {
+    const chainPem: string[] = [];
+    for (let cert = request.certificate; cert && chainPem.length < 8; cert = cert.issuerCert) {
+      chainPem.push(cert.data);
+      if (cert.issuerCert === cert) break;
+    }
+    let verdict: ReturnType<PortalCertificateVerifier>;
+    try {
+      verdict = rules.verifyCertificate({
+        hostname: request.hostname,
+        chainPem,
+        chromiumErrorCode: request.errorCode,
+      });
+    } catch {
+      verdict = { ok: false, reason: 'the check failed' };
+    }
+    if (!verdict.ok)
+      log(`portal view: certificate of ${request.hostname} refused (${verdict.reason})`);
+    callback(verdict.ok ? CERT_ACCEPT : CERT_REFUSE);
+  });
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
+  session.setDevicePermissionHandler(() => false);
+  session.on('will-download', (event, item) => {
+    event.preventDefault();
+    item.cancel();
+    log('portal view: a download was refused');
+  });
+  for (const chooser of ['select-hid-device', 'select-usb-device', 'select-serial-port'] as const) {
+    session.on(chooser as 'select-hid-device', (event, _details, callback) => {
+      event.preventDefault();
+      (callback as () => void)();
+    });
+  }
+  // Without a handler Electron picks the first Bluetooth device found: refuse instead.
+  contents.on('select-bluetooth-device', (event, _devices, callback) => {
+    event.preventDefault();
+    callback('');
+  });
+  // The sandbox CSP on every document (see the header comment), beside the portal's own CSP
+  // (several policies are all enforced).
+  session.webRequest.onHeadersReceived((details, callback) => {
+    if (details.resourceType !== 'mainFrame' && details.resourceType !== 'subFrame') {
+      callback({});
+      return;
+    }
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [
+          ...(details.responseHeaders?.['Content-Security-Policy'] ?? []),
+          PORTAL_SANDBOX_CSP,
+        ],
+      },
+    });
+  });
   // Every request, before it leaves: the redirect URI is caught (and cancelled: a loopback
   // listener or a custom scheme handler must never see it), anything off the portal dropped.
   session.webRequest.onBeforeRequest((details, callback) => {
@@ -152,8 +244,19 @@ export function createPortalWindowHost(
 ): PortalViewHost {
   const log = options.log ?? (() => undefined);
   const issuerOrigin = parse(options.issuer)?.origin ?? null;
+  const minTlsVersion = portalMinTlsVersion(options.tls);
   return {
     prepare(configuredRedirectUri: string): Promise<PortalViewSession> {
+      let verifyCertificate: PortalCertificateVerifier;
+      try {
+        // Read now (the CA file): a policy that cannot be applied opens no window.
+        verifyCertificate = createPortalCertificateVerifier(options.tls);
+      } catch (error) {
+        log(`portal view: the TLS policy cannot be applied (${(error as Error).message})`);
+        return Promise.reject(
+          new PortalViewError('SSO_PORTAL_UNAVAILABLE', 'the TLS policy cannot be applied'),
+        );
+      }
       let window: BrowserWindow | null = null;
       let settle: { resolve(url: string): void; reject(error: Error): void } | null = null;
       const close = (): void => {
@@ -197,6 +300,8 @@ export function createPortalWindowHost(
               {
                 allowed: new Set([issuerOrigin, authorization.origin]),
                 redirectUri: configuredRedirectUri,
+                verifyCertificate,
+                minTlsVersion,
               },
               (callback) => {
                 const pending = settle;

@@ -361,7 +361,10 @@ export async function runTray(
   app.enableSandbox();
   await app.whenReady();
   const log = (line: string): void => console.error(`bastion tray: ${line}`);
-  // main/monitor's status when a portal is configured; without one nothing is probed.
+  // main/monitor's status when a portal is configured; without one nothing is probed. No
+  // session guard here, by design: this process is the person's and they can kill it, so it
+  // only SHOWS status. Revalidation, force-online and ending offline sessions are root's:
+  // `bastion-offline guard` under bastion-session-guard.timer (main/monitor/README.md).
   const reach = config.portalUrl ? httpPortalReach(config.portalUrl) : null;
   const offlineMode = reach
     ? new OfflineModeMonitor({ reach: reach.reach, log: (line) => log(`monitor: ${line}`) })

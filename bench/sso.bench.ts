@@ -1,13 +1,16 @@
-// Unlock with the saved sign-in vs. with the password, against the local LemonLDAP::NG rig
-// (testkit/sso/llng-rig.ts; needs root), in the same run, through the same layers: the greeter
-// backend on the unlock screen → the real helper (test build) → real libpam (pam_wrapper) →
-// pam_exec running the PAM_OPENBASTION STAND-IN FOR TESTS (main/ipc/test/llng-unlock-fixture.ts),
-// which asks the rig: introspection (confidential RP) for a token, the password grant for a
-// password.
-//  * withRefresh: Enter with an empty field → refresh grant (main/sso, under the user's token
-//    lock, store read + write) → the PAM prompt answered with the fresh access token → success.
-//  * withPassword: the same attempt answered with the typed password.
-// Runs alternate (refresh, password, refresh, …) so both see the same machine load.
+// Password unlock with the SSO refresh alongside vs. the same password unlock without it,
+// against the local LemonLDAP::NG rig (testkit/sso/llng-rig.ts; needs root), in the same run,
+// through the same layers: the greeter backend on the unlock screen → the real helper (test
+// build) → real libpam (pam_wrapper) → pam_exec running the PAM_OPENBASTION STAND-IN FOR TESTS
+// (main/ipc/test/llng-unlock-fixture.ts), which checks the password with the rig's password
+// grant. A stored refresh token never answers PAM (main/sso/TOKENS.md); what refresh at unlock
+// costs is the refresh grant run before the password is sent (it picks the online or offline
+// path), under the user's token lock with a store read and write.
+//  * withRefreshAlongside: sso.conf unlock-with-refresh = true, tokens stored → refresh grant
+//    → the password answers the prompt → success (the stored tokens refreshed).
+//  * withoutRefresh: a backend whose sso.conf has unlock-with-refresh = false → the password
+//    answers the prompt at once → success.
+// Runs alternate (alongside, without, alongside, …) so both see the same machine load.
 import { median, round, timeRuns } from './stats';
 import { startLlngBenchSetup } from '../testkit/sso/llng-rig';
 import { startLlngUnlockFixture } from '../main/ipc/test/llng-unlock-fixture';
@@ -15,54 +18,63 @@ import { startLlngUnlockFixture } from '../main/ipc/test/llng-unlock-fixture';
 const RUNS = 21;
 
 const setup = await startLlngBenchSetup('dwho');
-const fixture = await startLlngUnlockFixture(setup.rig, setup.user, { passwordGrant: false });
+const alongside = await startLlngUnlockFixture(setup.rig, setup.user, { passwordGrant: false });
+const without = await startLlngUnlockFixture(setup.rig, setup.user, { refreshAtUnlock: false });
 try {
-  const tokens = await fixture.client.passwordGrant(setup.user, setup.password);
-  await fixture.saveTokens({
+  const tokens = await alongside.client.passwordGrant(setup.user, setup.password);
+  await alongside.saveTokens({
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken!,
     expiresAt: tokens.expiresAt,
   });
-  const withRefresh = async (): Promise<void> => {
-    const end = await fixture.unlock('');
-    if (end.phase !== 'success') throw new Error(`unlock with refresh: ${end.phase}`);
+  const withRefreshAlongside = async (): Promise<void> => {
+    const end = await alongside.unlock(setup.password);
+    if (end.phase !== 'success') throw new Error(`unlock with refresh alongside: ${end.phase}`);
   };
-  const withPassword = async (): Promise<void> => {
-    const end = await fixture.unlock(setup.password);
-    if (end.phase !== 'success') throw new Error(`unlock with password: ${end.phase}`);
+  const withoutRefresh = async (): Promise<void> => {
+    const end = await without.unlock(setup.password);
+    if (end.phase !== 'success') throw new Error(`unlock without refresh: ${end.phase}`);
   };
-  const refreshOnly = async (): Promise<void> => {
-    await fixture.client.refresh(tokens.refreshToken!);
+  const refreshGrantOnly = async (): Promise<void> => {
+    await alongside.client.refresh(tokens.refreshToken!);
   };
   // Warm-up: discovery, JWKS, the portal's caches, the helper's first start.
-  await timeRuns(withRefresh, 0, 2);
-  await timeRuns(withPassword, 0, 2);
-  const refreshSamples: number[] = [];
-  const passwordSamples: number[] = [];
+  await timeRuns(withRefreshAlongside, 0, 2);
+  await timeRuns(withoutRefresh, 0, 2);
+  const alongsideSamples: number[] = [];
+  const withoutSamples: number[] = [];
   const grantSamples: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    refreshSamples.push(...(await timeRuns(withRefresh, 1, 0)));
-    passwordSamples.push(...(await timeRuns(withPassword, 1, 0)));
-    grantSamples.push(...(await timeRuns(refreshOnly, 1, 0)));
+    alongsideSamples.push(...(await timeRuns(withRefreshAlongside, 1, 0)));
+    withoutSamples.push(...(await timeRuns(withoutRefresh, 1, 0)));
+    grantSamples.push(...(await timeRuns(refreshGrantOnly, 1, 0)));
   }
-  const refreshMs = median(refreshSamples);
-  const passwordMs = median(passwordSamples);
-  const accepted = fixture.standInLines();
-  if (accepted.some((line) => !line.startsWith('accepted '))) {
-    throw new Error('the stand-in refused an unlock');
+  const alongsideMs = median(alongsideSamples);
+  const withoutMs = median(withoutSamples);
+  for (const fixture of [alongside, without]) {
+    const lines = fixture.standInLines();
+    if (lines.some((line) => line !== `accepted password ${setup.user}`)) {
+      throw new Error(`the stand-in saw something else than accepted passwords: ${lines.join()}`);
+    }
+  }
+  const stored = await alongside.store.load(setup.user);
+  if (stored === null || stored.accessToken === tokens.accessToken) {
+    throw new Error('the refresh alongside did not refresh the stored tokens');
   }
   console.log(
     JSON.stringify({
       runs: RUNS,
-      unlock_with_refresh_median_ms: round(refreshMs),
-      unlock_with_password_median_ms: round(passwordMs),
-      ratio_refresh_vs_password: round(refreshMs / passwordMs),
+      password_unlock_with_refresh_alongside_median_ms: round(alongsideMs),
+      password_unlock_without_refresh_median_ms: round(withoutMs),
+      ratio_with_refresh_alongside_vs_without: round(alongsideMs / withoutMs),
+      added_by_refresh_alongside_median_ms: round(alongsideMs - withoutMs),
       refresh_grant_alone_median_ms: round(median(grantSamples)),
       portal: 'LemonLDAP::NG 2.16 (Debian), local rig, HTTPS with pin',
-      pam: 'helper test build (ASan) + pam_wrapper + pam_exec stand-in for pam_openbastion',
+      pam: 'helper test build (ASan) + pam_wrapper + pam_exec stand-in for pam_openbastion (password grant)',
     }),
   );
 } finally {
-  await fixture.close();
+  await alongside.close();
+  await without.close();
   await setup.rig.stop();
 }

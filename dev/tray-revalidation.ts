@@ -12,7 +12,8 @@
 //
 // Offline sessions are the real marker files (main/monitor/offline-sessions), force-online the
 // real list; ending a session is a STAND-IN that only logs: a development server must never
-// terminate the machine's logind sessions.
+// terminate the machine's logind sessions. Production runs none of this in the tray: the root
+// guard (`bastion-offline guard`, main/monitor/root-guard.ts) does it from a systemd timer.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createOpenBastionClient } from '../main/sso/index';

@@ -431,8 +431,9 @@ export type SsoProblem =
   | 'SSO_WRONG_USER' // the tokens name another user than the one this screen may sign in
   | 'SSO_PORTAL_EXPIRED' // the portal sign-in was not finished in time
   | 'SSO_PORTAL_UNAVAILABLE' // the portal view could not be opened here
-  // Unlock with the saved sign-in (Enter with an empty password field, sso.conf
-  // unlock-with-refresh): why the password is asked for instead.
+  | 'SSO_UNEXPECTED_PROMPT' // PAM asked something other than the password: a token is no answer
+  // Refresh at unlock (sso.conf unlock-with-refresh), beside the person's password unlock;
+  // NO_SAVED and FAILED are no longer shown (nothing changes for the person then).
   | 'SSO_UNLOCK_NO_SAVED' // nothing saved for this account here (or unusable)
   | 'SSO_UNLOCK_ENDED' // the portal ended the saved sign-in (revoked, expired): it was wiped
   | 'SSO_UNLOCK_UNREACHABLE' // the portal cannot be reached: the password (offline path)

@@ -67,6 +67,30 @@ export class FakeSessionForTest {
   setPermissionCheckHandler(handler: AnyListener): void {
     this.permissionCheckHandler = handler;
   }
+  // TLS policy and session events (app/portal-window.ts).
+  sslConfig: ElectronModule.Config | null = null;
+  certificateVerifyProc: AnyListener | null = null;
+  devicePermissionHandler: AnyListener | null = null;
+  readonly sessionListeners = new Map<string, AnyListener[]>();
+  setSSLConfig(config: ElectronModule.Config): void {
+    this.sslConfig = config;
+  }
+  setCertificateVerifyProc(proc: AnyListener | null): void {
+    this.certificateVerifyProc = proc;
+  }
+  setDevicePermissionHandler(handler: AnyListener | null): void {
+    this.devicePermissionHandler = handler;
+  }
+  on(event: string, listener: AnyListener): this {
+    this.sessionListeners.set(event, [...(this.sessionListeners.get(event) ?? []), listener]);
+    return this;
+  }
+  /** Fires a session event like Electron would, returning the event object. */
+  fireSession(event: string, ...args: unknown[]): FakeEventForTest {
+    const fired = new FakeEventForTest();
+    for (const listener of this.sessionListeners.get(event) ?? []) listener(fired, ...args);
+    return fired;
+  }
 }
 
 export class FakeWebContentsForTest {

@@ -2,9 +2,11 @@
 // Electron stand-ins of ./fake-electron (real Electron cannot load under Node), extended
 // here with what only this window uses: webRequest.onBeforeRequest and the close event.
 import assert from 'node:assert/strict';
-import { beforeEach, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import type * as ElectronModule from 'electron';
-import { createPortalWindowHost, isRedirectTo } from '../portal-window';
+import type { SsoTlsPolicy } from '../../main/sso/config';
+import { createTlsFixtures, type TlsFixtures } from '../../testkit/sso/tls-fixtures';
+import { createPortalWindowHost, isRedirectTo, PORTAL_SANDBOX_CSP } from '../portal-window';
 import { FakeBrowserWindowForTest, FakeEventForTest, FakeSessionForTest } from './fake-electron';
 
 type Listener = (...args: unknown[]) => unknown;
@@ -53,20 +55,24 @@ const ISSUER = 'https://auth.example.test';
 const AUTHORIZE = `${ISSUER}/oauth2/authorize?client_id=bastion&state=s1&code_challenge=x`;
 const REDIRECT = 'http://127.0.0.1/callback';
 
-function host() {
+function host(tls?: SsoTlsPolicy) {
   const lines: string[] = [];
   const electron = { BrowserWindow: PortalWindowForTest } as unknown as Pick<
     typeof ElectronModule,
     'BrowserWindow'
   >;
   return {
-    host: createPortalWindowHost(electron, { issuer: ISSUER, log: (l) => lines.push(l) }),
+    host: createPortalWindowHost(electron, {
+      issuer: ISSUER,
+      ...(tls ? { tls } : {}),
+      log: (l) => lines.push(l),
+    }),
     lines,
   };
 }
 
-async function open() {
-  const { host: h, lines } = host();
+async function open(tls?: SsoTlsPolicy) {
+  const { host: h, lines } = host(tls);
   const session = await h.prepare(REDIRECT);
   const shown = session.show(AUTHORIZE, 's1');
   const window = PortalWindowForTest.windows.at(-1)!;
@@ -179,4 +185,130 @@ test('isRedirectTo compares scheme, host, port and path', () => {
     true,
   );
   assert.equal(isRedirectTo('nonsense', REDIRECT), false);
+});
+
+// Certificates made at run time with openssl (testkit/sso/tls-fixtures): a private CA and a
+// server certificate for auth.example.com; a second, unrelated CA and its own server cert.
+let pki: TlsFixtures;
+let otherPki: TlsFixtures;
+before(() => {
+  pki = createTlsFixtures(['auth.example.test']);
+  otherPki = createTlsFixtures(['auth.example.test']);
+});
+after(() => {
+  pki.cleanup();
+  otherPki.cleanup();
+});
+
+/** Runs the window's certificate verify proc as Chromium would; returns its verdict. */
+function verify(
+  window: PortalWindowForTest,
+  chain: string[],
+  errorCode = 0,
+  hostname = 'auth.example.test',
+): number {
+  const proc = window.session.certificateVerifyProc;
+  assert.ok(proc, 'a certificate verify proc is installed');
+  type Cert = { data: string; issuerCert?: Cert };
+  let certificate: Cert | undefined;
+  for (const pem of [...chain].reverse()) certificate = { data: pem, issuerCert: certificate };
+  let result: number | null = null;
+  proc({ hostname, certificate, errorCode }, (r: number) => (result = r));
+  assert.notEqual(result, null);
+  return result!;
+}
+
+test('TLS: at least 1.3 by default, 1.2 only when the site says so', async () => {
+  const first = await open();
+  assert.deepEqual(first.window.session.sslConfig, { minVersion: 'tls1.3' });
+  first.session.close();
+  await first.shown.catch(() => undefined);
+  const second = await open({ minVersion: 'TLSv1.2' });
+  assert.deepEqual(second.window.session.sslConfig, { minVersion: 'tls1.2' });
+  second.session.close();
+  await second.shown.catch(() => undefined);
+});
+
+test('TLS: the CA file replaces the system roots; the pins are enforced on top', async () => {
+  const { window, session, shown, lines } = await open({ caFile: pki.caFile, pins: [pki.pin] });
+  // Chromium does not know the private CA (its error code): the CA file decides.
+  assert.equal(verify(window, [pki.certPem], -202), 0, 'signed by the CA file, pinned key');
+  assert.equal(verify(window, [otherPki.certPem], 0), -2, 'another CA, even if Chromium trusts it');
+  assert.equal(
+    verify(window, [pki.certPem], -202, 'evil.example.test'),
+    -2,
+    'the certificate names another host',
+  );
+  assert.equal(verify(window, [], 0), -2, 'no certificate');
+  assert.ok(lines.some((l) => /certificate of auth\.example\.test refused/.test(l)));
+  session.close();
+  await shown.catch(() => undefined);
+
+  // Pins alone (system roots): Chromium's verdict must be OK AND the key pinned.
+  const pinned = await open({ pins: [pki.otherPin] });
+  assert.equal(verify(pinned.window, [pki.certPem], 0), -2, "Chromium's OK, but no pin matches");
+  pinned.session.close();
+  await pinned.shown.catch(() => undefined);
+  const roots = await open({ pins: [pki.pin] });
+  assert.equal(verify(roots.window, [pki.certPem], 0), 0);
+  assert.equal(verify(roots.window, [pki.certPem], -202), -2, "Chromium's refusal stands");
+  roots.session.close();
+  await roots.shown.catch(() => undefined);
+});
+
+test('TLS: a CA file that cannot be read opens no portal window', async () => {
+  const { host: h } = host({ caFile: '/nonexistent/ca.pem' });
+  await assert.rejects(
+    h.prepare(REDIRECT),
+    (e) => (e as { code?: string }).code === 'SSO_PORTAL_UNAVAILABLE',
+  );
+  assert.equal(PortalWindowForTest.windows.length, 0);
+});
+
+test('no downloads, no device choosers, no print or modal dialogs', async () => {
+  const { window, session, shown } = await open();
+  let cancelled = false;
+  const download = window.session.fireSession('will-download', {
+    cancel: () => (cancelled = true),
+  });
+  assert.equal(download.defaultPrevented, true);
+  assert.equal(cancelled, true);
+  assert.equal(window.session.devicePermissionHandler?.({ deviceType: 'hid' }), false);
+  for (const chooser of ['select-hid-device', 'select-usb-device', 'select-serial-port']) {
+    let answered: unknown = 'not called';
+    const event = window.session.fireSession(chooser, {}, (...args: unknown[]) => {
+      answered = args[0];
+    });
+    assert.equal(event.defaultPrevented, true, chooser);
+    assert.equal(answered, undefined, `${chooser}: nothing chosen`);
+  }
+  let bluetooth: unknown = null;
+  const bt = window.webContents.fire(
+    'select-bluetooth-device',
+    [{ deviceId: 'aa' }],
+    (id: string) => {
+      bluetooth = id;
+    },
+  );
+  assert.equal(bt.defaultPrevented, true);
+  assert.equal(bluetooth, '', 'no device picked (Electron would pick the first)');
+  // Every document gets the sandbox CSP (no allow-modals: window.print() and alert refused),
+  // beside the portal's own policy.
+  let answer: { responseHeaders?: Record<string, string[]> } | null = null;
+  window.session.headersListener?.(
+    {
+      resourceType: 'mainFrame',
+      responseHeaders: { 'Content-Security-Policy': ["default-src 'self'"] },
+    },
+    (a: typeof answer) => (answer = a),
+  );
+  assert.deepEqual(answer!.responseHeaders!['Content-Security-Policy'], [
+    "default-src 'self'",
+    PORTAL_SANDBOX_CSP,
+  ]);
+  assert.doesNotMatch(PORTAL_SANDBOX_CSP, /allow-modals|allow-downloads|allow-popups/);
+  window.session.headersListener?.({ resourceType: 'script' }, (a: typeof answer) => (answer = a));
+  assert.deepEqual(answer, {}, 'scripts and images unchanged');
+  session.close();
+  await shown.catch(() => undefined);
 });

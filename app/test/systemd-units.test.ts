@@ -1,4 +1,4 @@
-// resources/systemd/: the socket-activated helper's units agree with what the greeter and the
+// resources/systemd/: the socket-activated helper's units and the session guard's agree with what the greeter and the
 // helper expect, keep away from the sandboxing settings that would break PAM modules, and
 // pass `systemd-analyze verify` (in a throw-away root: no PID-1 systemd is needed).
 import assert from 'node:assert/strict';
@@ -20,6 +20,10 @@ import { DEFAULT_DEADLINE_MS } from '../../main/pam/helper-client';
 import { HELPER_OUT, REPO_ROOT } from '../../testkit/paths';
 import { fileExists, findExecutable, requireOrSkip } from '../../testkit/require';
 import { DEFAULT_HELPER_PATH, DEFAULT_HELPER_SOCKET, PUBLIC_HELPER_SOCKET } from '../config';
+import { DEFAULT_FORCE_ONLINE_PATH } from '../../main/monitor/force-online';
+import { DEFAULT_GUARD_STATE_PATH } from '../../main/monitor/guard-state';
+import { DEFAULT_OFFLINE_SESSIONS_DIR } from '../../main/monitor/offline-sessions';
+import { DEFAULT_SSO_CONF } from '../../main/sso/site-config';
 
 const UNITS = join(REPO_ROOT, 'resources', 'systemd');
 const SOCKET_UNIT = 'bastion-pam-helper.socket';
@@ -179,6 +183,85 @@ test('systemd-analyze verify accepts the units', (t) => {
       .filter((line) => line.trim() !== '')
       .filter((line) => !/Unknown key '(PollLimitIntervalSec|PollLimitBurst)'/.test(line));
     assert.deepEqual(complaints, []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+// The root session guard (bastion-offline guard, main/monitor/README.md): a oneshot pass every
+// 60 s (ob-session-monitor's period), as root, sandboxed but still able to reach the portal,
+// talk to logind on the system bus and write its state under /var/lib/bastion-greeter.
+const GUARD_SERVICE = 'bastion-session-guard.service';
+const GUARD_TIMER = 'bastion-session-guard.timer';
+const INSTALLED_OFFLINE = join(DEFAULT_HELPER_PATH, '..', 'bastion-offline');
+
+test('the session guard timer: every 60 s, started at boot', () => {
+  const timer = section(GUARD_TIMER, 'Timer');
+  assert.equal(seconds(one(timer, 'OnUnitActiveSec') ?? ''), 60);
+  assert.ok(seconds(one(timer, 'OnBootSec') ?? '') <= 120);
+  assert.ok(seconds(one(timer, 'AccuracySec') ?? '') <= 10, 'the period does not drift to 2 min');
+  assert.equal(one(timer, 'Unit'), undefined, 'runs the service of the same name');
+  assert.equal(one(section(GUARD_TIMER, 'Install'), 'WantedBy'), 'timers.target');
+});
+
+test('the session guard service: root, one pass, writes only /var/lib/bastion-greeter', () => {
+  const unit = section(GUARD_SERVICE, 'Unit');
+  const service = section(GUARD_SERVICE, 'Service');
+  assert.equal(one(service, 'Type'), 'oneshot');
+  assert.equal(one(service, 'ExecStart'), `${INSTALLED_OFFLINE} guard`);
+  assert.equal(one(unit, 'ConditionPathExists'), DEFAULT_SSO_CONF);
+  // Root: a guard the person could stop, or files they could write, would enforce nothing.
+  for (const key of ['User', 'DynamicUser', 'PrivateUsers'])
+    assert.equal(one(service, key), undefined, `${key}= would not be root`);
+  // What it writes lives in its StateDirectory, the only writable place under strict.
+  assert.equal(one(service, 'ProtectSystem'), 'strict');
+  assert.equal(one(service, 'StateDirectory'), 'bastion-greeter');
+  assert.equal(one(service, 'StateDirectoryMode'), '0700');
+  for (const path of [
+    DEFAULT_FORCE_ONLINE_PATH,
+    DEFAULT_OFFLINE_SESSIONS_DIR,
+    DEFAULT_GUARD_STATE_PATH,
+  ])
+    assert.ok(path.startsWith('/var/lib/bastion-greeter/'), `${path} is in the state directory`);
+  assert.equal(service.get('ReadOnlyPaths'), undefined);
+  assert.equal(service.get('InaccessiblePaths'), undefined);
+  // The portal over IP and logind over the system bus (AF_UNIX), with the capability logind
+  // asks of a TerminateSession caller; Node's JIT.
+  const families = (one(service, 'RestrictAddressFamilies') ?? '').split(/\s+/);
+  for (const family of ['AF_UNIX', 'AF_INET', 'AF_INET6']) assert.ok(families.includes(family));
+  assert.match(one(service, 'CapabilityBoundingSet') ?? '', /\bCAP_KILL\b/);
+  for (const key of ['PrivateNetwork', 'IPAddressDeny', 'MemoryDenyWriteExecute', 'BusPolicy'])
+    assert.equal(service.get(key), undefined, `${key}= would stop the guard`);
+  assert.equal(one(service, 'NoNewPrivileges'), 'yes');
+  assert.ok(seconds(one(service, 'TimeoutStartSec') ?? '') > 0, 'a hung pass is bounded');
+});
+
+test('systemd-analyze verify accepts the session guard units', (t) => {
+  const analyze = findExecutable('systemd-analyze');
+  if (!requireOrSkip(t, analyze !== null, 'systemd-analyze')) return;
+  const root = mkdtempSync(join(tmpdir(), 'bastion-guard-units-'));
+  try {
+    // ExecStart= must name an executable; any will do for verify.
+    mkdirSync(join(root, INSTALLED_OFFLINE, '..'), { recursive: true });
+    copyFileSync('/usr/bin/true', join(root, INSTALLED_OFFLINE));
+    const system = join(root, 'etc', 'systemd', 'system');
+    mkdirSync(system, { recursive: true });
+    for (const unit of [GUARD_SERVICE, GUARD_TIMER, SLICE_UNIT])
+      copyFileSync(join(UNITS, unit), join(system, unit));
+    cpSync('/usr/lib/systemd/system', join(root, 'usr', 'lib', 'systemd', 'system'), {
+      recursive: true,
+      filter: (src) => !/\.(service|socket|mount|timer|path|device|swap|automount)$/.test(src),
+    });
+    const run = spawnSync(
+      analyze!,
+      ['verify', '--man=no', `--root=${root}`, GUARD_SERVICE, GUARD_TIMER],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(
+      run.stderr.split('\n').filter((line) => line.trim() !== ''),
+      [],
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -29,6 +29,13 @@ const bundledSsoClient: PasswordGrantClientFactory = async (config) => {
   return sso.createSsoClient(config);
 };
 
+/** `guard` (./guard-command.ts, root's periodic pass) from the same bundle as `online`'s client. */
+const bundledGuardCommand = async (): Promise<Pick<typeof SsoOnlineBundle, 'bastionGuard'>> => {
+  const path = join(__dirname, SSO_BUNDLE);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a run-time path, CJS bundle
+  return require(path) as typeof SsoOnlineBundle;
+};
+
 function environ(): Buffer | null {
   try {
     return readFileSync('/proc/self/environ');
@@ -91,8 +98,14 @@ const io: CliIo = {
   readStdin: (maxBytes) => readAllStdin(maxBytes, streams.readStdin),
 };
 
-void bastionOffline(process.argv.slice(2), io, environ, { ssoClient: bundledSsoClient }).then(
-  (code) => {
-    process.exitCode = code;
-  },
-);
+// The CommonJS bundle has __dirname, and its SSO bundle beside it; the sources run under tsx
+// (tests) have neither and load main/sso from the sources (offline-command.ts's defaults).
+const bundled = typeof __dirname === 'string';
+void bastionOffline(
+  process.argv.slice(2),
+  io,
+  environ,
+  bundled ? { ssoClient: bundledSsoClient, guardCommand: bundledGuardCommand } : {},
+).then((code) => {
+  process.exitCode = code;
+});

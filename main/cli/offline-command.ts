@@ -14,7 +14,7 @@
 // OFFLINE_ERROR:-2 with its reason for the administrator), 2 usage error.
 import { DEFAULT_SYSLOG_SOCKET, logForAdmin, oneLine } from '../offline/admin-log';
 import { OfflineCacheError, OfflineCode } from '../offline/codes';
-import { OfflineCache } from '../offline/cache';
+import { DEFAULT_CACHE_DIR, OfflineCache } from '../offline/cache';
 import { looksLikeToken, passwordFromStdin } from '../offline/password';
 import { COMMON_OPTIONS_HELP, UsageError, parseArgs, type CliIo } from './args';
 import type * as SsoModule from '../sso/index';
@@ -23,6 +23,9 @@ import {
   FileForceOnlineList,
   isForcedOnline,
 } from '../monitor/force-online';
+import { DEFAULT_OFFLINE_SESSIONS_DIR, FileOfflineSessions } from '../monitor/offline-sessions';
+import type { GuardDeps } from './guard-command';
+import type * as GuardCommandModule from './guard-command';
 import {
   DEFAULT_SSO_CONF,
   SsoConfError,
@@ -35,20 +38,25 @@ import {
 const MAX_STDIN_BYTES = 4096;
 
 export const OFFLINE_HELP = [
-  'usage: bastion-offline verify|store|status [options]',
-  '  verify   check the password on stdin against the cached verifier of $PAM_USER',
+  'usage: bastion-offline verify|store|status|online [options]',
+  '       bastion-offline guard [guard options]   (root only; see bastion-offline guard --help)',
+  '  verify   check the password on stdin against the cached verifier of $PAM_USER; on',
+  '           success, leave the offline-session marker for the guard',
   '           (pam_exec NUL/newline termination and an OFFLINE: prefix are handled)',
   '  store    record the password on stdin for $PAM_USER after an ONLINE success;',
   '           refuses token-looking answers (JWT, 64-hex, OFFLINE:)',
   '  status   print OFFLINE_STATUS:<expires_at>:<locked_until> for $PAM_USER',
   '  online   plain OIDC sites: OIDC password grant for $PAM_USER with the password on stdin,',
   '           then on success record it as store does (settings: --sso-config)',
+  '  store and online, on success, take $PAM_USER off the force-online list and its marker away',
   'options:',
   ...COMMON_OPTIONS_HELP,
   `  --syslog-socket PATH     where reasons go under pam_exec (default ${DEFAULT_SYSLOG_SOCKET})`,
   `  --sso-config PATH        online: the site's SSO settings (default ${DEFAULT_SSO_CONF})`,
   `  --force-online PATH      verify: users who must sign in online (default ${DEFAULT_FORCE_ONLINE_PATH};`,
   '                           empty file = everyone): refused with OFFLINE_ERROR:-5',
+  `  --offline-sessions DIR   verify: where the offline-session markers go (default ${DEFAULT_OFFLINE_SESSIONS_DIR},`,
+  '                           or <cache-dir>.offline-sessions with --cache-dir); guard reads them',
 ].join('\n');
 
 /** The process's initial environment block (NUL-separated NAME=value bytes), or null. */
@@ -82,32 +90,22 @@ export function pamUserFromEnviron(environ: Buffer): string | undefined {
   }
 }
 
-/** `--syslog-socket PATH` (ours, not a cache option): removed from argv before parsing. */
-function takeSyslogSocket(argv: readonly string[]): { argv: string[]; socket: string } {
+/**
+ * `name PATH` or `name=PATH` (ours, not a cache option): removed from argv before parseArgs,
+ * which knows only the cache's options. The path must be absolute.
+ */
+function takePath(
+  argv: readonly string[],
+  name: string,
+): { argv: string[]; path: string | undefined } {
   const rest: string[] = [];
-  let socket = DEFAULT_SYSLOG_SOCKET;
+  let path: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--syslog-socket' || arg.startsWith('--syslog-socket=')) {
+    if (arg === name || arg.startsWith(`${name}=`)) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       if (value === undefined || !value.startsWith('/'))
-        throw new UsageError('--syslog-socket needs an absolute path');
-      socket = value;
-    } else rest.push(arg);
-  }
-  return { argv: rest, socket };
-}
-
-/** `--force-online PATH` (verify's), removed from argv before parsing like --syslog-socket. */
-function takeForceOnline(argv: readonly string[]): { argv: string[]; path: string } {
-  const rest: string[] = [];
-  let path = DEFAULT_FORCE_ONLINE_PATH;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--force-online' || arg.startsWith('--force-online=')) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (value === undefined || !value.startsWith('/'))
-        throw new UsageError('--force-online needs an absolute path');
+        throw new UsageError(`${name} needs an absolute path`);
       path = value;
     } else rest.push(arg);
   }
@@ -138,27 +136,40 @@ function refuseIfForcedOnline(path: string, user: string): void {
   }
 }
 
-/** `--sso-config PATH` (online's), removed from argv before parsing like --syslog-socket. */
-function takeSsoConfig(argv: readonly string[]): { argv: string[]; path: string } {
-  const rest: string[] = [];
-  let path = DEFAULT_SSO_CONF;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--sso-config' || arg.startsWith('--sso-config=')) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (value === undefined || !value.startsWith('/'))
-        throw new UsageError('--sso-config needs an absolute path');
-      path = value;
-    } else rest.push(arg);
+/**
+ * An offline success leaves the user's marker (Open Bastion's model) for the root guard
+ * (`guard`): revalidation, offline_max_sso_unreachable, the grace. Written before OFFLINE_OK is
+ * printed, and a marker that cannot be written refuses the login: an offline session the guard
+ * cannot see is one it can never end.
+ */
+async function markOfflineSession(dir: string, user: string): Promise<void> {
+  try {
+    await new FileOfflineSessions(dir).mark(user, Date.now());
+  } catch (error) {
+    throw new OfflineCacheError(
+      OfflineCode.IO,
+      `offline session marker not written in ${dir} (${(error as Error).message}): offline login refused`,
+    );
   }
-  return { argv: rest, path };
 }
 
 /** Extra parts of `online` (injected by tests; the installed entry uses the defaults). */
 export interface OfflineCommandDeps {
   /** Builds the SSO client for `online` (main/sso's createSsoClient). */
   ssoClient?: PasswordGrantClientFactory;
+  /** `guard`'s command (./guard-command.ts); the installed entry loads it from its bundle. */
+  guardCommand?: () => Promise<Pick<typeof GuardCommandModule, 'bastionGuard'>>;
+  /** `guard`'s portal and process hooks (tests). */
+  guard?: GuardDeps;
 }
+
+/**
+ * `guard` is root's periodic pass, loaded only when asked for: its SSO transport, logind and
+ * state code stay out of verify's start-up. Not a literal specifier, as for SSO_MODULE.
+ */
+const GUARD_COMMAND = './guard-command';
+const sourceGuardCommand = async (): Promise<Pick<typeof GuardCommandModule, 'bastionGuard'>> =>
+  (await import(GUARD_COMMAND)) as typeof GuardCommandModule;
 
 /**
  * main/sso's real client, loaded only by `online`: verify, store and status (the offline
@@ -259,25 +270,66 @@ async function runOnline(
   }
 }
 
+/** Where this run's files are (the installed defaults, or the options). */
+interface CommandPaths {
+  ssoConfigPath: string;
+  factory: PasswordGrantClientFactory;
+  forceOnlinePath: string;
+  offlineSessionsDir: string;
+}
+
+/**
+ * The markers' default: root's /var/lib/bastion-greeter/offline-sessions, where `guard`
+ * looks, for the installed cache; beside the cache given with --cache-dir otherwise (a test's
+ * or a second cache's markers never land in the machine's). A site that moves its cache must
+ * give `verify` and `guard` the same --offline-sessions.
+ */
+function offlineSessionsBeside(cacheDir: string | undefined): string {
+  return cacheDir === undefined || cacheDir === DEFAULT_CACHE_DIR
+    ? DEFAULT_OFFLINE_SESSIONS_DIR
+    : `${cacheDir.replace(/\/+$/, '')}.offline-sessions`;
+}
+
+/**
+ * An online success (store, online) did what force-online asked and ends any offline session
+ * the guard was watching for this user: their line and marker go. Best effort: a failure is the
+ * administrator's to see, never the login's.
+ */
+async function signedInOnline(paths: CommandPaths, user: string, admin: AdminSink): Promise<void> {
+  try {
+    await new FileOfflineSessions(paths.offlineSessionsDir).remove(user);
+  } catch (error) {
+    await admin.report(`offline session marker not removed: ${(error as Error).message}`);
+  }
+  try {
+    await new FileForceOnlineList(paths.forceOnlinePath).remove(user);
+  } catch (error) {
+    await admin.report(`force-online line not removed: ${(error as Error).message}`);
+  }
+}
+
 async function runCommand(
   command: string,
   cache: OfflineCache,
   io: CliIo,
   user: string,
   admin: AdminSink,
-  online: { ssoConfigPath: string; factory: PasswordGrantClientFactory },
-  forceOnlinePath: string = DEFAULT_FORCE_ONLINE_PATH,
+  paths: CommandPaths,
 ): Promise<number> {
   switch (command) {
-    case 'online':
-      return runOnline(cache, io, user, admin, online.ssoConfigPath, online.factory);
+    case 'online': {
+      const status = await runOnline(cache, io, user, admin, paths.ssoConfigPath, paths.factory);
+      if (status === 0) await signedInOnline(paths, user, admin);
+      return status;
+    }
     case 'verify': {
-      refuseIfForcedOnline(forceOnlinePath, user);
+      refuseIfForcedOnline(paths.forceOnlinePath, user);
       // PBKDF2 and loading the Argon2id backend run while stdin is read and the entry locked.
       cache.prepareVerify();
       const password = await readPassword(io, true);
       try {
         const ok = await cache.verify(user, password);
+        await markOfflineSession(paths.offlineSessionsDir, user);
         io.out(`OFFLINE_OK:${ok.expiresAt}`);
         if (ok.bookkeepingError !== undefined) await admin.report(ok.bookkeepingError);
         return 0;
@@ -305,6 +357,7 @@ async function runCommand(
           return 1;
         }
         await cache.store(user, password);
+        await signedInOnline(paths, user, admin);
         return 0;
       } finally {
         password.fill(0);
@@ -348,10 +401,17 @@ export async function bastionOffline(
     },
   };
   try {
-    const taken = takeSyslogSocket(argv);
-    syslogSocket = taken.socket;
-    const forced = takeForceOnline(taken.argv);
-    const sso = takeSsoConfig(forced.argv);
+    if (argv[0] === 'guard') {
+      // Root's periodic pass, not a PAM command: no PAM_USER, no password, no cache.
+      command = 'guard';
+      const guard = await (deps.guardCommand ?? sourceGuardCommand)();
+      return await guard.bastionGuard(argv.slice(1), io, deps.guard);
+    }
+    const taken = takePath(argv, '--syslog-socket');
+    syslogSocket = taken.path ?? DEFAULT_SYSLOG_SOCKET;
+    const forced = takePath(taken.argv, '--force-online');
+    const marked = takePath(forced.argv, '--offline-sessions');
+    const sso = takePath(marked.argv, '--sso-config');
     const args = parseArgs(sso.argv, false);
     if (args.help) {
       io.out(OFFLINE_HELP);
@@ -363,18 +423,12 @@ export async function bastionOffline(
       throw new UsageError('expected exactly one command');
     user = pamUser(io, environ);
     cache = new OfflineCache(args.cache);
-    return await runCommand(
-      command,
-      cache,
-      io,
-      user,
-      admin,
-      {
-        ssoConfigPath: sso.path,
-        factory: deps.ssoClient ?? realSsoClient,
-      },
-      forced.path,
-    );
+    return await runCommand(command, cache, io, user, admin, {
+      ssoConfigPath: sso.path ?? DEFAULT_SSO_CONF,
+      factory: deps.ssoClient ?? realSsoClient,
+      forceOnlinePath: forced.path ?? DEFAULT_FORCE_ONLINE_PATH,
+      offlineSessionsDir: marked.path ?? offlineSessionsBeside(args.cache.cacheDir),
+    });
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`bastion-offline: ${error.message}\n${OFFLINE_HELP.split('\n')[0]}`);

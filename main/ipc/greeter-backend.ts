@@ -24,10 +24,9 @@ import { keySide, startRemovalWatch, type SecurityKeyWiring } from './security-k
 import { IpcValidationError, validateCall, validateUserName } from './validate';
 import { createSsoSignIn, type PortalViewHost, type SsoSignInOptions } from './sso-signin';
 import type { SsoSignInSettings } from './sso-settings';
-import { createSsoUnlock, stateDirTokenStore, unlockProblem } from './sso-unlock';
+import { createSsoUnlock, stateDirTokenStore, unlockNotice } from './sso-unlock';
 import type { TokenStore } from '../sso/token-store';
 import type { TokenSet } from '../sso';
-import type { OfflineSessionRegistry } from '../monitor/offline-sessions';
 
 /** The PAM service of login and unlock (resources/pam/, the helper's allowlist). */
 export const GREETER_PAM_SERVICE = 'bastion-greeter';
@@ -136,12 +135,12 @@ export interface GreeterBackendOptions {
     tokens?: { store: TokenStore; prepare?: () => void } | null;
     /** Deadline of the unlock-time refresh, ms (default 10 000). */
     refreshTimeoutMs?: number;
+    /**
+     * Told when the refresh beside an unlock found the SSO session ended at the portal
+     * (invalid_grant; the stored tokens are already wiped), e.g. for the tray.
+     */
+    onSessionEnded?: (user: string) => void;
   } | null;
-  /**
-   * Offline sessions (main/monitor/offline-sessions): a login or unlock that succeeded on the
-   * offline path (OFFLINE_OK) is marked here, for the session guard's revalidation.
-   */
-  offlineSessions?: OfflineSessionRegistry | null;
 }
 
 /** The backend plus what the rest of main drives (the online/offline monitor). */
@@ -322,8 +321,8 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
 
   const assistive = new AssistiveLauncher(options.assistivePaths ?? {}, log);
 
-  // Refresh at unlock (./sso-unlock): tokens kept after an SSO or password sign-in, used by
-  // the unlock screen's Enter with an empty password field.
+  // Refresh at unlock (./sso-unlock): tokens kept after an SSO or password sign-in, refreshed
+  // beside the person's own password (or key) unlock, never in its place.
   const ssoSettings = options.sso?.settings ?? null;
   const tokenWiring =
     options.sso?.tokens === undefined
@@ -359,28 +358,56 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
   });
 
   let refreshing = false;
-  /** The unlock screen's Enter with an empty field at the password prompt (see ./sso-unlock). */
-  const refreshAtUnlock = async (user: string): Promise<void> => {
-    if (refreshing) throw new IpcValidationError('SSO_BUSY', 'the saved sign-in is being used');
+  const sessionEnded = (user: string): void => {
+    try {
+      options.sso?.onSessionEnded?.(user);
+    } catch (error) {
+      log(`sso unlock: session-ended listener failed (${(error as Error).name})`);
+    }
+  };
+  /**
+   * The refresh beside an unlock (./sso-unlock), then its lessons: the portal answered → the
+   * typed password goes online; unreachable → offline; invalid_grant → wiped, told.
+   */
+  const refreshBeside = async (user: string): Promise<void> => {
+    const result = await unlock.refreshAlongside(user);
+    if (result.kind === 'refreshed') {
+      controller.setOffline(false);
+      return;
+    }
+    if (result.reason === 'invalid-grant') {
+      controller.setOffline(false);
+      sessionEnded(user);
+    }
+    if (result.reason === 'unreachable') controller.setOffline(true);
+    const notice = unlockNotice(result.reason);
+    if (notice !== null) sso.notice(notice);
+  };
+  /**
+   * The password typed on the unlock screen, with refresh at unlock: the refresh runs first
+   * (bounded by its deadline) because its answer picks the password's online or offline path;
+   * then the password — the person's proof, the only thing that reaches PAM.
+   */
+  const answerWithRefreshBeside = async (
+    user: string,
+    text: string,
+    prompt: AuthSnapshot['prompt'],
+  ): Promise<void> => {
     refreshing = true;
     try {
       sso.notice(null);
-      const result = await unlock.refresh(user);
-      const now = controller.snapshot();
-      if (now.phase !== 'prompting' || now.user !== user || now.prompt?.secret !== true) {
-        log('sso unlock: the attempt moved on while refreshing; the token is not used');
-        return;
-      }
-      if (result.kind === 'token') {
-        // Verbatim: an access token is never an `OFFLINE:` answer (the portal just answered).
-        controller.answer(result.accessToken, { verbatim: true });
-        return;
-      }
-      // The portal did not answer: the typed password takes the offline path.
-      if (result.reason === 'unreachable') controller.setOffline(true);
-      sso.notice(unlockProblem(result.reason));
+      await refreshBeside(user);
     } finally {
       refreshing = false;
+    }
+    const now = controller.snapshot();
+    if (now.phase !== 'prompting' || now.user !== user || now.prompt !== prompt) {
+      log('sso unlock: the attempt moved on while refreshing; the password is not sent');
+      return;
+    }
+    controller.answer(text);
+    if (unlock.enrollsWithPassword && !controller.snapshot().offline) {
+      enrolling ??= { user, password: text };
     }
   };
   // A password the stack accepted online may enrol a refresh token (allow-password-grant):
@@ -394,18 +421,26 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
     const pending = enrolling;
     enrolling = null;
     if (snapshot.phase !== 'success' || snapshot.user === null) return;
-    if (snapshot.offlineValidUntil !== null) {
-      // OFFLINE_OK: an offline session for the session guard to revalidate later.
-      void options.offlineSessions
-        ?.mark(snapshot.user, (options.clock ?? { now: Date.now }).now())
-        .catch((error: unknown) => log(`offline session not marked: ${(error as Error).name}`));
-      return;
-    }
+    // OFFLINE_OK: no SSO notice, no token enrolment. `bastion-offline verify` (root) has
+    // already left the marker the root session guard revalidates.
+    if (snapshot.offlineValidUntil !== null) return;
     sso.notice(null);
     if (pending !== null && pending.user === snapshot.user) {
       void unlock.enrollWithPassword(pending.user, pending.password);
     }
   });
+
+  // A key unlock: the refresh runs after it, for the same freshness and revalidation (the
+  // key's path has no online/offline choice to make).
+  if (options.mode === 'unlock' && unlock.offered && currentUser !== null) {
+    const keyUser = currentUser;
+    let lastKeyPhase = controller.keySnapshot().phase;
+    controller.subscribeKey((snapshot) => {
+      const unlocked = snapshot.phase === 'success' && lastKeyPhase !== 'success';
+      lastKeyPhase = snapshot.phase;
+      if (unlocked && !closed) void refreshBeside(keyUser);
+    });
+  }
 
   const power = options.power ?? null;
   /** What the power menu offers now: nothing on unlock, under the policy, or without power. */
@@ -531,18 +566,20 @@ export function createGreeterBackend(options: GreeterBackendOptions): BastionGre
           const snap = controller.snapshot();
           const atPassword =
             snap.phase === 'prompting' && snap.prompt?.secret === true && snap.user !== null;
+          if (refreshing) {
+            throw new IpcValidationError('SSO_BUSY', 'the SSO tokens are being refreshed');
+          }
+          // An empty field is answered as typed (PAM decides, as without SSO): the stored
+          // tokens are neither used nor refreshed for it.
           if (
             options.mode === 'unlock' &&
             unlock.offered &&
-            request.text === '' &&
+            request.text !== '' &&
             atPassword &&
             snap.user === currentUser
           ) {
-            await refreshAtUnlock(snap.user!);
+            await answerWithRefreshBeside(snap.user!, request.text, snap.prompt);
             return undefined;
-          }
-          if (refreshing) {
-            throw new IpcValidationError('SSO_BUSY', 'the saved sign-in is being used');
           }
           controller.answer(request.text);
           if (unlock.enrollsWithPassword && atPassword && request.text !== '' && !snap.offline) {

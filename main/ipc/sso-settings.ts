@@ -17,9 +17,9 @@
 //   # pins (space separated sha256//<base64>), timeout-ms (1000..120000),
 //   # portal-timeout-seconds (default 300).
 //   # allow-loopback-http = true: an http:// issuer on loopback, for tests and the demo only.
-//   # unlock-with-refresh = true: on the unlock screen, Enter with an empty password field
-//   # answers the password prompt with a fresh access token from the stored refresh token
-//   # (pam_openbastion sites; main/sso/TOKENS.md). Default false.
+//   # unlock-with-refresh = true: on the unlock screen, beside the person's password unlock,
+//   # refresh the stored tokens (kept fresh, revalidated, online/offline decided); a refresh
+//   # token never answers PAM (main/sso/TOKENS.md). Default false.
 //   # allow-password-grant = true: after a password sign-in the stack accepted online, main
 //   # also asks the portal for tokens with that password (resource-owner password grant) to
 //   # keep a refresh token for the next unlock. Default false; needs unlock-with-refresh.
@@ -47,7 +47,7 @@ export interface SsoSignInSettings {
   /** Only when `portal` is offered. */
   redirectUri: string | null;
   portalTimeoutMs: number;
-  /** `unlock-with-refresh = true`: Enter with an empty field on the unlock screen refreshes. */
+  /** `unlock-with-refresh = true`: a password unlock refreshes the stored tokens alongside. */
   unlockWithRefresh: boolean;
   /** `allow-password-grant = true` (with unlock-with-refresh): keep tokens after a password. */
   passwordGrantAfterSignIn: boolean;

@@ -15,7 +15,11 @@ import {
   startDeviceGrantDouble,
   type DeviceGrantDouble,
 } from '../../testkit/sso/device-grant-double';
-import { createSsoSignIn } from './sso-signin';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSsoSignIn, isTokenAnswerablePrompt, signInUser } from './sso-signin';
+import { ssoAccountRefusal } from './sso-account';
 import { parseSsoSettings, type SsoSignInSettings } from './sso-settings';
 
 const OK: ConversationOutcome = {
@@ -29,13 +33,18 @@ const REFUSED: ConversationOutcome = {
   exitCode: 1,
 };
 
-/** Asks one secret prompt; accepts the answer `accept` decides on. */
+/** Asks one secret prompt (`Password: ` unless told); accepts the answer `accept` decides on. */
 class ScriptedConversationForTest implements AuthConversation {
   readonly transport = 'stand-in';
   readonly answers: string[] = [];
-  private queue: ConversationEvent[] = [{ type: 'prompt', secret: true, text: 'Password: ' }];
+  private queue: ConversationEvent[];
   private wake: (() => void) | null = null;
-  constructor(private readonly accept: (answer: string) => boolean) {}
+  constructor(
+    private readonly accept: (answer: string) => boolean,
+    prompt: { secret: boolean; text: string } = { secret: true, text: 'Password: ' },
+  ) {
+    this.queue = [{ type: 'prompt', ...prompt }];
+  }
   answer(text: string): void {
     this.answers.push(text);
     this.queue.push({ type: 'result', outcome: this.accept(text) ? OK : REFUSED });
@@ -58,9 +67,10 @@ class ScriptedConversationForTest implements AuthConversation {
 class ScriptedTransportForTest implements AuthTransport {
   readonly kind = 'helper' as const;
   readonly runs: { user: string; conversation: ScriptedConversationForTest }[] = [];
+  prompt: { secret: boolean; text: string } | undefined;
   constructor(private readonly accept: (answer: string) => boolean) {}
   begin(user: string): AuthConversation {
-    const conversation = new ScriptedConversationForTest(this.accept);
+    const conversation = new ScriptedConversationForTest(this.accept, this.prompt);
     this.runs.push({ user, conversation });
     return conversation;
   }
@@ -88,6 +98,27 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** A passwd and login.defs of our own (the machine's accounts are not the test's). */
+const accountsDir = mkdtempSync(join(tmpdir(), 'bastion-sso-accounts-'));
+const localAccounts = {
+  passwdPath: join(accountsDir, 'passwd'),
+  loginDefsPath: join(accountsDir, 'login.defs'),
+};
+writeFileSync(
+  localAccounts.passwdPath,
+  [
+    'root:x:0:0:root:/root:/bin/bash',
+    'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin',
+    'lightdm:x:998:998:Light Display Manager:/var/lib/lightdm:/bin/false',
+    'svc:x:1500:1500:a service:/srv:/usr/sbin/nologin',
+    'alice:x:1001:1001:Alice:/home/alice:/bin/bash',
+    'nobody:x:65534:65534:nobody:/nonexistent:/bin/sh',
+    '',
+  ].join('\n'),
+);
+writeFileSync(localAccounts.loginDefsPath, 'UID_MIN 1000\nUID_MAX 60000\n');
+after(() => rmSync(accountsDir, { recursive: true, force: true }));
+
 function setUp(accept: (answer: string) => boolean, mode: 'login' | 'unlock' = 'login') {
   const transport = new ScriptedTransportForTest(accept);
   const controller = new AuthController({
@@ -105,6 +136,7 @@ function setUp(accept: (answer: string) => boolean, mode: 'login' | 'unlock' = '
     mode,
     controller,
     portal: null,
+    localAccounts,
     log: (line) => lines.push(line),
   });
   sso.subscribe((s) => seen.push(s));
@@ -198,6 +230,92 @@ describe('SSO sign-in in main (device grant double, scripted PAM)', () => {
       (e) => (e as { code?: string }).code === 'SSO_NOT_OFFERED',
     );
     await Promise.all([unlock.controller.close(), login.controller.close()]);
+  });
+});
+
+describe('which account, which prompt (review L1, L2)', () => {
+  it('system accounts, nologin accounts and out-of-range uids are refused: SSO_WRONG_USER, no PAM attempt', async () => {
+    for (const user of ['root', 'daemon', 'lightdm', 'svc', 'nobody']) {
+      const m = setUp(() => true);
+      m.sso.start('device');
+      await until(() => m.sso.snapshot().phase === 'device', 'the device code');
+      double.approve(m.sso.snapshot().device!.userCode, user);
+      await until(() => m.sso.snapshot().phase === 'failed', `${user} refused`);
+      assert.equal(m.sso.snapshot().problem, 'SSO_WRONG_USER', user);
+      assert.equal(m.transport.runs.length, 0, `no PAM attempt for ${user}`);
+      await m.sso.close();
+      await m.controller.close();
+    }
+  });
+
+  it('the account check: login range, login shell, directory accounts, unreadable passwd', () => {
+    assert.equal(ssoAccountRefusal('alice', localAccounts), null);
+    assert.equal(ssoAccountRefusal('carol', localAccounts), null, 'not local: a directory account');
+    assert.match(ssoAccountRefusal('root', localAccounts) ?? '', /system account \(uid 0\)/);
+    assert.match(ssoAccountRefusal('svc', localAccounts) ?? '', /login shell/);
+    assert.match(
+      ssoAccountRefusal('alice', { ...localAccounts, passwdPath: join(accountsDir, 'none') }) ?? '',
+      /cannot be read/,
+      'fail closed',
+    );
+    // UID_MIN from login.defs, not a constant.
+    const defs = join(accountsDir, 'login.defs.high');
+    writeFileSync(defs, 'UID_MIN 2000\n');
+    assert.match(
+      ssoAccountRefusal('alice', { ...localAccounts, loginDefsPath: defs }) ?? '',
+      /uid 1001/,
+    );
+  });
+
+  it('userinfo is asked only with an ID token subject to hold it to (USERINFO TEST DOUBLE)', async () => {
+    const asked: (string | undefined)[] = [];
+    // Stands in for main/sso's userinfo (which refuses an answer whose sub differs from the
+    // expected one, oauth4webapi's check); records the subject it was held to.
+    const userinfoTestDouble = {
+      userinfo: async (_token: string, expectedSubject?: string) => {
+        asked.push(expectedSubject);
+        return { sub: expectedSubject ?? 'sub-anyone', preferred_username: 'alice' };
+      },
+    };
+    const lines: string[] = [];
+    // No ID token (no claims): no fallback, no user.
+    assert.equal(
+      await signInUser({ accessToken: 'at' }, userinfoTestDouble, (l) => lines.push(l)),
+      null,
+    );
+    assert.deepEqual(asked, [], 'userinfo not asked without an ID token');
+    // An ID token without preferred_username: userinfo asked, held to its `sub`.
+    const claims = { sub: 'sub-alice' } as NonNullable<Parameters<typeof signInUser>[0]['claims']>;
+    assert.equal(
+      await signInUser({ accessToken: 'at', claims }, userinfoTestDouble, () => undefined),
+      'alice',
+    );
+    assert.deepEqual(asked, ['sub-alice'], 'the subject the client checks userinfo against');
+  });
+
+  it('the token answers only the password prompt; an OTP prompt cancels: SSO_UNEXPECTED_PROMPT', async () => {
+    for (const prompt of [
+      { secret: true, text: 'Verification code: ' },
+      { secret: true, text: 'Current password: ' },
+      { secret: true, text: 'New password: ' },
+      { secret: false, text: 'Password: ' },
+    ]) {
+      const m = setUp(() => true);
+      m.transport.prompt = prompt;
+      m.sso.start('device');
+      await until(() => m.sso.snapshot().phase === 'device', 'the device code');
+      double.approve(m.sso.snapshot().device!.userCode, 'alice');
+      await until(() => m.sso.snapshot().phase === 'failed', `${prompt.text} refused`);
+      assert.equal(m.sso.snapshot().problem, 'SSO_UNEXPECTED_PROMPT', prompt.text);
+      assert.deepEqual(m.transport.runs[0]!.conversation.answers, [], 'the token was not sent');
+      assert.notEqual(m.controller.snapshot().phase, 'success');
+      await m.sso.close();
+      await m.controller.close();
+    }
+    assert.equal(isTokenAnswerablePrompt('Password: '), true);
+    assert.equal(isTokenAnswerablePrompt('Mot de passe : '), true);
+    assert.equal(isTokenAnswerablePrompt("alice's Password: "), false);
+    assert.equal(isTokenAnswerablePrompt('One-time password: '), false);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   type TokenSet,
 } from '../sso';
 import { createPortalFlow, PortalFlowError } from '../sso/portal-flow';
+import { ssoAccountRefusal, type LocalAccountPaths } from './sso-account';
 import type { SsoSignInSettings } from './sso-settings';
 import { IpcValidationError, validateUserName } from './validate';
 
@@ -53,6 +54,8 @@ export interface SsoSignInOptions {
    * token for unlock); unset: the tokens are dropped.
    */
   onSignedIn?: (user: string, tokens: TokenSet) => Promise<void>;
+  /** Where the local accounts are read (./sso-account); default /etc/passwd, /etc/login.defs. */
+  localAccounts?: LocalAccountPaths;
   log: (line: string) => void;
 }
 
@@ -79,6 +82,22 @@ const problemOf = (error: unknown): SsoProblem => {
   return findSsoError(error)?.code ?? 'SSO_INTERNAL';
 };
 
+/**
+ * The PAM prompts an access token may answer: the password prompt of pam_openbastion and of
+ * the stacks beside it (Linux-PAM's pam_get_authtok, pam_unix, pam_sss: "Password: ", and
+ * Linux-PAM's French catalogue). Compared after trailing blanks are dropped, exactly otherwise:
+ * a token never answers an OTP, "Current password" or a new-password prompt.
+ */
+export const TOKEN_ANSWERABLE_PROMPTS: ReadonlySet<string> = new Set([
+  'Password:',
+  'Mot de passe :',
+  'Mot de passe\u00a0:',
+]);
+
+export function isTokenAnswerablePrompt(text: string): boolean {
+  return TOKEN_ANSWERABLE_PROMPTS.has(text.replace(/\s+$/, ''));
+}
+
 /** The name the PAM attempt is for: preferred_username, as a user name main accepts. */
 function userFromClaims(claims: Record<string, unknown> | undefined): string | null {
   const name = claims?.preferred_username;
@@ -86,6 +105,32 @@ function userFromClaims(claims: Record<string, unknown> | undefined): string | n
   try {
     return validateUserName(name);
   } catch {
+    return null;
+  }
+}
+
+/**
+ * The account the tokens name: the ID token's preferred_username, else userinfo's — asked only
+ * with the ID token's `sub` to hold its answer to (an access token alone says nothing
+ * checkable about whose claims come back). Null: no usable name.
+ */
+export async function signInUser(
+  tokens: Pick<TokenSet, 'accessToken' | 'claims'>,
+  client: Pick<SsoClient, 'userinfo'> | null,
+  log: (line: string) => void,
+): Promise<string | null> {
+  const user = userFromClaims(tokens.claims);
+  if (user !== null) return user;
+  const subject = tokens.claims?.sub;
+  if (typeof subject !== 'string' || subject === '') {
+    log('sso sign-in: no preferred_username and no ID token subject; userinfo not asked');
+    return null;
+  }
+  if (client === null) return null;
+  try {
+    return userFromClaims(await client.userinfo(tokens.accessToken, subject));
+  } catch (error) {
+    log(`sso sign-in: userinfo failed (${problemOf(error)})`);
     return null;
   }
 }
@@ -146,14 +191,7 @@ export function createSsoSignIn(options: SsoSignInOptions): SsoSignIn {
    * token. The token is held in this closure only until that answer (or the attempt's end).
    */
   const signIn = async (run: number, method: SsoMethod, tokens: TokenSet): Promise<void> => {
-    let user = userFromClaims(tokens.claims);
-    if (user === null && client !== null) {
-      try {
-        user = userFromClaims(await client.userinfo(tokens.accessToken, tokens.claims?.sub));
-      } catch (error) {
-        log(`sso sign-in: userinfo failed (${problemOf(error)})`);
-      }
-    }
+    const user = await signInUser(tokens, client, log);
     if (run !== generation) return;
     if (user === null) {
       log('sso sign-in: the tokens name no usable user (preferred_username)');
@@ -161,13 +199,31 @@ export function createSsoSignIn(options: SsoSignInOptions): SsoSignIn {
       fail(method, 'SSO_NO_USER');
       return;
     }
+    const refusal = ssoAccountRefusal(user, options.localAccounts, log);
+    if (run !== generation) return;
+    if (refusal !== null) {
+      log(`sso sign-in: ${JSON.stringify(user)} refused: ${refusal}`);
+      await release();
+      fail(method, 'SSO_WRONG_USER');
+      return;
+    }
     const signedInUser = user;
     let token: string | null = tokens.accessToken;
     let started = false;
     let answered = false;
+    let unexpectedPrompt = false;
     const follow = (snapshot: AuthSnapshot): void => {
       if (!started || snapshot.user !== signedInUser) return;
-      if (snapshot.phase === 'prompting' && snapshot.prompt?.secret && token !== null) {
+      if (snapshot.phase === 'prompting' && snapshot.prompt !== null && token !== null) {
+        if (!snapshot.prompt.secret || !isTokenAnswerablePrompt(snapshot.prompt.text)) {
+          // Not the password prompt (an OTP, "Current password", a question): the token is
+          // not this answer, and the attempt cannot go on without one. Ended here.
+          token = null;
+          unexpectedPrompt = true;
+          log('sso sign-in: PAM asked something other than the password; attempt cancelled');
+          void controller.cancel().catch(() => undefined);
+          return;
+        }
         const answer = token;
         token = null;
         try {
@@ -192,6 +248,8 @@ export function createSsoSignIn(options: SsoSignInOptions): SsoSignIn {
             .onSignedIn(signedInUser, tokens)
             .catch((error: unknown) => log(`sso sign-in: after sign-in: ${(error as Error).name}`));
         }
+      } else if (unexpectedPrompt) {
+        fail(method, 'SSO_UNEXPECTED_PROMPT');
       } else if (answered && snapshot.failure?.reason === 'credentials') {
         fail(method, 'SSO_TOKEN_REJECTED');
       } else {

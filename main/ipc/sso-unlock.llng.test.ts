@@ -1,13 +1,15 @@
 // Refresh at unlock (issue #10) against the real LemonLDAP::NG rig, through the greeter
-// backend, the real helper (test build) and real libpam: the unlock screen's Enter with an
-// empty password field answers the PAM password prompt with a fresh access token, which the
-// PAM stack's stand-in for pam_openbastion (./test/llng-unlock-fixture.ts) checks with the
-// RIG's introspection. A revoked refresh token, or a stopped portal, asks for the password.
+// backend, the real helper (test build) and real libpam: the person unlocks with their
+// password, which the PAM stack's stand-in for pam_openbastion (./test/llng-unlock-fixture.ts)
+// checks with the RIG's password grant; beside it main refreshes the stored tokens. A stored
+// refresh token never answers PAM: Enter with an empty field must not unlock (it once did).
+// A revoked refresh token wipes the store and the password still unlocks; a stopped portal
+// sends the password down the offline path.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { requireOrSkip } from '../../testkit/require';
 import { llngRigMissing, startLlngRig, type LlngRig } from '../../testkit/sso/llng-rig';
-import type { AuthSnapshot, SsoSnapshot } from '../../preload/api';
+import type { SsoSnapshot } from '../../preload/api';
 import {
   startLlngUnlockFixture,
   unlockFixtureMissing,
@@ -34,25 +36,20 @@ describe('refresh at unlock against a real LemonLDAP::NG', { timeout: 180_000 },
     await rig?.stop();
   });
 
-  it('nothing saved: Enter with an empty field asks for the password, nothing answered', async (t) => {
+  it('nothing saved: the password unlocks as without SSO, no notice on screen', async (t) => {
     if (!requireOrSkip(t, missing === null, NEED)) return;
     const f = fixture!;
-    await f.startToPrompt();
-    await f.backend.handle('answer', { text: '' });
-    const snap = (await f.backend.handle('getAuthSnapshot', undefined)) as AuthSnapshot;
-    assert.equal(snap.phase, 'prompting', 'the prompt stays open for the password');
-    assert.equal(lastSso(f)?.problem, 'SSO_UNLOCK_NO_SAVED');
-    assert.deepEqual(f.standInLines(), []);
-    await f.backend.handle('cancelAuth', undefined);
+    assert.equal(await f.store.load(USER), null);
+    const end = await f.unlock(rig!.users.dwho);
+    assert.equal(end.phase, 'success');
+    assert.deepEqual(f.standInLines(), ['accepted password dwho']);
+    assert.ok(!f.ssoSnapshots.some((s) => s.phase === 'failed'), 'no notice');
   });
 
   it('a password the stack accepted online keeps a refresh token (password grant)', async (t) => {
     if (!requireOrSkip(t, missing === null, NEED)) return;
     const f = fixture!;
-    const end = await f.unlock(rig!.users.dwho);
-    assert.equal(end.phase, 'success');
-    assert.deepEqual(f.standInLines(), ['accepted password dwho']);
-    // Enrolment runs after the verdict: wait for the store to hold it.
+    // Enrolment runs after the verdict of the unlock above: wait for the store to hold it.
     const deadline = Date.now() + 10_000;
     let stored = await f.store.load(USER);
     while (stored === null && Date.now() < deadline) {
@@ -63,7 +60,7 @@ describe('refresh at unlock against a real LemonLDAP::NG', { timeout: 180_000 },
     assert.equal(stored.claims?.sub, USER);
   });
 
-  it('refresh at unlock: Enter with an empty field → fresh access token → the rig says active for dwho → unlocked', async (t) => {
+  it('Enter with an empty field and a live refresh token: NOT unlocked, nothing sent from the store', async (t) => {
     if (!requireOrSkip(t, missing === null, NEED)) return;
     const f = fixture!;
     // As after an SSO sign-in on the login screen: tokens from a password grant, saved.
@@ -75,21 +72,43 @@ describe('refresh at unlock against a real LemonLDAP::NG', { timeout: 180_000 },
       expiresAt: tokens.expiresAt,
     });
     const linesBefore = f.standInLines().length;
-    const t0 = Date.now();
+    // The old path: Unlock with an empty field (the prompt shows), Enter again with it empty.
     const end = await f.unlock('');
-    t.diagnostic(`unlock with refresh ${Date.now() - t0} ms`);
-    assert.equal(end.phase, 'success', JSON.stringify(end.failure));
-    assert.deepEqual(f.standInLines().slice(linesBefore), ['accepted token dwho']);
-    const after = await f.store.load(USER);
-    assert.ok(after !== null);
-    assert.notEqual(after.accessToken, tokens.accessToken, 'a fresh access token was stored');
-    assert.equal(after.refreshToken, tokens.refreshToken, 'LLNG 2.16 does not rotate: kept');
+    assert.notEqual(end.phase, 'success', 'a key press is not the person');
+    const seen = f.standInLines().slice(linesBefore);
     assert.ok(
-      !f.logs.some((l) => l.includes(after.accessToken) || l.includes(tokens.refreshToken!)),
+      seen.every((line) => line === 'refused password dwho'),
+      `PAM saw the empty answer at most, never a token: ${JSON.stringify(seen)}`,
+    );
+    const after = await f.store.load(USER);
+    assert.equal(
+      after?.accessToken,
+      tokens.accessToken,
+      'the store was neither used nor refreshed',
     );
   });
 
-  it('portal stopped: asks for the password (offline path), the tokens are kept', async (t) => {
+  it('password unlock with the refresh alongside: unlocked, the stored tokens refreshed', async (t) => {
+    if (!requireOrSkip(t, missing === null, NEED)) return;
+    const f = fixture!;
+    const before = await f.store.load(USER);
+    assert.ok(before?.refreshToken);
+    const linesBefore = f.standInLines().length;
+    const t0 = Date.now();
+    const end = await f.unlock(rig!.users.dwho);
+    t.diagnostic(`password unlock with refresh alongside ${Date.now() - t0} ms`);
+    assert.equal(end.phase, 'success', JSON.stringify(end.failure));
+    assert.deepEqual(f.standInLines().slice(linesBefore), ['accepted password dwho']);
+    const after = await f.store.load(USER);
+    assert.ok(after !== null);
+    assert.notEqual(after.accessToken, before.accessToken, 'a fresh access token was stored');
+    assert.equal(after.refreshToken, before.refreshToken, 'LLNG 2.16 does not rotate: kept');
+    assert.ok(
+      !f.logs.some((l) => l.includes(after.accessToken) || l.includes(before.refreshToken!)),
+    );
+  });
+
+  it('portal stopped: the typed password takes the offline path, the tokens are kept', async (t) => {
     if (!requireOrSkip(t, missing === null, NEED)) return;
     const f = fixture!;
     const kept = await f.store.load(USER);
@@ -97,10 +116,15 @@ describe('refresh at unlock against a real LemonLDAP::NG', { timeout: 180_000 },
     await rig!.stopPortal();
     try {
       await f.startToPrompt();
-      const offline = until(f.backend, (s) => s.offline);
-      await f.backend.handle('answer', { text: '' });
-      assert.equal((await offline).offline, true);
+      const linesBefore = f.standInLines().length;
+      const ended = until(f.backend, (s) => !['prompting', 'authenticating'].includes(s.phase));
+      await f.backend.handle('answer', { text: rig!.users.dwho });
+      const end = await ended;
+      assert.equal(end.offline, true, 'the refresh found the portal unreachable');
       assert.equal(lastSso(f)?.problem, 'SSO_UNLOCK_UNREACHABLE');
+      // The password reached PAM as `OFFLINE:<password>` (pam_openbastion's offline path),
+      // decided before it was sent. The stand-in has no offline cache, so it refuses.
+      assert.deepEqual(f.standInLines().slice(linesBefore), ['refused offline dwho']);
       assert.equal((await f.store.load(USER))?.refreshToken, kept.refreshToken);
       await f.backend.handle('cancelAuth', undefined);
     } finally {
@@ -109,24 +133,30 @@ describe('refresh at unlock against a real LemonLDAP::NG', { timeout: 180_000 },
     f.backend.setOffline(false);
   });
 
-  it('revoked refresh token: asks for the password, the store is wiped, nothing reaches PAM', async (t) => {
+  it('revoked refresh token: the password still unlocks, the store is wiped, the session-ended hook told', async (t) => {
     if (!requireOrSkip(t, missing === null, NEED)) return;
     const f = fixture!;
     const stored = await f.store.load(USER);
     assert.ok(stored?.refreshToken);
     await rig!.revokeRefreshToken(stored.refreshToken);
     const linesBefore = f.standInLines().length;
-    await f.startToPrompt();
-    await f.backend.handle('answer', { text: '' });
-    const snap = (await f.backend.handle('getAuthSnapshot', undefined)) as AuthSnapshot;
-    assert.equal(snap.phase, 'prompting', 'the password is asked for');
-    assert.equal(lastSso(f)?.problem, 'SSO_UNLOCK_ENDED');
-    assert.equal(await f.store.load(USER), null, 'the tokens are wiped');
-    assert.equal(f.standInLines().length, linesBefore, 'nothing was answered');
-    // The password still unlocks (and, with allow-password-grant, saves new tokens).
-    const ended = until(f.backend, (s) => s.phase === 'success' || s.phase === 'failure');
-    await f.backend.handle('answer', { text: rig!.users.dwho });
-    assert.equal((await ended).phase, 'success');
-    assert.equal(lastSso(f)?.phase, 'off', 'the notice is cleared after the unlock');
+    const endedBefore = f.sessionEnded.length;
+    const end = await f.unlock(rig!.users.dwho);
+    assert.equal(end.phase, 'success', JSON.stringify(end.failure));
+    assert.equal(end.offline, false, 'the portal answered: online');
+    assert.deepEqual(f.standInLines().slice(linesBefore), ['accepted password dwho']);
+    assert.ok(
+      f.ssoSnapshots.some((s) => s.problem === 'SSO_UNLOCK_ENDED'),
+      'the screen was told',
+    );
+    assert.deepEqual(f.sessionEnded.slice(endedBefore), [USER]);
+    // With allow-password-grant the accepted password enrols new tokens; the revoked one is gone.
+    const deadline = Date.now() + 10_000;
+    let now = await f.store.load(USER);
+    while (now?.refreshToken === stored.refreshToken && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      now = await f.store.load(USER);
+    }
+    assert.notEqual(now?.refreshToken, stored.refreshToken, 'the revoked token was wiped');
   });
 });

@@ -1,11 +1,14 @@
-// Refresh at unlock (issue #10, DESIGN.md "What answers the PAM password prompt"): on a
-// pam_openbastion site the access token answers the PAM password prompt. When sso.conf says
-// `unlock-with-refresh = true`, the unlock screen's Enter with an EMPTY password field at the
-// password prompt is the person's explicit "use my saved sign-in": main refreshes the stored
-// tokens (../sso/unlock-with-refresh) and answers the prompt with the fresh access token.
-// Nothing is refreshed or answered without that key press (as GDM's smartcard and
-// fingerprint paths still need a person at the keyboard, the refresh token alone must never
-// unlock a session nobody is at).
+// Refresh at unlock (issue #10; main/sso/TOKENS.md "At unlock"). With sso.conf
+// `unlock-with-refresh = true` the person unlocks with their password (or key) through PAM,
+// exactly as without SSO; beside that attempt main refreshes the stored tokens
+// (../sso/unlock-with-refresh) to keep them fresh, to learn whether the SSO session still
+// stands (invalid_grant: wiped, the screen and the caller are told), and to pick the online or
+// offline path for the typed password (portal unreachable: offline).
+//
+// A stored refresh token never answers a PAM prompt and never replaces the person's proof: it
+// is a bearer credential, proof that someone signed in here once, not that the person at the
+// keyboard is that someone. (An earlier design let Enter on an empty password field unlock
+// with it: anyone at a locked screen could have unlocked it.)
 //
 // Where the tokens live (../sso/TOKENS.md): the store of the account this process runs as,
 // under its state directory — the greeter account's on the login screen and on a display
@@ -24,9 +27,9 @@ import {
   type TokenStore,
 } from '../sso/token-store';
 import {
-  unlockWithRefresh,
-  type AskPasswordReason,
-  type UnlockWithRefreshResult,
+  refreshAlongside,
+  type NotRefreshedReason,
+  type RefreshAlongsideResult,
 } from '../sso/unlock-with-refresh';
 import type { SsoSignInSettings } from './sso-settings';
 
@@ -43,11 +46,12 @@ export interface SsoUnlockOptions {
 }
 
 export interface SsoUnlock {
-  /** The unlock screen's Enter-with-empty-field refreshes (sso.conf and a store). */
+  /** A password unlock refreshes the stored tokens alongside (sso.conf and a store). */
   readonly offered: boolean;
   /** Keeps a refresh token after a password the stack accepted online (sso.conf). */
   readonly enrollsWithPassword: boolean;
-  refresh(user: string): Promise<UnlockWithRefreshResult>;
+  /** The refresh beside a password unlock: what happened, never a token. Never rejects. */
+  refreshAlongside(user: string): Promise<RefreshAlongsideResult>;
   /** Saves the tokens of a sign-in the PAM stack accepted (only with a refresh token). */
   remember(user: string, tokens: TokenSet): Promise<void>;
   /** Password grant with a password the stack just accepted, then `remember`. Never throws. */
@@ -56,17 +60,19 @@ export interface SsoUnlock {
   close(): Promise<void>;
 }
 
-/** The screen's sentence for each "ask for the password" reason. */
-export function unlockProblem(reason: AskPasswordReason): SsoProblem {
+/**
+ * What the unlock screen says beside the password attempt, or null: only what the person
+ * should know (the SSO session ended; the password is checked offline). Nothing stored, or a
+ * refresh that failed otherwise, changes nothing for them: the password decides as always.
+ */
+export function unlockNotice(reason: NotRefreshedReason): SsoProblem | null {
   switch (reason) {
-    case 'no-token':
-      return 'SSO_UNLOCK_NO_SAVED';
     case 'invalid-grant':
       return 'SSO_UNLOCK_ENDED';
     case 'unreachable':
       return 'SSO_UNLOCK_UNREACHABLE';
     default:
-      return 'SSO_UNLOCK_FAILED';
+      return null;
   }
 }
 
@@ -136,9 +142,9 @@ export function createSsoUnlock(options: SsoUnlockOptions): SsoUnlock {
   return {
     offered,
     enrollsWithPassword,
-    async refresh(user) {
-      if (!offered) return { kind: 'ask-password', reason: 'no-token', detail: 'not offered' };
-      return unlockWithRefresh(
+    async refreshAlongside(user) {
+      if (!offered) return { kind: 'not-refreshed', reason: 'no-token', detail: 'not offered' };
+      return refreshAlongside(
         user,
         store!,
         {

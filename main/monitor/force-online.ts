@@ -9,8 +9,15 @@
 // private (0700) to the account that runs the monitor; its readers are root-side.
 import { LockBusyError, withDirLock } from '../offline/lock';
 import { OfflineCacheError, OfflineCode } from '../offline/codes';
-import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../offline/secure-fs';
-import { basename, dirname } from 'node:path';
+import {
+  checkPrivateDir,
+  ensurePrivateDir,
+  fsyncDir,
+  readPrivateFile,
+  writeFileAtomic,
+} from '../offline/secure-fs';
+import { unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 export const MAX_FORCE_ONLINE_BYTES = 256 * 1024;
 /** Where the root-side session guard keeps the list and `bastion-offline verify` reads it. */
@@ -80,6 +87,32 @@ export class FileForceOnlineList implements ForceOnlineList {
         badCode: OfflineCode.INVALID,
       });
       return bytes === null ? null : bytes.toString('utf8');
+    } catch (error) {
+      throw this.mapped(error);
+    }
+  }
+
+  /**
+   * Takes `user`'s own line off the list (an online sign-in did what the list asked). An empty
+   * file (everyone) is the administrator's and stays; resolves true when a line went.
+   */
+  async remove(user: string): Promise<boolean> {
+    validUser(user);
+    try {
+      if (!checkPrivateDir(this.dir)) return false;
+      return await withDirLock(this.dir, { timeoutMs: this.lockTimeoutMs }, async () => {
+        const text = this.read();
+        if (text === null) return false;
+        const names = parseForceOnline(text);
+        if (!names.includes(user)) return false;
+        const rest = names.filter((name) => name !== user);
+        if (rest.length === 0) {
+          // Writing an empty file would turn "one user" into "everyone".
+          unlinkSync(join(this.dir, this.name));
+          fsyncDir(this.dir);
+        } else writeFileAtomic(this.dir, this.name, Buffer.from(`${rest.join('\n')}\n`));
+        return true;
+      });
     } catch (error) {
       throw this.mapped(error);
     }

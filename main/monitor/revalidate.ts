@@ -29,6 +29,17 @@ export class PamUserinfoRevalidator implements UserRevalidator {
   }
 }
 
+/**
+ * No way to ask the portal about a user: the root guard without Open Bastion's server token
+ * (a refresh grant needs the person's own tokens, which live in their session, not root's).
+ * Every session stays unconfirmed: only offline_max_sso_unreachable and the grace apply.
+ */
+export class NoRevalidation implements UserRevalidator {
+  async revalidate(): Promise<RevalidationVerdict> {
+    return 'unconfirmed';
+  }
+}
+
 const codeOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : 'UNKNOWN';

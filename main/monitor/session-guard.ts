@@ -114,14 +114,18 @@ export class SessionGuard {
       }
       if (now - record.since >= this.graceMs && !this.graceForced.has(record.user)) {
         try {
-          await this.options.forceOnline.add(record.user);
+          // A guard run once a minute by a timer (bastion-offline guard) forgets graceForced
+          // between runs: only a user newly put on the list is reported.
+          const added = await this.options.forceOnline.add(record.user);
           this.graceForced.add(record.user);
-          this.log(`${JSON.stringify(record.user)} must sign in online: revalidation grace over`);
-          this.emit({
-            type: 'force-online',
-            user: record.user,
-            reason: 'revalidation-grace-expired',
-          });
+          if (added) {
+            this.log(`${JSON.stringify(record.user)} must sign in online: revalidation grace over`);
+            this.emit({
+              type: 'force-online',
+              user: record.user,
+              reason: 'revalidation-grace-expired',
+            });
+          }
         } catch (error) {
           this.log(
             `force-online of ${JSON.stringify(record.user)} failed: ${(error as Error).message}`,

@@ -20,7 +20,10 @@ export interface SsoTlsPolicy {
    * byte is sent. Pinning is on top of the CA check, never instead of it.
    */
   pins?: string[];
-  /** Accept `http://` on loopback (127.0.0.0/8, ::1, localhost) only: tests and the demo. */
+  /**
+   * Accept `http://` to the literal loopback addresses 127.0.0.1 and [::1] only: tests and the
+   * demo. Never a name (`localhost` is whatever the resolver says it is).
+   */
   allowLoopbackHttp?: boolean;
 }
 
@@ -112,10 +115,16 @@ export function parsePin(pin: string): Buffer {
   return digest;
 }
 
+/**
+ * Whether plain http may go to `hostname`: the literal 127.0.0.1 or ::1 only. Not `localhost`
+ * (resolved through /etc/hosts and NSS, which may send it elsewhere), and not the rest of
+ * 127.0.0.0/8 (no test needs it; one address is one thing to reason about). `hostname` is a
+ * WHATWG URL's, which already normalised `0x7f.1` and friends to dotted decimal.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.split('.')[0] === '127';
+  const host =
+    hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  if (isIP(host) === 4) return host === '127.0.0.1';
   if (isIP(host) === 6) return host === '::1';
   return false;
 }

@@ -17,7 +17,7 @@
 //   sign-in = device portal                  greeter: the login screen's SSO actions
 //   redirect-uri = http://127.0.0.1/callback greeter: needed by sign-in = portal
 //   portal-timeout-seconds = 300             greeter: 1..9999
-//   unlock-with-refresh = false              greeter: Enter on an empty field refreshes
+//   unlock-with-refresh = false              greeter: refresh beside a password unlock
 //   allow-password-grant = false             greeter: keep tokens after a password unlock
 //                                            (needs unlock-with-refresh)
 //

@@ -1,14 +1,21 @@
-// At unlock on a pam_openbastion site (DESIGN.md "What answers the PAM password prompt"):
-// refresh the user's stored tokens with the refresh grant and answer the password prompt
-// with the fresh access token, which pam_openbastion introspects. Whenever that cannot be
-// done the answer is "ask for the password", with a typed reason:
+// Refresh at unlock, alongside the person's own proof (DESIGN.md "What answers the PAM password
+// prompt", main/sso/TOKENS.md): a stored refresh token is a bearer credential, proof that
+// someone once signed in here, never that the person at the keyboard is that someone. So it
+// never answers a PAM prompt. While the person unlocks with their password (or key), the
+// refresh grant runs beside the attempt only to
+//   * keep the stored tokens fresh (a rotated refresh token saved under the user's lock),
+//   * revalidate the account (invalid_grant: the tokens are wiped, the SSO session has ended),
+//   * tell whether the portal answers, which picks the online or offline path for the typed
+//     password.
+// The result carries no token: nothing here can be sent to PAM. Outcomes:
+//   refreshed      the portal answered with fresh tokens (saved, unless `saved` is false)
 //   no-token       nothing stored, or the stored file is unreadable (tampered, swapped, other
 //                  key: logged, kept for the administrator, replaced by the next save)
-//   invalid-grant  the portal refused the refresh token (revoked, expired, user disabled): the
-//                  stored tokens are wiped, a password login stores new ones
-//   unreachable    the portal did not answer: the offline path takes the typed password
-//   refresh-failed the portal answered something else we cannot use (TLS/pin refused, bad
-//                  response, a token too long for a PAM answer); tokens are kept
+//   invalid-grant  the portal refused the refresh token (revoked, expired, user disabled):
+//                  the stored tokens are wiped
+//   unreachable    the portal did not answer in time: the typed password takes the offline path
+//   refresh-failed the portal answered something we cannot use (TLS/pin refused, bad
+//                  response); tokens are kept
 //   store-error    the store itself is unusable (key file missing or unsafe, directory unsafe)
 // The whole load → refresh → save runs under the user's lock: two unlocks at once (two
 // screens, a retry) cannot both spend the same refresh token, and a rotated one is never lost.
@@ -25,22 +32,21 @@ export interface SsoRefresher {
   refresh(refreshToken: string): Promise<StoredTokenSet>;
 }
 
-export type AskPasswordReason =
+export type NotRefreshedReason =
   'no-token' | 'invalid-grant' | 'unreachable' | 'refresh-failed' | 'store-error';
 
-export type UnlockWithRefreshResult =
-  | { kind: 'token'; accessToken: string; expiresAt: number }
+export type RefreshAlongsideResult =
+  /** `saved` false: the portal answered but the new tokens could not be stored. */
+  | { kind: 'refreshed'; expiresAt: number; rotated: boolean; saved: boolean }
   /** `detail`: an error code for the log (SSO_…, TOKEN_…), never token material. */
-  | { kind: 'ask-password'; reason: AskPasswordReason; detail: string };
+  | { kind: 'not-refreshed'; reason: NotRefreshedReason; detail: string };
 
-export interface UnlockWithRefreshOptions {
+export interface RefreshAlongsideOptions {
   /** Diagnostic lines: never tokens. */
   log?: (line: string) => void;
   now?: () => number;
   /** Deadline of the refresh call, in ms (default 10 000); past it: unreachable. */
   timeoutMs?: number;
-  /** Largest answer the PAM conversation carries (PAM_MAX_RESP_SIZE, default 512). */
-  maxAnswerBytes?: number;
 }
 
 const UNREACHABLE_CODES: ReadonlySet<string> = SSO_UNREACHABLE_CODES;
@@ -63,32 +69,27 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** A PAM answer must be one line, no NUL, and fit PAM_MAX_RESP_SIZE with its terminator. */
-function answerable(token: string, maxBytes: number): boolean {
-  return Buffer.byteLength(token, 'utf8') < maxBytes && !/[\0\r\n]/.test(token);
-}
-
 async function refreshLocked(
   user: string,
   locked: LockedTokens,
   refresher: SsoRefresher,
-  options: UnlockWithRefreshOptions,
-): Promise<UnlockWithRefreshResult> {
+  options: RefreshAlongsideOptions,
+): Promise<RefreshAlongsideResult> {
   const log = options.log ?? (() => undefined);
-  const ask = (reason: AskPasswordReason, detail: string): UnlockWithRefreshResult => {
-    log(`unlock for ${JSON.stringify(user)}: ask for the password (${reason}: ${detail})`);
-    return { kind: 'ask-password', reason, detail };
+  const not = (reason: NotRefreshedReason, detail: string): RefreshAlongsideResult => {
+    log(`refresh for ${JSON.stringify(user)}: not refreshed (${reason}: ${detail})`);
+    return { kind: 'not-refreshed', reason, detail };
   };
   let stored: StoredTokenSet | null;
   try {
     stored = await locked.load();
   } catch (error) {
     if (error instanceof TokenStoreError && error.code === 'TOKEN_FILE_INVALID') {
-      return ask('no-token', `${error.code}: ${error.message}`);
+      return not('no-token', `${error.code}: ${error.message}`);
     }
-    return ask('store-error', codeOf(error));
+    return not('store-error', codeOf(error));
   }
-  if (stored === null || stored.refreshToken === undefined) return ask('no-token', 'none stored');
+  if (stored === null || stored.refreshToken === undefined) return not('no-token', 'none stored');
   let fresh: StoredTokenSet;
   try {
     fresh = await withDeadline(refresher.refresh(stored.refreshToken), options.timeoutMs ?? 10_000);
@@ -98,60 +99,57 @@ async function refreshLocked(
       try {
         await locked.wipe();
       } catch (wipeError) {
-        log(`unlock for ${JSON.stringify(user)}: wipe failed (${codeOf(wipeError)})`);
+        log(`refresh for ${JSON.stringify(user)}: wipe failed (${codeOf(wipeError)})`);
       }
-      return ask('invalid-grant', code);
+      return not('invalid-grant', code);
     }
-    if (UNREACHABLE_CODES.has(code)) return ask('unreachable', code);
-    return ask('refresh-failed', code);
+    if (UNREACHABLE_CODES.has(code)) return not('unreachable', code);
+    return not('refresh-failed', code);
   }
   const now = (options.now ?? Date.now)();
   if (typeof fresh.accessToken !== 'string' || fresh.accessToken === '') {
-    return ask('refresh-failed', 'SSO_BAD_RESPONSE: no access token');
+    return not('refresh-failed', 'SSO_BAD_RESPONSE: no access token');
   }
   if (!Number.isSafeInteger(fresh.expiresAt) || fresh.expiresAt <= now) {
-    return ask('refresh-failed', 'SSO_BAD_RESPONSE: access token already expired');
+    return not('refresh-failed', 'SSO_BAD_RESPONSE: access token already expired');
   }
   // LemonLDAP::NG 2.16 does not rotate refresh tokens: keep the one we had.
+  const rotated = fresh.refreshToken !== undefined && fresh.refreshToken !== stored.refreshToken;
   const next: StoredTokenSet = {
     ...fresh,
     refreshToken: fresh.refreshToken ?? stored.refreshToken,
   };
+  let saved = true;
   try {
     await locked.save(next);
   } catch (error) {
-    // The refresh token may have rotated and the new one is lost: the next unlock asks for the
-    // password. This one can still use the access token it holds.
+    // A rotated refresh token is lost: the next refresh ends in invalid_grant and wipes.
+    saved = false;
     log(
-      `unlock for ${JSON.stringify(user)}: saving the refreshed tokens failed (${codeOf(error)})`,
+      `refresh for ${JSON.stringify(user)}: saving the refreshed tokens failed (${codeOf(error)})`,
     );
   }
-  if (!answerable(fresh.accessToken, options.maxAnswerBytes ?? 512)) {
-    return ask('refresh-failed', 'ACCESS_TOKEN_NOT_ANSWERABLE: too long or not one line');
-  }
-  log(`unlock for ${JSON.stringify(user)}: tokens refreshed`);
-  return { kind: 'token', accessToken: fresh.accessToken, expiresAt: fresh.expiresAt };
+  log(`refresh for ${JSON.stringify(user)}: tokens refreshed${rotated ? ' (rotated)' : ''}`);
+  return { kind: 'refreshed', expiresAt: fresh.expiresAt, rotated, saved };
 }
 
 /**
- * The access token to answer the PAM password prompt with, or why to ask for the password.
- * Never rejects.
+ * Refreshes `user`'s stored tokens beside a password (or key) unlock; what happened, never a
+ * token. Never rejects.
  */
-export async function unlockWithRefresh(
+export async function refreshAlongside(
   user: string,
   store: TokenStore,
   refresher: SsoRefresher,
-  options: UnlockWithRefreshOptions = {},
-): Promise<UnlockWithRefreshResult> {
+  options: RefreshAlongsideOptions = {},
+): Promise<RefreshAlongsideResult> {
   try {
     return await store.withUserLock(user, (locked) =>
       refreshLocked(user, locked, refresher, options),
     );
   } catch (error) {
     const detail = codeOf(error);
-    options.log?.(
-      `unlock for ${JSON.stringify(user)}: ask for the password (store-error: ${detail})`,
-    );
-    return { kind: 'ask-password', reason: 'store-error', detail };
+    options.log?.(`refresh for ${JSON.stringify(user)}: not refreshed (store-error: ${detail})`);
+    return { kind: 'not-refreshed', reason: 'store-error', detail };
   }
 }

@@ -220,10 +220,12 @@ export const en: Messages = {
 
       SSO_UNLOCK_NO_SAVED:
         'There is no saved sign-in for your account on this computer. Sign in with your password.',
+      SSO_UNEXPECTED_PROMPT:
+        'The sign-in asked for something other than your password (a code or a new password), which signing in with SSO cannot answer. Sign in with your password.',
       SSO_UNLOCK_ENDED:
-        'Your saved sign-in has ended at the portal and was removed. Sign in with your password.',
+        'Your SSO session has ended at the portal, so its saved sign-in was removed from this computer. Your password still unlocks.',
       SSO_UNLOCK_UNREACHABLE:
-        'The sign-in portal cannot be reached. Sign in with your password (offline sign-in).',
+        'The sign-in portal cannot be reached: your password is checked offline.',
       SSO_UNLOCK_FAILED:
         'Your saved sign-in could not be used right now. Sign in with your password.',
     },

@@ -225,10 +225,12 @@ export const fr: Messages = {
 
       SSO_UNLOCK_NO_SAVED:
         'Aucune connexion enregistrée pour votre compte sur cet ordinateur. Connectez-vous avec votre mot de passe.',
+      SSO_UNEXPECTED_PROMPT:
+        'La connexion demande autre chose que votre mot de passe (un code ou un nouveau mot de passe), à quoi la connexion SSO ne peut pas répondre. Connectez-vous avec votre mot de passe.',
       SSO_UNLOCK_ENDED:
-        'Votre connexion enregistrée a pris fin sur le portail et a été supprimée. Connectez-vous avec votre mot de passe.',
+        'Votre session SSO a pris fin sur le portail : sa connexion enregistrée a été supprimée de cet ordinateur. Votre mot de passe déverrouille toujours.',
       SSO_UNLOCK_UNREACHABLE:
-        'Le portail de connexion est injoignable. Connectez-vous avec votre mot de passe (connexion hors ligne).',
+        'Le portail de connexion est injoignable : votre mot de passe est vérifié hors ligne.',
       SSO_UNLOCK_FAILED:
         'Votre connexion enregistrée ne peut pas servir pour le moment. Connectez-vous avec votre mot de passe.',
     },

@@ -135,6 +135,7 @@ export interface SsoSignInMessages {
     SSO_WRONG_USER: string;
     SSO_PORTAL_EXPIRED: string;
     SSO_PORTAL_UNAVAILABLE: string;
+    SSO_UNEXPECTED_PROMPT: string;
     SSO_UNLOCK_NO_SAVED: string;
     SSO_UNLOCK_ENDED: string;
     SSO_UNLOCK_UNREACHABLE: string;

@@ -8,7 +8,10 @@
 // (20+ characters) goes to the portal's introspection as the confidential RP (the way
 // pam_openbastion checks an access token), anything else to the portal's password grant as
 // the public RP. It accepts when the portal says the token is active for PAM_USER (`sub`) or
-// the password grant succeeded. It logs its verdict and the path taken, never the answer.
+// the password grant succeeded. An `OFFLINE:` answer (pam_openbastion's offline path) is
+// logged as `offline` and refused: the stand-in has no offline cache. It logs its verdict and
+// the path taken, never the answer. The backend runs as on a pam_openbastion site
+// (offlineAnswerPrefix).
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,7 +53,10 @@ def post(path, fields):
             return r.status, json.load(r)
     except urllib.error.HTTPError as e:
         return e.code, {}
-if len(answer) >= 20:
+if answer.startswith("OFFLINE:"):
+    how = "offline"
+    ok = False
+elif len(answer) >= 20:
     how = "token"
     status, body = post("/oauth2/introspect", {"token": answer,
         "client_id": ${JSON.stringify(rig.confidentialClient.clientId)},
@@ -93,6 +99,8 @@ export interface LlngUnlockFixture {
   }): Promise<void>;
   /** The stand-in's verdict lines (`accepted token dwho`…). */
   standInLines(): string[];
+  /** Users the backend said had their SSO session ended (sso.onSessionEnded). */
+  sessionEnded: string[];
   logs: string[];
   ssoSnapshots: SsoSnapshot[];
   /** startAuth → the password prompt → `answer` → the attempt's end. */
@@ -119,7 +127,7 @@ export function until(
 export async function startLlngUnlockFixture(
   rig: LlngRig,
   user: string,
-  extra: { refreshTimeoutMs?: number; passwordGrant?: boolean } = {},
+  extra: { refreshTimeoutMs?: number; passwordGrant?: boolean; refreshAtUnlock?: boolean } = {},
 ): Promise<LlngUnlockFixture> {
   const helper: HelperFixture = createHelperFixture({ services: {}, users: [] });
   const dir = mkdtempSync(join(tmpdir(), 'bastion-llng-unlock-'));
@@ -137,8 +145,10 @@ export async function startLlngUnlockFixture(
       'scopes = openid profile email offline_access',
       `ca-file = ${rig.caFile}`,
       `pins = ${rig.spkiPin}`,
-      'unlock-with-refresh = true',
-      `allow-password-grant = ${extra.passwordGrant === false ? 'false' : 'true'}`,
+      `unlock-with-refresh = ${extra.refreshAtUnlock === false ? 'false' : 'true'}`,
+      `allow-password-grant = ${
+        extra.passwordGrant === false || extra.refreshAtUnlock === false ? 'false' : 'true'
+      }`,
     ].join('\n'),
   );
   if (parsed === null) throw new Error('the fixture sso.conf was refused');
@@ -150,6 +160,7 @@ export async function startLlngUnlockFixture(
   const stateDir = join(dir, 'state');
   const tokens = stateDirTokenStore(stateDir);
   const logs: string[] = [];
+  const sessionEnded: string[] = [];
   const backend = createGreeterBackend({
     mode: 'unlock',
     locale: 'en',
@@ -158,11 +169,13 @@ export async function startLlngUnlockFixture(
     helperPath: HELPER_TEST_BINARY,
     helperEnv: helper.env,
     stateDir,
+    offlineAnswerPrefix: true,
     throttle: { failuresBeforeDelay: 1000, baseDelayMs: 1, maxDelayMs: 1 },
     sso: {
       settings,
       portal: null,
       tokens: { store: tokens.store, prepare: tokens.prepare },
+      onSessionEnded: (ended) => sessionEnded.push(ended),
       ...(extra.refreshTimeoutMs === undefined ? {} : { refreshTimeoutMs: extra.refreshTimeoutMs }),
     },
     log: (line) => logs.push(line),
@@ -189,6 +202,7 @@ export async function startLlngUnlockFixture(
     },
     settings,
     logs,
+    sessionEnded,
     ssoSnapshots,
     standInLines: () => readFileSync(standInLog, 'utf8').split('\n').filter(Boolean),
     startToPrompt,

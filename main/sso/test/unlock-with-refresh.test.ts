@@ -1,4 +1,4 @@
-// unlockWithRefresh over the real file token store, with a REFRESHER TEST DOUBLE standing in
+// refreshAlongside over the real file token store, with a REFRESHER TEST DOUBLE standing in
 // for the portal (the real-LemonLDAP::NG refresh is tested by the SSO rig's own suite).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore, ensureTokenKey, tokenFileName, type StoredTokenSet } from '../token-store';
-import { unlockWithRefresh, type SsoRefresher } from '../unlock-with-refresh';
+import { refreshAlongside, type SsoRefresher } from '../unlock-with-refresh';
 
 class SsoErrorForTest extends Error {
   constructor(readonly code: string) {
@@ -72,28 +72,31 @@ function assertNoSecrets(logs: string[], secrets: string[]): void {
   }
 }
 
-describe('unlockWithRefresh', () => {
+describe('refreshAlongside (beside a password unlock)', () => {
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'bastion-unlock-'));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('nothing stored → ask for the password (no-token), the portal is not asked', async () => {
+  it('nothing stored → no-token, the portal is not asked', async () => {
     const { store, logs } = setup();
     const portal = new RefresherTestDouble();
-    const result = await unlockWithRefresh('dwho', store, portal, { log: (l) => logs.push(l) });
-    assert.deepEqual(result, { kind: 'ask-password', reason: 'no-token', detail: 'none stored' });
+    const result = await refreshAlongside('dwho', store, portal, { log: (l) => logs.push(l) });
+    assert.deepEqual(result, { kind: 'not-refreshed', reason: 'no-token', detail: 'none stored' });
     assert.equal(portal.calls, 0);
   });
 
-  it('refreshes and answers with the fresh access token; an unrotated refresh token is kept', async () => {
+  it('refreshes and saves; the result carries no token; an unrotated refresh token is kept', async () => {
     const { store, logs } = setup();
     await store.save('dwho', STORED);
     const portal = new RefresherTestDouble();
     portal.live.add(STORED.refreshToken!);
-    const result = await unlockWithRefresh('dwho', store, portal, { log: (l) => logs.push(l) });
-    assert.equal(result.kind, 'token');
-    assert.equal(result.kind === 'token' && result.accessToken, 'at-fresh-1');
+    const result = await refreshAlongside('dwho', store, portal, { log: (l) => logs.push(l) });
+    assert.equal(result.kind, 'refreshed');
+    assert.equal(result.kind === 'refreshed' && result.rotated, false);
+    assert.equal(result.kind === 'refreshed' && result.saved, true);
+    // Nothing in the result could answer a PAM prompt.
+    assert.ok(!JSON.stringify(result).includes('at-fresh-1'));
     const saved = await store.load('dwho');
     assert.equal(saved?.accessToken, 'at-fresh-1');
     assert.equal(saved?.refreshToken, STORED.refreshToken);
@@ -107,25 +110,25 @@ describe('unlockWithRefresh', () => {
     portal.rotate = true;
     portal.live.add(STORED.refreshToken!);
     const results = await Promise.all([
-      unlockWithRefresh('dwho', store, portal, { log: (l) => logs.push(l) }),
-      unlockWithRefresh('dwho', store, portal, { log: (l) => logs.push(l) }),
+      refreshAlongside('dwho', store, portal, { log: (l) => logs.push(l) }),
+      refreshAlongside('dwho', store, portal, { log: (l) => logs.push(l) }),
     ]);
     assert.deepEqual(
       results.map((r) => r.kind),
-      ['token', 'token'],
+      ['refreshed', 'refreshed'],
     );
     assert.equal(portal.calls, 2);
     assert.equal((await store.load('dwho'))?.refreshToken, 'rt-rotated-2');
     assertNoSecrets(logs, ['rt-rotated-1', 'rt-rotated-2', STORED.refreshToken!]);
   });
 
-  it('invalid_grant (revoked or expired) → the tokens are wiped, ask for the password', async () => {
+  it('invalid_grant (revoked or expired) → the tokens are wiped', async () => {
     const { store, dir, logs } = setup();
     await store.save('dwho', STORED);
     const portal = new RefresherTestDouble(); // does not know the token: revoked
-    const result = await unlockWithRefresh('dwho', store, portal, { log: (l) => logs.push(l) });
+    const result = await refreshAlongside('dwho', store, portal, { log: (l) => logs.push(l) });
     assert.deepEqual(result, {
-      kind: 'ask-password',
+      kind: 'not-refreshed',
       reason: 'invalid-grant',
       detail: 'SSO_INVALID_GRANT',
     });
@@ -138,13 +141,13 @@ describe('unlockWithRefresh', () => {
     await store.save('dwho', STORED);
     const portal = new RefresherTestDouble();
     portal.failWith = 'SSO_UNREACHABLE';
-    const down = await unlockWithRefresh('dwho', store, portal, { log: (l) => logs.push(l) });
-    assert.equal(down.kind === 'ask-password' && down.reason, 'unreachable');
+    const down = await refreshAlongside('dwho', store, portal, { log: (l) => logs.push(l) });
+    assert.equal(down.kind === 'not-refreshed' && down.reason, 'unreachable');
     portal.failWith = null;
     portal.hang = true;
     const started = Date.now();
-    const slow = await unlockWithRefresh('dwho', store, portal, { timeoutMs: 150 });
-    assert.equal(slow.kind === 'ask-password' && slow.reason, 'unreachable');
+    const slow = await refreshAlongside('dwho', store, portal, { timeoutMs: 150 });
+    assert.equal(slow.kind === 'not-refreshed' && slow.reason, 'unreachable');
     assert.ok(Date.now() - started < 2_000);
     assert.deepEqual(await store.load('dwho'), STORED);
   });
@@ -155,20 +158,10 @@ describe('unlockWithRefresh', () => {
     const portal = new RefresherTestDouble();
     for (const code of ['SSO_TLS_REFUSED', 'SSO_PIN_MISMATCH', 'SSO_BAD_RESPONSE']) {
       portal.failWith = code;
-      const result = await unlockWithRefresh('dwho', store, portal);
-      assert.deepEqual(result, { kind: 'ask-password', reason: 'refresh-failed', detail: code });
+      const result = await refreshAlongside('dwho', store, portal);
+      assert.deepEqual(result, { kind: 'not-refreshed', reason: 'refresh-failed', detail: code });
     }
     assert.deepEqual(await store.load('dwho'), STORED);
-  });
-
-  it('an access token that cannot be a PAM answer (over 511 bytes) → refresh-failed', async () => {
-    const { store } = setup();
-    await store.save('dwho', STORED);
-    const portal = new RefresherTestDouble();
-    portal.live.add(STORED.refreshToken!);
-    portal.accessToken = () => 'j'.repeat(512);
-    const result = await unlockWithRefresh('dwho', store, portal);
-    assert.equal(result.kind === 'ask-password' && result.reason, 'refresh-failed');
   });
 
   it('a tampered token file → no-token with a log line; the portal is not asked', async () => {
@@ -179,20 +172,20 @@ describe('unlockWithRefresh', () => {
     bytes[bytes.length - 3]! ^= 0x80;
     writeFileSync(path, bytes, { mode: 0o600 });
     const portal = new RefresherTestDouble();
-    const result = await unlockWithRefresh('dwho', store, portal, { log: (l) => logs.push(l) });
-    assert.equal(result.kind === 'ask-password' && result.reason, 'no-token');
-    assert.match(result.kind === 'ask-password' ? result.detail : '', /TOKEN_FILE_INVALID/);
+    const result = await refreshAlongside('dwho', store, portal, { log: (l) => logs.push(l) });
+    assert.equal(result.kind === 'not-refreshed' && result.reason, 'no-token');
+    assert.match(result.kind === 'not-refreshed' ? result.detail : '', /TOKEN_FILE_INVALID/);
     assert.equal(portal.calls, 0);
     assert.ok(logs.some((line) => /TOKEN_FILE_INVALID/.test(line)));
   });
 
-  it('key file missing → store-error (ask for the password)', async () => {
+  it('key file missing → store-error', async () => {
     const { store, keyFile } = setup();
     await store.save('dwho', STORED);
     rmSync(keyFile);
-    const result = await unlockWithRefresh('dwho', store, new RefresherTestDouble());
+    const result = await refreshAlongside('dwho', store, new RefresherTestDouble());
     assert.deepEqual(result, {
-      kind: 'ask-password',
+      kind: 'not-refreshed',
       reason: 'store-error',
       detail: 'TOKEN_KEY_MISSING',
     });
