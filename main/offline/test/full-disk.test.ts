@@ -84,7 +84,7 @@ describe('a full disk (real ENOSPC on a tiny tmpfs)', () => {
     copy.cleanup();
   });
 
-  test('right password succeeds, wrong one fails closed (IO), nothing counted, no file created', async (t) => {
+  test('right password verifies (the command refuses: no session marker), wrong one fails closed (IO), nothing counted, no file created', async (t) => {
     if (!requireOrSkip(t, mounted, 'mount -t tmpfs (root)')) return;
     const files = { cacheDir, keyFile: copy.keyFile, machineIdFile: copy.machineIdFile };
     const options = { ...files, now: () => NOW };
@@ -113,7 +113,10 @@ describe('a full disk (real ENOSPC on a tiny tmpfs)', () => {
       cache.close();
     }
 
-    // The command, as pam_exec runs it: OFFLINE_OK, exit 0, the reason for the administrator.
+    // The command, as pam_exec runs it. The right password verifies, but the offline session
+    // marker (next to the cache, on the same full file system) cannot be written, and without
+    // it the root session guard could never revalidate that session: refused (fail closed),
+    // OFFLINE_ERROR:-2 with the reason for the administrator, nothing written.
     const run = spawnSync(
       process.execPath,
       [
@@ -130,9 +133,9 @@ describe('a full disk (real ENOSPC on a tiny tmpfs)', () => {
       ],
       { env: { PATH: '/usr/bin:/bin', PAM_USER: 'dave' }, input: 'dave-pass\0', encoding: 'utf8' },
     );
-    assert.match(run.stdout.trim(), /^OFFLINE_OK:\d+$/, run.stderr);
-    assert.equal(run.status, 0);
-    assert.match(run.stderr, /success not recorded: cannot write .*ENOSPC/);
+    assert.equal(run.stdout.trim(), 'OFFLINE_ERROR:-2', run.stderr);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /offline session marker not written/);
     assert.deepEqual(snapshotDir(cacheDir), before);
 
     // With room again, bookkeeping resumes.
