@@ -74,7 +74,10 @@ function viaHelperPrefilled(): Promise<void> {
     const child = spawn(helperPath, [], { env: helperEnv, stdio: ['pipe', 'pipe', 'ignore'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
-    child.stdin.end(PREFILLED_FRAMES);
+    // Written, not ended: the helper reads a closed input while PAM runs as its caller leaving
+    // (PROTOCOL.md, the peer watch) and cancels, so the pipe stays open until it exits.
+    child.stdin.write(PREFILLED_FRAMES);
+    child.on('exit', () => child.stdin.destroy());
     child.on('error', reject);
     child.on('close', (code) =>
       code === 0 && output.includes('0:PAM_SUCCESS:acct_mgmt')
