@@ -23,6 +23,10 @@
 // runs the project's Chromium-fallback main process); it gets BASTION_RIG_DIR and LightDM's
 // environment. `logindMock` (python3-dbusmock's logind on the rig's system bus), `sessionHook`
 // and `sessionHoldSeconds` serve the lock-safety test (e2e/dm-lock-safety.test.ts).
+// `keyAuthfile` puts presence-only pam_u2f (`sufficient`, `cue`) before the password, as
+// README.md advises sites under a display manager, and `fakeHidrawDir` preloads the fake-hidraw
+// shim beside pam_wrapper so that pam_u2f in LightDM's session child reaches the software keys
+// (e2e/dm-lightdm-key.test.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -41,6 +45,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { FAKE_HIDRAW_SO } from '../fido2/fake-hidraw-rig';
 import { PAM_MATRIX, PAM_WRAPPER_LIB, hasPamWrapper } from '../pam-stack';
 import { HELPER_OUT, REPO_ROOT } from '../paths';
 import { fileExists, findExecutable } from '../require';
@@ -114,6 +119,9 @@ const LIGHTDM = '/usr/sbin/lightdm';
 const PATH_ENV = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
 const GREETER_ENTRY = join(REPO_ROOT, 'testkit/dm/lightdm-greeter-for-test.ts');
 const PAM_PROBE = join(HELPER_OUT, 'pam_probe.so');
+export const PAM_U2F = '/lib/x86_64-linux-gnu/security/pam_u2f.so';
+/** pam_u2f's origin and appid in the rig's stack (`keyAuthfile`). */
+export const KEY_ORIGIN = 'pam://bastion';
 
 export interface LightdmRigOptions {
   /**
@@ -136,6 +144,19 @@ export interface LightdmRigOptions {
   sessionHook?: string;
   /** How long a 'hold-session' session stays up, in seconds (default 60). */
   sessionHoldSeconds?: number;
+  /**
+   * pam_u2f's mapping: adds `auth sufficient pam_u2f.so authfile=<it> origin=/appid=KEY_ORIGIN
+   * cue` before the password (presence only: no PIN or UV option, which the one conversation
+   * LightDM carries could only answer with the typed password). pam_u2f accepts a file owned
+   * by the person or root only, and LightDM's session child, as the rig's account, reads it.
+   */
+  keyAuthfile?: string;
+  /**
+   * A FakeHidrawRig's dir (testkit/fido2/fake-hidraw-rig.ts): its shim is preloaded into
+   * LightDM beside pam_wrapper (its session children run PAM), and as root the dir is handed
+   * to the rig's account, as whom they open the devices.
+   */
+  fakeHidrawDir?: string;
 }
 
 /** What is missing to run the rig here, or null. */
@@ -260,7 +281,7 @@ function removeStalePamWrapperDirs(uid: number): void {
  * The rig's PAM stack for files in `r` (passdb, passdb-otp, mode-*); exported for the bench
  * (bench/dm.bench.ts), which runs the same stack through the helper for comparison.
  */
-export function lightdmRigPamStack(r: string): string {
+export function lightdmRigPamStack(r: string, keyAuthfile?: string): string {
   const test = (mode: string): string => `pam_exec.so quiet /usr/bin/test -e ${r}/mode-${mode}`;
   // Only where the test module is built (make -C native-helper): a missing module would make
   // libpam refuse the whole stack.
@@ -274,8 +295,16 @@ export function lightdmRigPamStack(r: string): string {
         `password [success=done default=die] ${probe}`,
       ]
     : [];
+  // First after nologin, so the skip counts of the lines below stay as they are.
+  const key =
+    keyAuthfile === undefined
+      ? []
+      : [
+          `auth     sufficient ${PAM_U2F} authfile=${keyAuthfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue`,
+        ];
   return [
     'auth     requisite pam_nologin.so',
+    ...key,
     `auth     [success=ok default=1] ${test('offline-info')}`,
     'auth     optional  pam_exec.so stdout /bin/echo OFFLINE_ERROR:-6:30',
     `auth     [success=ok default=4] ${test('two-prompt')}`,
@@ -309,7 +338,7 @@ export async function startLightdmRig(options: LightdmRigOptions = {}): Promise<
 
   write('passdb', `${LOGIN_USER}:${LOGIN_PASS}:lightdm\n`, 0o600);
   write('passdb-otp', `${LOGIN_USER}:${OTP}:lightdm\n`, 0o600);
-  write('pam.d/lightdm', lightdmRigPamStack(r));
+  write('pam.d/lightdm', lightdmRigPamStack(r, options.keyAuthfile));
   write(
     'pam.d/lightdm-greeter',
     'auth required pam_permit.so\naccount required pam_permit.so\npassword required pam_deny.so\nsession required pam_permit.so\n',
@@ -388,6 +417,7 @@ greeter-hide-users=false
       if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownAll(join(path, e));
     };
     chownAll(r);
+    if (options.fakeHidrawDir !== undefined) chownAll(options.fakeHidrawDir);
   }
 
   const children: ChildProcess[] = [];
@@ -472,7 +502,12 @@ greeter-hide-users=false
         [
           `DBUS_SESSION_BUS_ADDRESS=unix:path=${r}/session_bus_socket`,
           `DBUS_SYSTEM_BUS_ADDRESS=unix:path=${r}/system_bus_socket`,
-          `LD_PRELOAD=${PAM_WRAPPER_LIB}`,
+          options.fakeHidrawDir === undefined
+            ? `LD_PRELOAD=${PAM_WRAPPER_LIB}`
+            : `LD_PRELOAD=${PAM_WRAPPER_LIB} ${FAKE_HIDRAW_SO}`,
+          ...(options.fakeHidrawDir === undefined
+            ? []
+            : [`BASTION_FAKE_HIDRAW_DIR=${options.fakeHidrawDir}`]),
           'PAM_WRAPPER=1',
           `PAM_WRAPPER_SERVICE_DIR=${r}/pam.d`,
         ],

@@ -1,0 +1,221 @@
+// Issue 9, "same for the display-manager transports", LightDM: LightDM carries one PAM
+// conversation at a time, so (README.md, "Touch or type") a site puts presence-only pam_u2f
+// before the password in LightDM's own stack (`auth sufficient pam_u2f.so … cue`). This shows
+// that advice with real parts: a real LightDM 1.26 (testkit/dm/lightdm-rig.ts, `keyAuthfile`)
+// runs REAL pam_u2f (Debian libpam-u2f) in its session child under pam_wrapper, with the
+// fake-hidraw shim preloaded beside it (`fakeHidrawDir`) so libfido2 reaches the software
+// authenticator; the mapping is written by main/keys (what `bastion-keys keys enroll` does).
+// The greeter is the project's real one (build/dev/server.mjs, e2e/support/dm-greeter.ts),
+// driven in Playwright's Chromium; pam_u2f's cue reaches it over LightDM's greeter protocol and
+// main/auth/conversation.ts turns it into the screen's touch prompt.
+//
+// One daemon for the file; each case ends with a started session, after which LightDM starts
+// the next greeter. Case 1 needs the key plugged in, case 2 unplugs it (for good).
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { openAuthenticator } from '../main/fido2/device-choice';
+import { enrollIntoAuthfile } from '../main/keys';
+import {
+  KEY_ORIGIN,
+  LOGIN_PASS,
+  LOGIN_USER,
+  PAM_U2F,
+  lightdmRigMissing,
+  startLightdmRig,
+  type LightdmRig,
+} from '../testkit/dm/lightdm-rig';
+import { FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
+import { SoftHidDevice } from '../testkit/fido2/soft-hid-device';
+import { requireOrSkip } from '../testkit/require';
+import { launchChromium, saveScreenshot } from './support/browser';
+import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
+import {
+  answerPrompt,
+  assertAxeClean,
+  chooseUser,
+  openDmPage,
+  submitPassword,
+  waitForSuccess,
+  type DmPage,
+} from './support/dm-screen';
+import { e2ePrerequisites } from './support/greeter-harness';
+
+const GET_ASSERTION = 0x02;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** How long the simulated person takes to touch once the key waits (the screenshot's window). */
+const TOUCH_DELAY_MS = 4_000;
+
+function whatIsMissing(): string | null {
+  const missing = [lightdmRigMissing()];
+  for (const p of e2ePrerequisites()) if (!p.available) missing.push(p.what);
+  if (!hasFakeHidraw()) missing.push('native-helper/out/fake_hidraw.so (make -C native-helper)');
+  if (!existsSync(PAM_U2F)) missing.push('libpam-u2f');
+  // pam_u2f takes an authfile owned by the person or root only; the rig's LightDM reads it.
+  if (process.getuid?.() !== 0) missing.push('root (a root-owned pam_u2f authfile)');
+  const list = missing.filter((m): m is string => m !== null);
+  return list.length === 0 ? null : list.join(', ');
+}
+const missing = whatIsMissing();
+
+describe(
+  'LightDM + presence-only pam_u2f: touch to log in (real greeter)',
+  { timeout: 150_000 },
+  () => {
+    let rig: LightdmRig | null = null;
+    let keys: FakeHidrawRig | null = null;
+    let greeter: DmGreeter | null = null;
+    let browser: Browser | null = null;
+    let keyDir: string | null = null;
+    let nextRun = 0;
+    let sessionSincePage = true;
+
+    before(async () => {
+      if (missing !== null) return;
+      keyDir = mkdtempSync(join(tmpdir(), 'bastion-dm-key-'));
+      chmodSync(keyDir, 0o755);
+      keys = await FakeHidrawRig.start([{ config: { touchDelayMs: 0 } }]);
+      const device = keys.devices[0]!;
+      const authfile = join(keyDir, 'u2f_keys');
+      const opened = await openAuthenticator(
+        async () => new SoftHidDevice(device.hid),
+        device.path,
+      );
+      try {
+        await enrollIntoAuthfile(opened.client, {
+          user: LOGIN_USER,
+          authfile,
+          origin: KEY_ORIGIN,
+          requirement: 'presence',
+        });
+      } finally {
+        await opened.close();
+      }
+      // A central mapping as a site keeps it: root's, readable by the PAM stack's process.
+      chmodSync(authfile, 0o644);
+      device.authenticator.config.touchDelayMs = TOUCH_DELAY_MS;
+      greeter = prepareDmGreeter({ sessionType: 'x11' });
+      browser = await launchChromium();
+      rig = await startLightdmRig({
+        greeterCommand: greeter.command,
+        keyAuthfile: authfile,
+        fakeHidrawDir: keys.dir,
+      });
+    });
+    after(async () => {
+      await Promise.allSettled([rig?.stop(), browser?.close()]);
+      await keys?.stop();
+      greeter?.cleanup();
+      if (keyDir !== null) rmSync(keyDir, { recursive: true, force: true });
+    });
+
+    async function nextGreeter(t: TestContext): Promise<DmPage & { run: number }> {
+      if (!sessionSincePage) {
+        throw new Error('the previous case ended without a session: its greeter is still up');
+      }
+      sessionSincePage = false;
+      const run = nextRun;
+      nextRun += 1;
+      let url: string;
+      try {
+        url = await greeter!.waitForUrl(run);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- lightdm ---\n${rig!.log()}`);
+      }
+      return { ...(await openDmPage(t, browser!, url)), run };
+    }
+
+    function diagnostics(run: number): string {
+      return `${greeter!.stderr(run)}\n--- lightdm ---\n${rig!.log()}`;
+    }
+
+    async function sessionStarted(count: number): Promise<string> {
+      try {
+        const newest = (await rig!.waitSessionStarts(count, 15_000)).at(-1)!;
+        sessionSincePage = true;
+        return newest;
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${rig!.log()}`);
+      }
+    }
+
+    test('key plugged in: Enter on the chosen account → pam_u2f’s cue as the touch prompt → touch → session, no password', async (t) => {
+      if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+      const authenticator = keys!.devices[0]!.authenticator;
+      const logged = authenticator.requestLog.length;
+      const { page, pageErrors, run } = await nextGreeter(t);
+      await chooseUser(page, LOGIN_USER);
+      const before = rig!.sessionStarts().length;
+      // Nothing typed: Enter with the password field empty starts the attempt.
+      await submitPassword(page, '');
+      const touch = page.getByTestId('touch-prompt');
+      await touch.waitFor({ timeout: 10_000 });
+      const shown = Date.now();
+      const text = await touch.innerText();
+      assert.match(text, /Touch your security key/);
+      assert.match(text, /Please touch the device\./, 'pam_u2f’s own cue, verbatim');
+      // The key waits for the touch (pam_u2f's assertion asking for presence; its pre-flight
+      // without presence came before), no session has started and no prompt is open.
+      const askedForPresence = (): boolean =>
+        authenticator.requestLog.slice(logged).some((e) => {
+          const options = e.params?.get(5);
+          return (
+            e.command === GET_ASSERTION && !(options instanceof Map && options.get('up') === false)
+          );
+        });
+      const askedBy = Date.now() + 2_000;
+      while (!askedForPresence() && Date.now() < askedBy) await sleep(20);
+      assert.ok(askedForPresence(), 'pam_u2f asked the key for a touch');
+      const signCount = authenticator.credentials[0]!.signCount;
+      assert.equal(rig!.sessionStarts().length, before, 'no session before the touch');
+      assert.equal(await page.getByTestId('prompt-answer').count(), 0, 'no password prompt');
+      await saveScreenshot(page, 'dm-key-touch-en');
+      await assertAxeClean(page, 'touch prompt');
+      await waitForSuccess(page, () => diagnostics(run), TOUCH_DELAY_MS + 15_000);
+      const marker = await sessionStarted(before + 1);
+      assert.match(marker, new RegExp(`USER=${LOGIN_USER}$`));
+      assert.equal(
+        authenticator.credentials[0]!.signCount,
+        signCount + 1,
+        'the touched assertion signed in',
+      );
+      assert.match(
+        greeter!.stderr(run),
+        new RegExp(`attempt for ${LOGIN_USER} via lightdm: success`),
+      );
+      assert.deepEqual(pageErrors, []);
+      t.diagnostic(`touch prompt on screen → session script: ${Date.now() - shown} ms`);
+    });
+
+    test('no key plugged in: pam_u2f gives way at once → password prompt → password → session', async (t) => {
+      if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+      keys!.devices[0]!.unplug();
+      const { page, pageErrors, run } = await nextGreeter(t);
+      await chooseUser(page, LOGIN_USER);
+      const before = rig!.sessionStarts().length;
+      const started = Date.now();
+      await submitPassword(page, '');
+      await page.getByTestId('prompt-answer').waitFor({ timeout: 10_000 });
+      const toPrompt = Date.now() - started;
+      assert.ok(
+        toPrompt < 5_000,
+        `password prompt after ${toPrompt} ms: pam_u2f did not fail fast`,
+      );
+      assert.equal(
+        await page.getByTestId('touch-prompt').count(),
+        0,
+        'no touch prompt without a key',
+      );
+      assert.equal(await answerPrompt(page, /^Password:/, LOGIN_PASS), 'password');
+      await waitForSuccess(page, () => diagnostics(run));
+      const marker = await sessionStarted(before + 1);
+      assert.match(marker, new RegExp(`USER=${LOGIN_USER}$`));
+      assert.doesNotMatch(greeter!.stderr(run), new RegExp(LOGIN_PASS));
+      assert.deepEqual(pageErrors, []);
+      t.diagnostic(`Enter → password prompt without a key: ${toPrompt} ms`);
+    });
+  },
+);
