@@ -59,21 +59,30 @@ function documentUrl(url: string): string | null {
 }
 
 /**
- * True only when the sender is our window's WebContents, the frame is its main frame (not an
- * iframe) and that frame shows GREETER_INDEX_URL. A null senderFrame (navigated or destroyed
- * frame) is refused.
+ * True only when the sender is `window`'s WebContents, the frame is its main frame (not an
+ * iframe) and that frame shows `pageUrl`. A null senderFrame (navigated or destroyed frame)
+ * is refused. Shared by every window of the app (greeter, key manager, tray status).
  */
-export function isTrustedSender(
+export function isPageSender(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
   window: Pick<BrowserWindow, 'webContents' | 'isDestroyed'>,
+  pageUrl: string,
 ): boolean {
   if (window.isDestroyed()) return false;
   const frame = event.senderFrame;
   if (!frame) return false;
   if (event.sender !== window.webContents) return false;
   if (frame !== window.webContents.mainFrame || frame.parent !== null) return false;
-  // A constant, not a parameter: there is no other page IPC could ever be meant for.
-  return documentUrl(frame.url) === documentUrl(GREETER_INDEX_URL);
+  return documentUrl(frame.url) === documentUrl(pageUrl);
+}
+
+/** The greeter's check: its window showing GREETER_INDEX_URL. */
+export function isTrustedSender(
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  window: Pick<BrowserWindow, 'webContents' | 'isDestroyed'>,
+): boolean {
+  // A constant, not a parameter: there is no other page the greeter's IPC could be meant for.
+  return isPageSender(event, window, GREETER_INDEX_URL);
 }
 
 /** Registers the handlers; returns a function that removes them and stops the snapshot feed. */

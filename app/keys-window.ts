@@ -17,9 +17,9 @@ import { createKeysBackend } from '../main/ipc/keys-backend';
 import { helperPasswordCheck } from '../main/keys/wizard-password';
 import { loadKeyPolicy } from '../main/screens/policy';
 import { PUBLIC_HELPER_SOCKET, readGreeterConfig } from './config';
-import { createRendererHandler } from './renderer-protocol';
-import { APP_SCHEME, GREETER_ORIGIN, registerAppSchemeAsPrivileged } from './scheme';
-import { greeterWebPreferences, hardenWebContents } from './window';
+import { GREETER_ORIGIN, registerAppSchemeAsPrivileged } from './scheme';
+import { createPageWindow } from './window';
+import { isPageSender } from './ipc';
 
 /** The one document of the key manager's window and the one URL its IPC trusts. */
 export const KEYS_URL = `${GREETER_ORIGIN}/keys.html`;
@@ -38,60 +38,19 @@ export function createKeysWindow(
   electron: KeysWindowElectron,
   options: KeysWindowOptions,
 ): BrowserWindow {
-  const window = new electron.BrowserWindow({
-    show: false,
-    width: 640,
-    height: 720,
-    minWidth: 420,
-    minHeight: 480,
-    fullscreen: false,
-    kiosk: false,
-    frame: true,
-    autoHideMenuBar: true,
-    backgroundColor: '#10141a',
+  return createPageWindow(electron, {
+    ...options,
+    url: KEYS_URL,
     title: 'Security keys',
-    webPreferences: greeterWebPreferences(options.preloadPath),
+    size: { width: 640, height: 720, minWidth: 420, minHeight: 480 },
   });
-  hardenWebContents(window.webContents, options.contentSecurityPolicy);
-  const { protocol } = window.webContents.session;
-  if (!protocol.isProtocolHandled(APP_SCHEME))
-    protocol.handle(
-      APP_SCHEME,
-      createRendererHandler({
-        rootDir: options.rendererDir,
-        contentSecurityPolicy: options.contentSecurityPolicy,
-      }),
-    );
-  window.once('ready-to-show', () => window.show());
-  window
-    .loadURL(KEYS_URL)
-    .catch((error: unknown) =>
-      options.onLoadFailed(error instanceof Error ? error : new Error(String(error))),
-    );
-  return window;
 }
 
-function documentUrl(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    parsed.search = '';
-    parsed.hash = '';
-    return parsed.href;
-  } catch {
-    return null;
-  }
-}
-
-/** Our window's main frame showing KEYS_URL, nothing else (as app/ipc.ts for the greeter). */
 export function isKeysSender(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
   window: Pick<BrowserWindow, 'webContents' | 'isDestroyed'>,
 ): boolean {
-  if (window.isDestroyed()) return false;
-  const frame = event.senderFrame;
-  if (!frame || event.sender !== window.webContents) return false;
-  if (frame !== window.webContents.mainFrame || frame.parent !== null) return false;
-  return documentUrl(frame.url) === documentUrl(KEYS_URL);
+  return isPageSender(event, window, KEYS_URL);
 }
 
 export class KeysIpcRefusedError extends Error {

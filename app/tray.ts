@@ -21,8 +21,7 @@ import { helperCacheStatus } from '../main/ipc/tray-cache-status';
 import { monitorStatusSource, portalMonitorSource } from '../main/ipc/tray-monitor';
 import { loadOfflineExpiryWarning } from '../main/screens/policy';
 import { PUBLIC_HELPER_SOCKET, readGreeterConfig } from './config';
-import { createRendererHandler } from './renderer-protocol';
-import { APP_SCHEME, GREETER_ORIGIN, registerAppSchemeAsPrivileged } from './scheme';
+import { GREETER_ORIGIN, registerAppSchemeAsPrivileged } from './scheme';
 import {
   formatTrayDate,
   sessionIntlLocale,
@@ -30,7 +29,8 @@ import {
   trayTexts,
   trayTooltip,
 } from './tray-text';
-import { greeterWebPreferences, hardenWebContents } from './window';
+import { createPageWindow } from './window';
+import { isPageSender } from './ipc';
 
 /** The status window's one document and the one URL its IPC trusts. */
 export const TRAY_URL = `${GREETER_ORIGIN}/tray.html`;
@@ -216,60 +216,19 @@ export function createTrayWindow(
   electron: Pick<typeof ElectronModule, 'BrowserWindow'>,
   options: TrayWindowOptions,
 ): BrowserWindow {
-  const window = new electron.BrowserWindow({
-    show: false,
-    width: 520,
-    height: 560,
-    minWidth: 360,
-    minHeight: 400,
-    fullscreen: false,
-    kiosk: false,
-    frame: true,
-    autoHideMenuBar: true,
-    backgroundColor: '#10141a',
+  return createPageWindow(electron, {
+    ...options,
+    url: TRAY_URL,
     title: 'Connection status',
-    webPreferences: greeterWebPreferences(options.preloadPath),
+    size: { width: 520, height: 560, minWidth: 360, minHeight: 400 },
   });
-  hardenWebContents(window.webContents, options.contentSecurityPolicy);
-  const { protocol } = window.webContents.session;
-  if (!protocol.isProtocolHandled(APP_SCHEME))
-    protocol.handle(
-      APP_SCHEME,
-      createRendererHandler({
-        rootDir: options.rendererDir,
-        contentSecurityPolicy: options.contentSecurityPolicy,
-      }),
-    );
-  window.once('ready-to-show', () => window.show());
-  window
-    .loadURL(TRAY_URL)
-    .catch((error: unknown) =>
-      options.onLoadFailed(error instanceof Error ? error : new Error(String(error))),
-    );
-  return window;
 }
 
-function documentUrl(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    parsed.search = '';
-    parsed.hash = '';
-    return parsed.href;
-  } catch {
-    return null;
-  }
-}
-
-/** Our window's main frame showing TRAY_URL, nothing else (as app/keys-window.ts). */
 export function isTraySender(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
   window: Pick<BrowserWindow, 'webContents' | 'isDestroyed'>,
 ): boolean {
-  if (window.isDestroyed()) return false;
-  const frame = event.senderFrame;
-  if (!frame || event.sender !== window.webContents) return false;
-  if (frame !== window.webContents.mainFrame || frame.parent !== null) return false;
-  return documentUrl(frame.url) === documentUrl(TRAY_URL);
+  return isPageSender(event, window, TRAY_URL);
 }
 
 export class TrayIpcRefusedError extends Error {

@@ -200,3 +200,54 @@ export function createBackgroundWindow(
     );
   return window;
 }
+
+export interface PageWindowOptions {
+  /** The one document the window loads (an app://greeter/ URL). */
+  url: string;
+  title: string;
+  size: { width: number; height: number; minWidth: number; minHeight: number };
+  /** Absolute path of the page's own preload (build/preload/*.cjs). */
+  preloadPath: string;
+  rendererDir: string;
+  contentSecurityPolicy: string;
+  onLoadFailed: (error: Error) => void;
+}
+
+/**
+ * An ordinary window (not fullscreen, not kiosk) of the app in the person's session (the key
+ * manager, the tray's status view) with every hardening of the greeter's: the same
+ * webPreferences, hardenWebContents, and pages only from the app:// handler.
+ */
+export function createPageWindow(
+  electron: WindowElectron,
+  options: PageWindowOptions,
+): ElectronModule.BrowserWindow {
+  const window = new electron.BrowserWindow({
+    show: false,
+    ...options.size,
+    fullscreen: false,
+    kiosk: false,
+    frame: true,
+    autoHideMenuBar: true,
+    backgroundColor: '#10141a',
+    title: options.title,
+    webPreferences: greeterWebPreferences(options.preloadPath),
+  });
+  hardenWebContents(window.webContents, options.contentSecurityPolicy);
+  const { protocol } = window.webContents.session;
+  if (!protocol.isProtocolHandled(APP_SCHEME))
+    protocol.handle(
+      APP_SCHEME,
+      createRendererHandler({
+        rootDir: options.rendererDir,
+        contentSecurityPolicy: options.contentSecurityPolicy,
+      }),
+    );
+  window.once('ready-to-show', () => window.show());
+  window
+    .loadURL(options.url)
+    .catch((error: unknown) =>
+      options.onLoadFailed(error instanceof Error ? error : new Error(String(error))),
+    );
+  return window;
+}
