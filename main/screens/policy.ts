@@ -96,6 +96,88 @@ const BOOLEAN_KEYS: Record<string, BooleanKey> = {
 const GROUP = 'greeter';
 const LINE = /^([A-Za-z0-9-]+)[ \t]*=[ \t]*(.*?)[ \t]*$/;
 
+/** One `key = value` entry of greeter.conf's [greeter] group; `line` counts from 1. */
+interface ConfEntry {
+  line: number;
+  key: string;
+  value: string;
+}
+
+/**
+ * greeter.conf's grammar, once for every reader of the file: `#`/`;` comments, `[group]`
+ * headers, `key = value` lines. Yields the first entry of each key in [greeter], lazily, so a
+ * reader's own log lines stay in file order with the structural ones `report` receives
+ * (unknown group, not a key = value line, a key outside [greeter], a repeated key); the
+ * readers of one part of the file pass no `report`, parsePolicy logs them once.
+ */
+function* greeterConfEntries(
+  text: string,
+  report: (line: string) => void = () => undefined,
+): Generator<ConfEntry> {
+  const seen = new Set<string>();
+  let group: string | null = null;
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.replace(/\r$/, '');
+    const where = `policy: line ${n + 1}`;
+    if (line.trim() === '' || /^[ \t]*[#;]/.test(line)) continue;
+    const header = /^\[([^\]]*)\]$/.exec(line.trim());
+    if (header) {
+      group = header[1]!;
+      if (group !== GROUP) report(`${where}: unknown group [${group}] ignored`);
+      continue;
+    }
+    const entry = LINE.exec(line);
+    if (!entry) {
+      report(`${where}: not a key = value line; ignored`);
+      continue;
+    }
+    const key = entry[1]!;
+    if (group !== GROUP) {
+      report(`${where}: ${key} outside [${GROUP}] ignored`);
+      continue;
+    }
+    if (seen.has(key)) {
+      report(`${where}: ${key} repeated; the first value is kept`);
+      continue;
+    }
+    seen.add(key);
+    yield { line: n + 1, key, value: entry[2]! };
+  }
+}
+
+/**
+ * loadPolicy's reading rules, for every reader of one part of the file: absent → `absent()`;
+ * unreadable, unsafe or not UTF-8 → `refused()` and one log line ending in `consequence`.
+ */
+function loadGreeterConfPart<T>(
+  path: string,
+  log: (line: string) => void,
+  parse: (text: string, log: (line: string) => void) => T,
+  absent: () => T,
+  refused: () => T,
+  consequence: string,
+): T {
+  let bytes: Buffer | null;
+  try {
+    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
+  } catch (error) {
+    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
+    log(`policy: ${path} refused (${reason}); ${consequence}`);
+    return refused();
+  }
+  if (bytes === null) return absent();
+  let text: string;
+  try {
+    text = decodeUtf8(bytes);
+  } catch (error) {
+    if (!(error instanceof DesktopEntryError)) throw error;
+    log(`policy: ${path} refused (not valid UTF-8); ${consequence}`);
+    return refused();
+  }
+  return parse(text.replace(/^\uFEFF/, ''), log);
+}
+
 /** `\n` → line break, `\\` → backslash; anything else after a backslash is an error (null). */
 function unescapeBanner(value: string): string | null {
   let out = '';
@@ -135,35 +217,8 @@ export function parsePolicy(
   log: (line: string) => void = () => undefined,
 ): GreeterPolicy {
   const policy: GreeterPolicy = { ...DEFAULT_POLICY };
-  const seen = new Set<string>();
-  let group: string | null = null;
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.replace(/\r$/, '');
-    const where = `policy: line ${n + 1}`;
-    if (line.trim() === '' || /^[ \t]*[#;]/.test(line)) continue;
-    const header = /^\[([^\]]*)\]$/.exec(line.trim());
-    if (header) {
-      group = header[1]!;
-      if (group !== GROUP) log(`${where}: unknown group [${group}] ignored`);
-      continue;
-    }
-    const entry = LINE.exec(line);
-    if (!entry) {
-      log(`${where}: not a key = value line; ignored`);
-      continue;
-    }
-    const key = entry[1]!;
-    const value = entry[2]!;
-    if (group !== GROUP) {
-      log(`${where}: ${key} outside [${GROUP}] ignored`);
-      continue;
-    }
-    if (seen.has(key)) {
-      log(`${where}: ${key} repeated; the first value is kept`);
-      continue;
-    }
-    seen.add(key);
+  for (const { line, key, value } of greeterConfEntries(text, log)) {
+    const where = `policy: line ${line}`;
     if (KEY_POLICY_KEYS.has(key)) continue; // the key manager's (parseKeyPolicy)
     if (SECURITY_KEY_SETTING_KEYS.has(key)) continue; // touch to sign in (parseSecurityKeySettings)
     if (key === OFFLINE_EXPIRY_WARNING_KEY) continue; // the tray's (parseOfflineExpiryWarning)
@@ -197,24 +252,14 @@ export function loadPolicy(
   path: string = DEFAULT_POLICY_PATH,
   log: (line: string) => void = () => undefined,
 ): GreeterPolicy {
-  let bytes: Buffer | null;
-  try {
-    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
-  } catch (error) {
-    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
-    log(`policy: ${path} refused (${reason}); the strictest settings apply`);
-    return { ...REFUSED_POLICY };
-  }
-  if (bytes === null) return { ...DEFAULT_POLICY };
-  let text: string;
-  try {
-    text = decodeUtf8(bytes);
-  } catch (error) {
-    if (!(error instanceof DesktopEntryError)) throw error;
-    log(`policy: ${path} refused (not valid UTF-8); the strictest settings apply`);
-    return { ...REFUSED_POLICY };
-  }
-  return parsePolicy(text.replace(/^\uFEFF/, ''), log);
+  return loadGreeterConfPart(
+    path,
+    log,
+    parsePolicy,
+    () => ({ ...DEFAULT_POLICY }),
+    () => ({ ...REFUSED_POLICY }),
+    'the strictest settings apply',
+  );
 }
 
 /** The key manager's part of greeter.conf (`key-*`): parsed apart from the login screen's. */
@@ -253,24 +298,9 @@ export function parseKeyPolicy(
   log: (line: string) => void = () => undefined,
 ): KeyPolicy {
   const policy: KeyPolicy = { ...DEFAULT_KEY_POLICY };
-  const seen = new Set<string>();
-  let group: string | null = null;
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.replace(/\r$/, '');
-    const header = /^\[([^\]]*)\]$/.exec(line.trim());
-    if (header) {
-      group = header[1]!;
-      continue;
-    }
-    const entry = LINE.exec(line);
-    if (!entry || group !== GROUP || !KEY_POLICY_KEYS.has(entry[1]!) || /^[ \t]*[#;]/.test(line))
-      continue;
-    const key = entry[1]!;
-    const value = entry[2]!;
-    if (seen.has(key)) continue; // parsePolicy logs it
-    seen.add(key);
-    const where = `policy: line ${n + 1}`;
+  for (const { line, key, value } of greeterConfEntries(text)) {
+    if (!KEY_POLICY_KEYS.has(key)) continue;
+    const where = `policy: line ${line}`;
     const clean = !hasControlCharacter(value, '\t');
     if (key === 'key-require') {
       const ok = clean && KEY_REQUIREMENTS.includes(value);
@@ -294,22 +324,14 @@ export function loadKeyPolicy(
   path: string = DEFAULT_POLICY_PATH,
   log: (line: string) => void = () => undefined,
 ): KeyPolicy {
-  let bytes: Buffer | null;
-  try {
-    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
-  } catch (error) {
-    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
-    log(`policy: ${path} refused (${reason}); the key manager takes the strictest settings`);
-    return { ...REFUSED_KEY_POLICY };
-  }
-  if (bytes === null) return { ...DEFAULT_KEY_POLICY };
-  try {
-    return parseKeyPolicy(decodeUtf8(bytes).replace(/^\uFEFF/, ''), log);
-  } catch (error) {
-    if (!(error instanceof DesktopEntryError)) throw error;
-    log(`policy: ${path} refused (not valid UTF-8); the key manager takes the strictest settings`);
-    return { ...REFUSED_KEY_POLICY };
-  }
+  return loadGreeterConfPart(
+    path,
+    log,
+    parseKeyPolicy,
+    () => ({ ...DEFAULT_KEY_POLICY }),
+    () => ({ ...REFUSED_KEY_POLICY }),
+    'the key manager takes the strictest settings',
+  );
 }
 
 /** Touch to sign in (issue #9 items 4-5): `security-keys` and `lock-on-key-removal`. */
@@ -346,29 +368,15 @@ export function parseSecurityKeySettings(
   log: (line: string) => void = () => undefined,
 ): SecurityKeySettings {
   const settings: SecurityKeySettings = { ...DEFAULT_SECURITY_KEY_SETTINGS };
-  const seen = new Set<string>();
-  let group: string | null = null;
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.replace(/\r$/, '');
-    if (/^[ \t]*[#;]/.test(line)) continue;
-    const header = /^\[([^\]]*)\]$/.exec(line.trim());
-    if (header) {
-      group = header[1]!;
-      continue;
-    }
-    const entry = LINE.exec(line);
-    const field = entry ? SECURITY_KEY_SETTING_KEYS.get(entry[1]!) : undefined;
-    if (!entry || group !== GROUP || field === undefined) continue;
-    if (seen.has(entry[1]!)) continue; // parsePolicy logs it
-    seen.add(entry[1]!);
-    const value = entry[2]!;
+  for (const { line, key, value } of greeterConfEntries(text)) {
+    const field = SECURITY_KEY_SETTING_KEYS.get(key);
+    if (field === undefined) continue;
     if (value === 'true' || value === 'false') {
       settings[field] = value === 'true';
     } else {
       settings[field] = REFUSED_SECURITY_KEY_SETTINGS[field];
       log(
-        `policy: line ${n + 1}: ${entry[1]!} is not true or false; ` +
+        `policy: line ${line}: ${key} is not true or false; ` +
           `${String(REFUSED_SECURITY_KEY_SETTINGS[field])} is used`,
       );
     }
@@ -381,22 +389,14 @@ export function loadSecurityKeySettings(
   path: string = DEFAULT_POLICY_PATH,
   log: (line: string) => void = () => undefined,
 ): SecurityKeySettings {
-  let bytes: Buffer | null;
-  try {
-    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
-  } catch (error) {
-    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
-    log(`policy: ${path} refused (${reason}); security keys are off`);
-    return { ...REFUSED_SECURITY_KEY_SETTINGS };
-  }
-  if (bytes === null) return { ...DEFAULT_SECURITY_KEY_SETTINGS };
-  try {
-    return parseSecurityKeySettings(decodeUtf8(bytes).replace(/^\uFEFF/, ''), log);
-  } catch (error) {
-    if (!(error instanceof DesktopEntryError)) throw error;
-    log(`policy: ${path} refused (not valid UTF-8); security keys are off`);
-    return { ...REFUSED_SECURITY_KEY_SETTINGS };
-  }
+  return loadGreeterConfPart(
+    path,
+    log,
+    parseSecurityKeySettings,
+    () => ({ ...DEFAULT_SECURITY_KEY_SETTINGS }),
+    () => ({ ...REFUSED_SECURITY_KEY_SETTINGS }),
+    'security keys are off',
+  );
 }
 
 /** The tray's expiry warning (issue #10 item 4): `offline-expiry-warning-minutes`. */
@@ -412,26 +412,15 @@ export function parseOfflineExpiryWarning(
   text: string,
   log: (line: string) => void = () => undefined,
 ): number {
-  let group: string | null = null;
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.replace(/\r$/, '');
-    if (/^[ \t]*[#;]/.test(line)) continue;
-    const header = /^\[([^\]]*)\]$/.exec(line.trim());
-    if (header) {
-      group = header[1]!;
-      continue;
-    }
-    const entry = LINE.exec(line);
-    if (!entry || group !== GROUP || entry[1] !== OFFLINE_EXPIRY_WARNING_KEY) continue;
-    const value = entry[2]!;
+  for (const { line, key, value } of greeterConfEntries(text)) {
+    if (key !== OFFLINE_EXPIRY_WARNING_KEY) continue;
     const minutes = /^(0|[1-9][0-9]{0,5})$/.test(value) ? Number(value) : NaN;
     if (Number.isInteger(minutes) && minutes <= MAX_OFFLINE_EXPIRY_WARNING_MINUTES) return minutes;
     log(
-      `policy: line ${n + 1}: ${OFFLINE_EXPIRY_WARNING_KEY} is not 0..${MAX_OFFLINE_EXPIRY_WARNING_MINUTES}; ` +
+      `policy: line ${line}: ${OFFLINE_EXPIRY_WARNING_KEY} is not 0..${MAX_OFFLINE_EXPIRY_WARNING_MINUTES}; ` +
         `${DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES} is used`,
     );
-    return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES; // the first one counts (parsePolicy logs repeats)
+    return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES; // only the first counts (parsePolicy logs repeats)
   }
   return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
 }
@@ -441,20 +430,12 @@ export function loadOfflineExpiryWarning(
   path: string = DEFAULT_POLICY_PATH,
   log: (line: string) => void = () => undefined,
 ): number {
-  let bytes: Buffer | null;
-  try {
-    bytes = readBoundedFile(path, MAX_POLICY_BYTES);
-  } catch (error) {
-    const reason = error instanceof ReadRefusedError ? error.message : (error as Error).name;
-    log(`policy: ${path} refused (${reason}); the expiry warning keeps its default`);
-    return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
-  }
-  if (bytes === null) return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
-  try {
-    return parseOfflineExpiryWarning(decodeUtf8(bytes).replace(/^\uFEFF/, ''), log);
-  } catch (error) {
-    if (!(error instanceof DesktopEntryError)) throw error;
-    log(`policy: ${path} refused (not valid UTF-8); the expiry warning keeps its default`);
-    return DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES;
-  }
+  return loadGreeterConfPart(
+    path,
+    log,
+    parseOfflineExpiryWarning,
+    () => DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES,
+    () => DEFAULT_OFFLINE_EXPIRY_WARNING_MINUTES,
+    'the expiry warning keeps its default',
+  );
 }
