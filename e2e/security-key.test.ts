@@ -268,6 +268,40 @@ describe('security key on the unlock screen (real pam_u2f, software key, Chromiu
     await page.getByTestId('auth-success').waitFor({ timeout: 15_000 });
   });
 
+  it('fr: the PIN needed, wrong PIN and refused states in French, axe-clean', async (t) => {
+    if (!ready(t)) return;
+    const { page, authenticator } = await open(t, { pin: PIN, touchDelayMs: 0 }, 'pin', 'fr');
+    const before = authenticator.pinRetries;
+    await keyArea(page, 'pin').waitFor({ timeout: 15_000 });
+    assert.match(
+      await page.getByTestId('security-key-retries').innerText(),
+      new RegExp(`${before} essais restants`),
+    );
+    await saveScreenshot(page, 'security-key-pin-fr');
+    await noSeriousAxe(page, 'PIN needed (fr)');
+    await page.locator('#security-key-pin').fill('1111');
+    await page.locator('#security-key-pin').press('Enter');
+    await keyArea(page, 'refused').waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('security-key').getAttribute('data-problem'), 'pin-wrong');
+    assert.match(
+      await page.getByTestId('security-key-retries-left').innerText(),
+      new RegExp(`${before - 1} essais restants`),
+    );
+    await saveScreenshot(page, 'security-key-wrong-pin-fr');
+    await noSeriousAxe(page, 'wrong PIN (fr)');
+
+    const other = await open(t, { touchDelayMs: 0 }, 'presence', 'fr', (a) => {
+      a.credentials.length = 0;
+    });
+    await keyArea(other.page, 'refused').waitFor({ timeout: 15_000 });
+    assert.equal(
+      await other.page.getByTestId('security-key').getAttribute('data-problem'),
+      'refused',
+    );
+    await saveScreenshot(other.page, 'security-key-refused-fr');
+    await noSeriousAxe(other.page, 'refused (fr)');
+  });
+
   it('"Use password instead" works with the keyboard and leaves the key untouched', async (t) => {
     if (!ready(t)) return;
     const { page, authenticator } = await open(t, { pin: PIN, touchDelayMs: null }, 'pin');
