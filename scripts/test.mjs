@@ -2,7 +2,7 @@
 // `npm test`: system packages, a full build (JS and C), then every test file of the tree
 // (unit, helper, e2e, lint) under node:test. Ends with a plain "N passed, N failed" line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
 ensureSystemPackages();
+
+// Suites that run parts as other accounts (LightDM's test account, `nobody`) load modules,
+// shims and bundles from this checkout, so every directory above it must be searchable by
+// them. A clone made with `git clone . "$(mktemp -d)/c"` sits under a 0700 directory: as
+// root, add search (x, not read) for others to such ancestors, and say so.
+if (process.getuid?.() === 0) {
+  for (let dir = dirname(root); ; dir = dirname(dir)) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      console.log(`test: ${dir} made searchable by other accounts (o+x) for the suites run as them`);
+    }
+    if (dir === dirname(dir)) break;
+  }
+}
 const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (built.status !== 0) {
   console.log('0 passed, 1 failed');
