@@ -22,7 +22,9 @@ if (process.getuid?.() === 0) {
     const { mode } = statSync(dir);
     if ((mode & 0o001) === 0) {
       chmodSync(dir, (mode & 0o7777) | 0o001);
-      console.log(`test: ${dir} made searchable by other accounts (o+x) for the suites run as them`);
+      console.log(
+        `test: ${dir} made searchable by other accounts (o+x) for the suites run as them`,
+      );
     }
     if (dir === dirname(dir)) break;
   }
