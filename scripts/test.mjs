@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: system packages, a full build (JS and C), then every test file of the tree
 // (unit, helper, e2e, lint) under node:test. Ends with a plain "N passed, N failed" line.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { startWatchdog } from './test-watchdog.mjs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,14 +62,21 @@ let files = TEST_ROOTS.flatMap((d) => collect(join(root, d), []));
 if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
 files.sort();
 
+// A hang must end as a named failure, never as a CI run that runs out of time: node's own
+// timeout cancels a test, or a whole file whose process does not end (it also covers a file
+// whose tests are done but whose process lingers); --test-force-exit ends a file's process
+// once its tests and hooks are done; the watchdog names what runs long and ends the run.
+const TEST_TIMEOUT_MS = 6 * 60_000;
 const tap = join(mkdtempSync(join(tmpdir(), 'bastion-test-')), 'results.tap');
-const run = spawnSync(
+const runner = spawn(
   process.execPath,
   [
     '--import',
     'tsx',
     '--test',
     '--test-concurrency=2',
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    '--test-force-exit',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
@@ -77,11 +85,17 @@ const run = spawnSync(
   ],
   { stdio: 'inherit', env: { ...process.env, BASTION_REPO_ROOT: root } },
 );
+const watchdog = startWatchdog(runner.pid, files);
+const status = await new Promise((resolve) => runner.on('exit', (code) => resolve(code ?? 1)));
+const endedByWatchdog = watchdog.stop();
 
 const report = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const count = (key) => Number(report.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
 const passed = count('pass');
-const failed = count('fail') + (run.status !== 0 && count('fail') === 0 ? 1 : 0);
+// A cancelled test (timed out, or its file's process ended early) is a failure; so is a run
+// that ended without its summary (the watchdog, a crash).
+const counted = count('fail') + count('cancelled');
+const failed = counted + ((status !== 0 || endedByWatchdog) && counted === 0 ? 1 : 0);
 const skipped = count('skipped');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(run.status === 0 && failed === 0 ? 0 : 1);
+process.exit(status === 0 && failed === 0 ? 0 : 1);
