@@ -2,9 +2,8 @@
 // `npm test`: system packages, a full build (JS and C), then every test file of the tree
 // (unit, helper, e2e, lint) under node:test. Ends with a plain "N passed, N failed" line.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { startWatchdog } from './test-watchdog.mjs';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSystemPackages } from './ensure-system.mjs';
@@ -63,11 +62,11 @@ if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes
 files.sort();
 
 // A hang must end as a named failure, never as a CI run that runs out of time: node's own
-// timeout cancels a test, or a whole file whose process does not end (it also covers a file
-// whose tests are done but whose process lingers); --test-force-exit ends a file's process
-// once its tests and hooks are done; the watchdog names what runs long and ends the run.
+// timeout cancels a test, or a whole file whose process does not end; --test-force-exit ends a
+// file's process once its tests and hooks are done (a handle left open by a test must not hold
+// the run); the watchdog names what runs long and ends the run. The counts are read from the
+// spec reporter's summary on stdout, which force-exit leaves whole (a file destination it cuts).
 const TEST_TIMEOUT_MS = 6 * 60_000;
-const tap = join(mkdtempSync(join(tmpdir(), 'bastion-test-')), 'results.tap');
 const runner = spawn(
   process.execPath,
   [
@@ -78,24 +77,29 @@ const runner = spawn(
     `--test-timeout=${TEST_TIMEOUT_MS}`,
     '--test-force-exit',
     '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tap}`,
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, BASTION_REPO_ROOT: root } },
+  { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, BASTION_REPO_ROOT: root } },
 );
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+let tail = '';
+runner.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  // Without colour codes (FORCE_COLOR may be set), for the summary lines below.
+  tail = (tail + chunk.toString('utf8').replace(ANSI_COLOUR, '')).slice(-65_536);
+});
 const watchdog = startWatchdog(runner.pid, files);
-const status = await new Promise((resolve) => runner.on('exit', (code) => resolve(code ?? 1)));
+const status = await new Promise((resolve) => runner.on('close', (code) => resolve(code ?? 1)));
 const endedByWatchdog = watchdog.stop();
 
-const report = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
-const count = (key) => Number(report.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+const count = (key) => Number(tail.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+const summarised = /^ℹ tests \d+$/m.test(tail);
 const passed = count('pass');
 // A cancelled test (timed out, or its file's process ended early) is a failure; so is a run
-// that ended without its summary (the watchdog, a crash).
+// that ended without its summary (the watchdog, a crash) or with a failing status.
 const counted = count('fail') + count('cancelled');
-const failed = counted + ((status !== 0 || endedByWatchdog) && counted === 0 ? 1 : 0);
+const failed =
+  counted + ((status !== 0 || endedByWatchdog || !summarised) && counted === 0 ? 1 : 0);
 const skipped = count('skipped');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(status === 0 && failed === 0 ? 0 : 1);
