@@ -14,7 +14,7 @@
 // conversation must go through the display manager's own protocol.
 //
 // build/ may not be readable by the greeter accounts (and npm test may rebuild it meanwhile),
-// so the bundle (build/dev + build/renderer) is copied into a world-readable temp dir.
+// so the bundle (build/dev, build/renderer, build/app) is copied into a world-readable temp dir.
 import {
   cpSync,
   chmodSync,
@@ -23,12 +23,13 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locale } from '../../preload/api';
-import { BUILD_DIR } from '../../testkit/paths';
+import { BUILD_DIR, REPO_ROOT } from '../../testkit/paths';
 import { ensureRendererBuilt } from './greeter-harness';
 
 export interface DmGreeter {
@@ -48,6 +49,13 @@ export interface DmGreeter {
 export interface DmGreeterOptions {
   /** Which session dir the rig's `$BASTION_RIG_DIR/sessions` stands for. */
   sessionType: 'x11' | 'wayland';
+  /** greeter.conf for the greeters (default: none, every setting at its default). */
+  policy?: string;
+  /**
+   * TEST RIG ONLY: the fake-hidraw shim preloaded into the greeter, so its node-hid lists the
+   * rig's software keys (testkit/fido2/fake-hidraw-rig.ts).
+   */
+  fakeHidraw?: { library: string; dir: string };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -69,10 +77,13 @@ export function prepareDmGreeter(options: DmGreeterOptions): DmGreeter {
   chmodSync(dir, 0o755);
   const bundle = join(dir, 'bundle');
   mkdirSync(bundle, { mode: 0o755 });
-  for (const part of ['dev', 'renderer']) {
+  for (const part of ['dev', 'renderer', 'app']) {
     cpSync(join(BUILD_DIR, part), join(bundle, part), { recursive: true });
     chmodSync(join(bundle, part), 0o755);
   }
+  // The bundle's packages left out of it (node-hid's native part): the checkout's, whose
+  // directories npm test makes searchable for the greeter accounts.
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(bundle, 'node_modules'));
   // Written by the greeter account (LightDM's test account, `_greetd`): sticky and
   // world-writable like /tmp; each file in it is created 0600 by that account.
   const runs = join(dir, 'run');
@@ -80,6 +91,14 @@ export function prepareDmGreeter(options: DmGreeterOptions): DmGreeter {
   chmodSync(runs, 0o1777);
   const localeFile = join(dir, 'locale');
   writeFileSync(localeFile, 'en\n', { mode: 0o644 });
+  const policyFile = join(
+    dir,
+    options.policy === undefined ? 'no-site-policy.conf' : 'greeter.conf',
+  );
+  if (options.policy !== undefined) writeFileSync(policyFile, options.policy, { mode: 0o644 });
+  const shim = options.fakeHidraw
+    ? `export LD_PRELOAD='${options.fakeHidraw.library}'\nexport BASTION_FAKE_HIDRAW_DIR='${options.fakeHidraw.dir}'\n`
+    : '';
   const sessionsVar =
     options.sessionType === 'x11'
       ? 'BASTION_DEV_XSESSIONS_DIR'
@@ -106,8 +125,8 @@ export XDG_STATE_HOME="$D/run/state-$n"
 export BASTION_HELPER=/nonexistent/bastion-pam-helper
 export BASTION_LOCALE="$(cat "$D/locale")"
 export ${sessionsVar}="$BASTION_RIG_DIR/sessions"
-export BASTION_DEV_POLICY="$D/no-site-policy.conf"
-exec '${process.execPath}' "$D/bundle/dev/server.mjs" > "$D/run/url-$n" 2> "$D/run/stderr-$n"
+export BASTION_DEV_POLICY='${policyFile}'
+${shim}exec '${process.execPath}' "$D/bundle/dev/server.mjs" > "$D/run/url-$n" 2> "$D/run/stderr-$n"
 `,
     { mode: 0o755 },
   );

@@ -8,6 +8,7 @@
 import type { AuthMessage, AuthPrompt, AuthSnapshot, SecurityKeySnapshot } from '../../preload/api';
 import { SECURITY_KEY_OFF } from '../../preload/api';
 import { helperTransport } from './helper-transport';
+import { PAM_U2F_PIN_PROMPT } from './pam-u2f';
 import type { AuthConversation, AuthTransport, ConversationOutcome } from './transport';
 import { parsePamText, describeOfflineError } from './conversation';
 import { LIMITS } from '../offline/limits';
@@ -24,13 +25,10 @@ import {
   type ThrottlePolicy,
 } from './machine';
 
-/**
- * pam_u2f's PIN prompt (1.1.0 and later, util.c: `converse(pamh, PAM_PROMPT_ECHO_OFF,
- * "Please enter the PIN: ")`; no option changes it). The only masked prompt the key
- * conversation may answer: anything else masked comes from some other module in the key
- * service's stack (e.g. `other`'s password prompt), and a PIN field must never answer it.
- */
-export const PAM_U2F_PIN_PROMPT = 'Please enter the PIN: ';
+export { PAM_U2F_PIN_PROMPT } from './pam-u2f';
+
+/** Key conversation ends that are not a refusal (main/auth/method-route.ts). */
+const QUIET_KEY_ENDS: ReadonlySet<string> = new Set(['KEY_PREEMPTED', 'KEY_NO_METHOD_CHOICE']);
 
 /** Prepended to secret answers for pam_openbastion in offline mode (REFERENCES.md). */
 export const OFFLINE_ANSWER_PREFIX = 'OFFLINE:';
@@ -79,8 +77,9 @@ export interface AuthControllerOptions {
   throttle?: ThrottlePolicy;
   /**
    * The security key's carrier: the helper with the key service (`bastion-greeter-u2f`), run
-   * beside the password conversation, first explicit success wins. Only with the helper as
-   * `transport` (LightDM and greetd run one conversation at a time). Null or unset: no key.
+   * beside the password conversation, first explicit success wins. Under LightDM and greetd
+   * (one conversation at a time) both come from main/auth/method-route.ts, which takes turns
+   * on the display manager. Null or unset: no key.
    */
   keyTransport?: AuthTransport | null;
   /**
@@ -376,7 +375,7 @@ export class AuthController {
    */
   private async startKey(user: string): Promise<void> {
     const keyTransport = this.options.keyTransport;
-    if (!keyTransport || this.transport.kind !== 'helper' || this.closed) return;
+    if (!keyTransport || this.closed) return;
     if (this.keyConversation && this.keyUser === user) return;
     if (this.keyDeclinedFor !== null && this.keyDeclinedFor !== user) this.keyDeclinedFor = null;
     if (this.keyDeclinedFor === user) return;
@@ -476,6 +475,13 @@ export class AuthController {
       }
     }
     if (!outcome) return;
+    if (!outcome.ok && outcome.kind === 'client-error' && QUIET_KEY_ENDS.has(outcome.error.code)) {
+      // The display manager's one conversation went to the password, or cannot reach the key
+      // (main/auth/method-route.ts): the key side steps aside, nothing was refused.
+      this.log(`key attempt for ${user}: ${outcome.error.code} (${outcome.error.message})`);
+      this.setKey(SECURITY_KEY_OFF);
+      return;
+    }
     if (outcome.ok && (cued || this.keyPinSent)) {
       await this.keyWon(user, conversation.transport);
       return;

@@ -112,16 +112,22 @@ describe('when the key side runs', () => {
     assert.equal(typeof side.controller.keyPinRetries, 'function');
   });
 
-  it('off under a display manager (one conversation at a time), and says why', () => {
+  it('under a display manager: both sides take turns on its one conversation, and says so', () => {
     const dm: AuthTransport = {
       kind: 'lightdm',
       begin: () => {
         throw new Error('not started here');
       },
+      startSession: async () => ({ ok: true }),
     } as unknown as AuthTransport;
     const { side, lines } = sideFor('[greeter]\nsecurity-keys = true\n', dm);
-    assert.equal(side.enabled, false);
-    assert.match(lines.join('\n'), /display manager/);
+    assert.equal(side.enabled, true);
+    // The route's two sides replace the display manager's transport in the controller.
+    assert.equal(side.controller.transport?.kind, 'lightdm');
+    assert.notEqual(side.controller.transport, dm);
+    assert.equal(side.controller.keyTransport?.kind, 'lightdm');
+    assert.equal(typeof side.controller.transport?.startSession, 'function');
+    assert.match(lines.join('\n'), /taking turns on lightdm/);
   });
 
   it('the session lock exists only on the unlock screen with a plausible XDG_SESSION_ID', () => {

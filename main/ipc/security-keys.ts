@@ -5,11 +5,13 @@
 // `lock-on-key-removal = true`, the removal watcher once the KEY (not the password) unlocked.
 //
 // Only the helper carries two conversations at once. LightDM and greetd run one: under them
-// the key side stays off (the README explains adding pam_u2f to the display manager's stack).
+// both sides take turns on it (main/auth/method-route.ts), which needs pam_bastion_method
+// before pam_u2f in the display manager's stack (README, "Touch or type").
 import { homedir } from 'node:os';
 import type { AuthControllerOptions } from '../auth/controller';
 import { helperTransport } from '../auth/helper-transport';
 import { keyPluggedIn, readPinRetries, type KeyDeviceAccess } from '../auth/key-device';
+import { methodRoute } from '../auth/method-route';
 import type { AuthTransport } from '../auth/transport';
 import { defaultAuthfile } from '../keys';
 import { defaultOrigin } from '../keys/enroll';
@@ -48,7 +50,7 @@ export interface SecurityKeyWiring {
 
 export interface KeySideOptions {
   wiring: SecurityKeyWiring | null;
-  /** The display manager's transport, when one carries the password: no key side then. */
+  /** The display manager's transport, when one carries the password: both sides take turns. */
   dmTransport: AuthTransport | null;
   policyPath: string | undefined;
   helperPath: string;
@@ -60,10 +62,16 @@ export interface KeySideOptions {
 
 export interface KeySide {
   settings: SecurityKeySettings;
-  /** The key side can run here (setting on, helper carrier, devices given). */
+  /** The key side can run here (setting on, devices given). */
   enabled: boolean;
-  /** Added to the AuthController's options. */
-  controller: Pick<AuthControllerOptions, 'keyTransport' | 'keyReady' | 'keyPinRetries'>;
+  /**
+   * Added to the AuthController's options, after its `transport`: under a display manager the
+   * route's password side replaces it.
+   */
+  controller: Pick<
+    AuthControllerOptions,
+    'transport' | 'keyTransport' | 'keyReady' | 'keyPinRetries'
+  >;
 }
 
 export function keySide(options: KeySideOptions): KeySide {
@@ -72,14 +80,22 @@ export function keySide(options: KeySideOptions): KeySide {
   if (!settings.securityKeys || wiring === null) {
     return { settings, enabled: false, controller: {} };
   }
-  if (options.dmTransport !== null) {
-    options.log(
-      'security keys: off under a display manager (one conversation at a time); add pam_u2f ' +
-        "to the display manager's PAM stack instead",
-    );
-    return { settings, enabled: false, controller: {} };
-  }
   const devices = wiring.devices;
+  // A listing only: a key is never opened before pam_u2f asks for it.
+  const keyReady = (): Promise<boolean> => keyPluggedIn(devices);
+  const keyPinRetries = (): Promise<number | null> => readPinRetries(devices);
+  if (options.dmTransport !== null) {
+    const route = methodRoute(options.dmTransport);
+    options.log(
+      `security keys: taking turns on ${options.dmTransport.kind}'s one conversation ` +
+        "(pam_bastion_method in its PAM stack decides each attempt's way)",
+    );
+    return {
+      settings,
+      enabled: true,
+      controller: { transport: route.password, keyTransport: route.key, keyReady, keyPinRetries },
+    };
+  }
   return {
     settings,
     enabled: true,
@@ -91,9 +107,8 @@ export function keySide(options: KeySideOptions): KeySide {
         env: wiring.helperEnv ?? options.helperEnv,
         ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
       }),
-      // A listing only: a key is never opened before pam_u2f asks for it.
-      keyReady: () => keyPluggedIn(devices),
-      keyPinRetries: () => readPinRetries(devices),
+      keyReady,
+      keyPinRetries,
     },
   };
 }

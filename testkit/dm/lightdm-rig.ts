@@ -152,6 +152,12 @@ export interface LightdmRigOptions {
    */
   keyAuthfile?: string;
   /**
+   * With `keyAuthfile`: pam_bastion_method.so (native-helper/out), asked first, whose
+   * "password" skips pam_u2f: the greeter's method route (main/auth/method-route.ts) then takes
+   * turns between the key and the password on LightDM's one conversation, PINs included.
+   */
+  keyMethodModule?: string;
+  /**
    * A FakeHidrawRig's dir (testkit/fido2/fake-hidraw-rig.ts): its shim is preloaded into
    * LightDM beside pam_wrapper (its session children run PAM), and as root the dir is handed
    * to the rig's account, as whom they open the devices.
@@ -281,7 +287,11 @@ function removeStalePamWrapperDirs(uid: number): void {
  * The rig's PAM stack for files in `r` (passdb, passdb-otp, mode-*); exported for the bench
  * (bench/dm.bench.ts), which runs the same stack through the helper for comparison.
  */
-export function lightdmRigPamStack(r: string, keyAuthfile?: string): string {
+export function lightdmRigPamStack(
+  r: string,
+  keyAuthfile?: string,
+  keyMethodModule?: string,
+): string {
   const test = (mode: string): string => `pam_exec.so quiet /usr/bin/test -e ${r}/mode-${mode}`;
   // Only where the test module is built (make -C native-helper): a missing module would make
   // libpam refuse the whole stack.
@@ -300,6 +310,9 @@ export function lightdmRigPamStack(r: string, keyAuthfile?: string): string {
     keyAuthfile === undefined
       ? []
       : [
+          ...(keyMethodModule === undefined
+            ? []
+            : [`auth     [cred_unavail=1 default=ignore] ${keyMethodModule}`]),
           `auth     sufficient ${PAM_U2F} authfile=${keyAuthfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue`,
         ];
   return [
@@ -338,7 +351,7 @@ export async function startLightdmRig(options: LightdmRigOptions = {}): Promise<
 
   write('passdb', `${LOGIN_USER}:${LOGIN_PASS}:lightdm\n`, 0o600);
   write('passdb-otp', `${LOGIN_USER}:${OTP}:lightdm\n`, 0o600);
-  write('pam.d/lightdm', lightdmRigPamStack(r, options.keyAuthfile));
+  write('pam.d/lightdm', lightdmRigPamStack(r, options.keyAuthfile, options.keyMethodModule));
   write(
     'pam.d/lightdm-greeter',
     'auth required pam_permit.so\naccount required pam_permit.so\npassword required pam_deny.so\nsession required pam_permit.so\n',

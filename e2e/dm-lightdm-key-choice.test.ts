@@ -1,0 +1,251 @@
+// Issue 9, "touch or type … same for the display-manager transports", LightDM, with PINs: a
+// real LightDM 1.26 (testkit/dm/lightdm-rig.ts) whose stack asks pam_bastion_method's question
+// (native-helper/pam_bastion_method.c, the release build) before REAL pam_u2f (Debian
+// libpam-u2f, mapping `+pin`), with the fake-hidraw shim preloaded into LightDM (pam_u2f) AND
+// into the greeter (node-hid lists the key; the PIN's tries left are read from it). The greeter
+// is the project's real one (build/dev/server.mjs, `security-keys = true`) in Playwright's
+// Chromium; main/auth/method-route.ts takes turns between the key and the password on
+// LightDM's one conversation:
+//   1. PIN in the key's own field, then a touch → session, no password;
+//   2. a password typed while the key waits for its PIN → session by the password, and the
+//      key never saw it (its PIN retries unchanged, no PIN token asked);
+//   3. "Use password instead" (in French) → the key side ends → password → session.
+// One daemon for the file; each case ends with a started session, after which LightDM starts
+// the next greeter.
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { openAuthenticator } from '../main/fido2/device-choice';
+import { enrollIntoAuthfile } from '../main/keys';
+import { HELPER_OUT } from '../testkit/paths';
+import {
+  KEY_ORIGIN,
+  LOGIN_PASS,
+  LOGIN_USER,
+  PAM_U2F,
+  lightdmRigMissing,
+  startLightdmRig,
+  type LightdmRig,
+} from '../testkit/dm/lightdm-rig';
+import { FAKE_HIDRAW_SO, FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
+import type { SoftAuthenticator } from '../testkit/fido2/soft-ctap2';
+import { SoftHidDevice } from '../testkit/fido2/soft-hid-device';
+import { requireOrSkip } from '../testkit/require';
+import { launchChromium, saveScreenshot } from './support/browser';
+import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
+import {
+  assertAxeClean,
+  chooseUser,
+  openDmPage,
+  submitPassword,
+  waitForSuccess,
+  type DmPage,
+} from './support/dm-screen';
+import { e2ePrerequisites } from './support/greeter-harness';
+
+const METHOD_MODULE = join(HELPER_OUT, 'pam_bastion_method.so');
+const PIN = '246810';
+const CLIENT_PIN = 0x06;
+/** How long the simulated person takes to touch once the key waits. */
+const TOUCH_DELAY_MS = 2_000;
+
+function whatIsMissing(): string | null {
+  const missing = [lightdmRigMissing()];
+  for (const p of e2ePrerequisites()) if (!p.available) missing.push(p.what);
+  if (!hasFakeHidraw()) missing.push('native-helper/out/fake_hidraw.so (make -C native-helper)');
+  if (!existsSync(METHOD_MODULE)) missing.push('pam_bastion_method.so (make -C native-helper)');
+  if (!existsSync(PAM_U2F)) missing.push('libpam-u2f');
+  if (process.getuid?.() !== 0) missing.push('root (a root-owned pam_u2f authfile)');
+  const list = missing.filter((m): m is string => m !== null);
+  return list.length === 0 ? null : list.join(', ');
+}
+const missing = whatIsMissing();
+
+const keyArea = (page: Page, phase: string) =>
+  page.locator(`[data-testid="security-key"][data-phase="${phase}"]`);
+
+/** clientPIN requests for a PIN token (getPinToken 5, getPinUvAuthTokenUsingPinWithPermissions 9). */
+function pinTokenRequests(authenticator: SoftAuthenticator, from: number): number {
+  return authenticator.requestLog
+    .slice(from)
+    .filter((e) => e.command === CLIENT_PIN && [5, 9].includes(e.params?.get(2) as number)).length;
+}
+
+describe(
+  'LightDM + pam_bastion_method + pam_u2f with a PIN: touch or type on one conversation (real greeter)',
+  { timeout: 180_000 },
+  () => {
+    let rig: LightdmRig | null = null;
+    let keys: FakeHidrawRig | null = null;
+    let greeter: DmGreeter | null = null;
+    let browser: Browser | null = null;
+    let keyDir: string | null = null;
+    let nextRun = 0;
+    let sessionSincePage = true;
+
+    before(async () => {
+      if (missing !== null) return;
+      keyDir = mkdtempSync(join(tmpdir(), 'bastion-dm-key-choice-'));
+      chmodSync(keyDir, 0o755);
+      keys = await FakeHidrawRig.start([{ config: { pin: PIN, touchDelayMs: 0 } }]);
+      const device = keys.devices[0]!;
+      const authfile = join(keyDir, 'u2f_keys');
+      const opened = await openAuthenticator(
+        async () => new SoftHidDevice(device.hid),
+        device.path,
+      );
+      try {
+        await enrollIntoAuthfile(opened.client, {
+          user: LOGIN_USER,
+          authfile,
+          origin: KEY_ORIGIN,
+          requirement: 'pin',
+          pin: Buffer.from(PIN),
+        });
+      } finally {
+        await opened.close();
+      }
+      chmodSync(authfile, 0o644);
+      device.authenticator.config.touchDelayMs = TOUCH_DELAY_MS;
+      greeter = prepareDmGreeter({
+        sessionType: 'x11',
+        policy: '[greeter]\nsecurity-keys = true\n',
+        fakeHidraw: { library: FAKE_HIDRAW_SO, dir: keys.dir },
+      });
+      browser = await launchChromium();
+      rig = await startLightdmRig({
+        greeterCommand: greeter.command,
+        keyAuthfile: authfile,
+        keyMethodModule: METHOD_MODULE,
+        fakeHidrawDir: keys.dir,
+      });
+    });
+    after(async () => {
+      await Promise.allSettled([rig?.stop(), browser?.close()]);
+      await keys?.stop();
+      greeter?.cleanup();
+      if (keyDir !== null) rmSync(keyDir, { recursive: true, force: true });
+    });
+
+    async function nextGreeter(t: TestContext): Promise<DmPage & { run: number }> {
+      if (!sessionSincePage) {
+        throw new Error('the previous case ended without a session: its greeter is still up');
+      }
+      sessionSincePage = false;
+      const run = nextRun;
+      nextRun += 1;
+      let url: string;
+      try {
+        url = await greeter!.waitForUrl(run);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- lightdm ---\n${rig!.log()}`);
+      }
+      return { ...(await openDmPage(t, browser!, url)), run };
+    }
+
+    function diagnostics(run: number): string {
+      return `${greeter!.stderr(run)}\n--- lightdm ---\n${rig!.log()}`;
+    }
+
+    async function sessionStarted(count: number): Promise<string> {
+      try {
+        const newest = (await rig!.waitSessionStarts(count, 15_000)).at(-1)!;
+        sessionSincePage = true;
+        return newest;
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${rig!.log()}`);
+      }
+    }
+
+    /** Account chosen, Enter with nothing typed: the password prompt and the key's PIN field. */
+    async function keyAsksPin(page: Page, run: number): Promise<void> {
+      await chooseUser(page, LOGIN_USER);
+      await submitPassword(page, '');
+      try {
+        await keyArea(page, 'pin').waitFor({ timeout: 15_000 });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${diagnostics(run)}`);
+      }
+      // The password form stays usable beside it.
+      await page.getByTestId('prompt-answer').waitFor({ timeout: 5_000 });
+    }
+
+    test('PIN in the key’s own field, then a touch → session, no password', async (t) => {
+      if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+      const authenticator = keys!.devices[0]!.authenticator;
+      const { page, pageErrors, run } = await nextGreeter(t);
+      const before = rig!.sessionStarts().length;
+      await keyAsksPin(page, run);
+      assert.match(
+        await page.getByTestId('security-key-retries').innerText(),
+        new RegExp(`${authenticator.pinRetries} tries left`),
+        'the tries left, read from the key itself',
+      );
+      await saveScreenshot(page, 'dm-key-choice-pin-en');
+      await assertAxeClean(page, 'LightDM: the key asks its PIN beside the password');
+      const signCount = authenticator.credentials[0]!.signCount;
+      await page.getByTestId('security-key-pin').fill(PIN);
+      await page.getByTestId('security-key-pin').press('Enter');
+      await keyArea(page, 'touch').waitFor({ timeout: 15_000 });
+      await saveScreenshot(page, 'dm-key-choice-touch-en');
+      await waitForSuccess(page, () => diagnostics(run), TOUCH_DELAY_MS + 15_000);
+      const marker = await sessionStarted(before + 1);
+      assert.match(marker, new RegExp(`USER=${LOGIN_USER}$`));
+      assert.equal(authenticator.credentials[0]!.signCount, signCount + 1, 'the key signed in');
+      assert.match(
+        greeter!.stderr(run),
+        new RegExp(`attempt for ${LOGIN_USER} via lightdm \\(security key\\): success`),
+      );
+      assert.doesNotMatch(greeter!.stderr(run), new RegExp(PIN));
+      assert.deepEqual(pageErrors, []);
+    });
+
+    test('a password typed while the key waits for its PIN → session; the key never saw it', async (t) => {
+      if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+      const authenticator = keys!.devices[0]!.authenticator;
+      const { page, pageErrors, run } = await nextGreeter(t);
+      const before = rig!.sessionStarts().length;
+      await keyAsksPin(page, run);
+      const retries = authenticator.pinRetries;
+      const logged = authenticator.requestLog.length;
+      // The focus is the password's (the PIN field never takes it by itself).
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'prompt-answer');
+      await page.keyboard.type(LOGIN_PASS);
+      await page.keyboard.press('Enter');
+      await waitForSuccess(page, () => diagnostics(run));
+      const marker = await sessionStarted(before + 1);
+      assert.match(marker, new RegExp(`USER=${LOGIN_USER}$`));
+      assert.equal(authenticator.pinRetries, retries, 'no PIN try spent');
+      assert.equal(pinTokenRequests(authenticator, logged), 0, 'no PIN reached the key');
+      const log = greeter!.stderr(run);
+      assert.match(log, /KEY_PREEMPTED/);
+      assert.match(log, new RegExp(`attempt for ${LOGIN_USER} via lightdm: success`));
+      assert.doesNotMatch(log, new RegExp(LOGIN_PASS));
+      assert.deepEqual(pageErrors, []);
+    });
+
+    test('« Utiliser le mot de passe » (fr): the key side ends, the password signs in', async (t) => {
+      if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+      greeter!.setLocale('fr');
+      const authenticator = keys!.devices[0]!.authenticator;
+      const { page, pageErrors, run } = await nextGreeter(t);
+      const before = rig!.sessionStarts().length;
+      await keyAsksPin(page, run);
+      const retries = authenticator.pinRetries;
+      await saveScreenshot(page, 'dm-key-choice-pin-fr');
+      await assertAxeClean(page, 'LightDM (fr): the key asks its PIN beside the password');
+      await page.getByTestId('security-key-use-password').click();
+      await keyArea(page, 'off').waitFor({ state: 'attached', timeout: 10_000 });
+      const answer = page.getByTestId('prompt-answer');
+      await answer.fill(LOGIN_PASS);
+      await answer.press('Enter');
+      await waitForSuccess(page, () => diagnostics(run));
+      await sessionStarted(before + 1);
+      assert.equal(authenticator.pinRetries, retries);
+      assert.deepEqual(pageErrors, []);
+    });
+  },
+);
