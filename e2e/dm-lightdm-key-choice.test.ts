@@ -36,14 +36,8 @@ import { SoftHidDevice } from '../testkit/fido2/soft-hid-device';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
-import {
-  assertAxeClean,
-  chooseUser,
-  openDmPage,
-  submitPassword,
-  waitForSuccess,
-  type DmPage,
-} from './support/dm-screen';
+import { lightdmGreeters } from './support/lightdm-greeters';
+import { assertAxeClean, chooseUser, submitPassword, waitForSuccess } from './support/dm-screen';
 import { e2ePrerequisites } from './support/greeter-harness';
 
 const METHOD_MODULE = join(HELPER_OUT, 'pam_bastion_method.so');
@@ -83,8 +77,6 @@ describe(
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
     let keyDir: string | null = null;
-    let nextRun = 0;
-    let sessionSincePage = true;
 
     before(async () => {
       if (missing !== null) return;
@@ -130,35 +122,10 @@ describe(
       if (keyDir !== null) rmSync(keyDir, { recursive: true, force: true });
     });
 
-    async function nextGreeter(t: TestContext): Promise<DmPage & { run: number }> {
-      if (!sessionSincePage) {
-        throw new Error('the previous case ended without a session: its greeter is still up');
-      }
-      sessionSincePage = false;
-      const run = nextRun;
-      nextRun += 1;
-      let url: string;
-      try {
-        url = await greeter!.waitForUrl(run);
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\n--- lightdm ---\n${rig!.log()}`);
-      }
-      return { ...(await openDmPage(t, browser!, url)), run };
-    }
-
-    function diagnostics(run: number): string {
-      return `${greeter!.stderr(run)}\n--- lightdm ---\n${rig!.log()}`;
-    }
-
-    async function sessionStarted(count: number): Promise<string> {
-      try {
-        const newest = (await rig!.waitSessionStarts(count, 15_000)).at(-1)!;
-        sessionSincePage = true;
-        return newest;
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\n${rig!.log()}`);
-      }
-    }
+    const greeters = lightdmGreeters(() => ({ rig: rig!, greeter: greeter!, browser: browser! }));
+    const nextGreeter = (t: TestContext) => greeters.next(t);
+    const diagnostics = (run: number) => greeters.diagnostics(run);
+    const sessionStarted = (count: number) => greeters.sessionStarted(count);
 
     /** Account chosen, Enter with nothing typed: the password prompt and the key's PIN field. */
     async function keyAsksPin(page: Page, run: number): Promise<void> {

@@ -1,7 +1,7 @@
-// Issue 9, "same for the display-manager transports", LightDM: LightDM carries one PAM
-// conversation at a time, so (README.md, "Touch or type") a site puts presence-only pam_u2f
-// before the password in LightDM's own stack (`auth sufficient pam_u2f.so … cue`). This shows
-// that advice with real parts: a real LightDM 1.26 (testkit/dm/lightdm-rig.ts, `keyAuthfile`)
+// Issue 9, "same for the display-manager transports", LightDM, WITHOUT pam_bastion_method
+// (README.md, "Touch or type"; with it: dm-lightdm-key-choice.test.ts): presence-only pam_u2f
+// before the password in LightDM's own stack (`auth sufficient pam_u2f.so … cue`), the greeter's
+// key area off, pam_u2f's cue relayed by the password side. With real parts: a real LightDM 1.26 (testkit/dm/lightdm-rig.ts, `keyAuthfile`)
 // runs REAL pam_u2f (Debian libpam-u2f) in its session child under pam_wrapper, with the
 // fake-hidraw shim preloaded beside it (`fakeHidrawDir`) so libfido2 reaches the software
 // authenticator; the mapping is written by main/keys (what `bastion-keys keys enroll` does).
@@ -33,14 +33,13 @@ import { SoftHidDevice } from '../testkit/fido2/soft-hid-device';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
+import { lightdmGreeters } from './support/lightdm-greeters';
 import {
   answerPrompt,
   assertAxeClean,
   chooseUser,
-  openDmPage,
   submitPassword,
   waitForSuccess,
-  type DmPage,
 } from './support/dm-screen';
 import { e2ePrerequisites } from './support/greeter-harness';
 
@@ -70,8 +69,6 @@ describe(
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
     let keyDir: string | null = null;
-    let nextRun = 0;
-    let sessionSincePage = true;
 
     before(async () => {
       if (missing !== null) return;
@@ -112,35 +109,10 @@ describe(
       if (keyDir !== null) rmSync(keyDir, { recursive: true, force: true });
     });
 
-    async function nextGreeter(t: TestContext): Promise<DmPage & { run: number }> {
-      if (!sessionSincePage) {
-        throw new Error('the previous case ended without a session: its greeter is still up');
-      }
-      sessionSincePage = false;
-      const run = nextRun;
-      nextRun += 1;
-      let url: string;
-      try {
-        url = await greeter!.waitForUrl(run);
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\n--- lightdm ---\n${rig!.log()}`);
-      }
-      return { ...(await openDmPage(t, browser!, url)), run };
-    }
-
-    function diagnostics(run: number): string {
-      return `${greeter!.stderr(run)}\n--- lightdm ---\n${rig!.log()}`;
-    }
-
-    async function sessionStarted(count: number): Promise<string> {
-      try {
-        const newest = (await rig!.waitSessionStarts(count, 15_000)).at(-1)!;
-        sessionSincePage = true;
-        return newest;
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\n${rig!.log()}`);
-      }
-    }
+    const greeters = lightdmGreeters(() => ({ rig: rig!, greeter: greeter!, browser: browser! }));
+    const nextGreeter = (t: TestContext) => greeters.next(t);
+    const diagnostics = (run: number) => greeters.diagnostics(run);
+    const sessionStarted = (count: number) => greeters.sessionStarted(count);
 
     test('key plugged in: Enter on the chosen account → pam_u2f’s cue as the touch prompt → touch → session, no password', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;

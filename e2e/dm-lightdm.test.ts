@@ -34,15 +34,14 @@ import { HELPER_OUT } from '../testkit/paths';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
+import { lightdmGreeters } from './support/lightdm-greeters';
 import {
   answerPrompt,
   assertAxeClean,
   chooseUser,
   focusedTestId,
-  openDmPage,
   submitPassword,
   waitForSuccess,
-  type DmPage,
 } from './support/dm-screen';
 import { e2ePrerequisites } from './support/greeter-harness';
 
@@ -61,9 +60,6 @@ describe('LightDM launches the real greeter (Chromium fallback)', { timeout: 150
   let rig: LightdmRig | null = null;
   let greeter: DmGreeter | null = null;
   let browser: Browser | null = null;
-  let nextRun = 0;
-  /** Whether the last case's greeter ended with a session (LightDM then starts the next). */
-  let sessionSincePage = true;
 
   before(async () => {
     if (missing !== null) return;
@@ -75,39 +71,10 @@ describe('LightDM launches the real greeter (Chromium fallback)', { timeout: 150
     await Promise.allSettled([rig?.stop(), browser?.close()]);
     greeter?.cleanup();
   });
-
-  /** The page of the next greeter LightDM starts. */
-  async function nextGreeter(t: TestContext): Promise<DmPage & { run: number }> {
-    if (!sessionSincePage) {
-      throw new Error('the previous case ended without a session: its greeter is still up');
-    }
-    sessionSincePage = false;
-    const run = nextRun;
-    nextRun += 1;
-    let url: string;
-    try {
-      url = await greeter!.waitForUrl(run);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- lightdm ---\n${rig!.log()}`);
-    }
-    return { ...(await openDmPage(t, browser!, url)), run };
-  }
-
-  /** What the greeter run logged (never an answer) and LightDM's log. */
-  function diagnostics(run: number): string {
-    return `${greeter!.stderr(run)}\n--- lightdm ---\n${rig!.log()}`;
-  }
-
-  /** Waits for the session script's start line of `count`; returns the newest. */
-  async function sessionStarted(count: number): Promise<string> {
-    try {
-      const newest = (await rig!.waitSessionStarts(count, 15_000)).at(-1)!;
-      sessionSincePage = true;
-      return newest;
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${rig!.log()}`);
-    }
-  }
+  const greeters = lightdmGreeters(() => ({ rig: rig!, greeter: greeter!, browser: browser! }));
+  const nextGreeter = (t: TestContext) => greeters.next(t);
+  const diagnostics = (run: number) => greeters.diagnostics(run);
+  const sessionStarted = (count: number) => greeters.sessionStarted(count);
 
   test('login screen: user list and the rig’s session, axe clean; right password → the session script ran as the user', async (t) => {
     if (!requireOrSkip(t, missing === null, missing ?? '')) return;
