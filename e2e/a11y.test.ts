@@ -157,15 +157,18 @@ for (const locale of ['en', 'fr'] as const) {
   });
 }
 
-test('unlock screen: the accessibility menu is offered too', async (t) => {
-  if (!requireE2ePrerequisites(t)) return;
-  const { page } = await open(t, 'en', 'unlock');
-  await page.getByTestId('password').waitFor();
-  await tabTo(page, 'a11y-button');
-  await page.keyboard.press('Enter');
-  await page.keyboard.press('Enter');
-  await page.keyboard.press('Escape');
-  assert.deepEqual(await rootClasses(page), ['a11y-high-contrast']);
-  await saveScreenshot(page, 'a11y-unlock-high-contrast-en');
-  assert.deepEqual(seriousOrCritical(await axeViolations(page)), []);
-});
+for (const locale of ['en', 'fr'] as const) {
+  test(`${locale}: unlock screen: the accessibility menu is offered too`, async (t) => {
+    if (!requireE2ePrerequisites(t)) return;
+    const { page } = await open(t, locale, 'unlock');
+    await page.getByTestId('password').waitFor();
+    await tabTo(page, 'a11y-button');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    assert.deepEqual(await rootClasses(page), ['a11y-high-contrast']);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), locale);
+    await saveScreenshot(page, `a11y-unlock-high-contrast-${locale}`);
+    assert.deepEqual(seriousOrCritical(await axeViolations(page)), []);
+  });
+}

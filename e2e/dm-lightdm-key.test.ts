@@ -10,7 +10,8 @@
 // main/auth/conversation.ts turns it into the screen's touch prompt.
 //
 // One daemon for the file; each case ends with a started session, after which LightDM starts
-// the next greeter. Case 1 needs the key plugged in, case 2 unplugs it (for good).
+// the next greeter. The touch cases (en, then fr) need the key plugged in; the last case
+// unplugs it (for good).
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,53 +115,64 @@ describe(
     const diagnostics = (run: number) => greeters.diagnostics(run);
     const sessionStarted = (count: number) => greeters.sessionStarted(count);
 
-    test('key plugged in: Enter on the chosen account → pam_u2f’s cue as the touch prompt → touch → session, no password', async (t) => {
-      if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-      const authenticator = keys!.devices[0]!.authenticator;
-      const logged = authenticator.requestLog.length;
-      const { page, pageErrors, run } = await nextGreeter(t);
-      await chooseUser(page, LOGIN_USER);
-      const before = rig!.sessionStarts().length;
-      // Nothing typed: Enter with the password field empty starts the attempt.
-      await submitPassword(page, '');
-      const touch = page.getByTestId('touch-prompt');
-      await touch.waitFor({ timeout: 10_000 });
-      const shown = Date.now();
-      const text = await touch.innerText();
-      assert.match(text, /Touch your security key/);
-      assert.match(text, /Please touch the device\./, 'pam_u2f’s own cue, verbatim');
-      // The key waits for the touch (pam_u2f's assertion asking for presence; its pre-flight
-      // without presence came before), no session has started and no prompt is open.
-      const askedForPresence = (): boolean =>
-        authenticator.requestLog.slice(logged).some((e) => {
-          const options = e.params?.get(5);
-          return (
-            e.command === GET_ASSERTION && !(options instanceof Map && options.get('up') === false)
-          );
-        });
-      const askedBy = Date.now() + 2_000;
-      while (!askedForPresence() && Date.now() < askedBy) await sleep(20);
-      assert.ok(askedForPresence(), 'pam_u2f asked the key for a touch');
-      const signCount = authenticator.credentials[0]!.signCount;
-      assert.equal(rig!.sessionStarts().length, before, 'no session before the touch');
-      assert.equal(await page.getByTestId('prompt-answer').count(), 0, 'no password prompt');
-      await saveScreenshot(page, 'dm-key-touch-en');
-      await assertAxeClean(page, 'touch prompt');
-      await waitForSuccess(page, () => diagnostics(run), TOUCH_DELAY_MS + 15_000);
-      const marker = await sessionStarted(before + 1);
-      assert.match(marker, new RegExp(`USER=${LOGIN_USER}$`));
-      assert.equal(
-        authenticator.credentials[0]!.signCount,
-        signCount + 1,
-        'the touched assertion signed in',
-      );
-      assert.match(
-        greeter!.stderr(run),
-        new RegExp(`attempt for ${LOGIN_USER} via lightdm: success`),
-      );
-      assert.deepEqual(pageErrors, []);
-      t.diagnostic(`touch prompt on screen → session script: ${Date.now() - shown} ms`);
-    });
+    // A greeter reads its locale when LightDM starts it, i.e. when the case before ends with a
+    // session: each case sets the next one's locale before its own session starts.
+    const touchCases = [
+      { locale: 'en', next: 'fr', title: /Touch your security key/ },
+      { locale: 'fr', next: 'en', title: /Touchez votre clé de sécurité/ },
+    ] as const;
+    for (const { locale, next, title } of touchCases) {
+      test(`${locale}, key plugged in: Enter on the chosen account → pam_u2f’s cue as the touch prompt → touch → session, no password`, async (t) => {
+        if (!requireOrSkip(t, missing === null, missing ?? '')) return;
+        const authenticator = keys!.devices[0]!.authenticator;
+        const logged = authenticator.requestLog.length;
+        const { page, pageErrors, run } = await nextGreeter(t);
+        greeter!.setLocale(next); // this greeter has read its own already
+        await chooseUser(page, LOGIN_USER);
+        const before = rig!.sessionStarts().length;
+        // Nothing typed: Enter with the password field empty starts the attempt.
+        await submitPassword(page, '');
+        const touch = page.getByTestId('touch-prompt');
+        await touch.waitFor({ timeout: 10_000 });
+        const shown = Date.now();
+        const text = await touch.innerText();
+        assert.match(text, title);
+        assert.equal(await page.evaluate(() => document.documentElement.lang), locale);
+        assert.match(text, /Please touch the device\./, 'pam_u2f’s own cue, verbatim');
+        // The key waits for the touch (pam_u2f's assertion asking for presence; its pre-flight
+        // without presence came before), no session has started and no prompt is open.
+        const askedForPresence = (): boolean =>
+          authenticator.requestLog.slice(logged).some((e) => {
+            const options = e.params?.get(5);
+            return (
+              e.command === GET_ASSERTION &&
+              !(options instanceof Map && options.get('up') === false)
+            );
+          });
+        const askedBy = Date.now() + 2_000;
+        while (!askedForPresence() && Date.now() < askedBy) await sleep(20);
+        assert.ok(askedForPresence(), 'pam_u2f asked the key for a touch');
+        const signCount = authenticator.credentials[0]!.signCount;
+        assert.equal(rig!.sessionStarts().length, before, 'no session before the touch');
+        assert.equal(await page.getByTestId('prompt-answer').count(), 0, 'no password prompt');
+        await saveScreenshot(page, `dm-key-touch-${locale}`);
+        await assertAxeClean(page, `touch prompt (${locale})`);
+        await waitForSuccess(page, () => diagnostics(run), TOUCH_DELAY_MS + 15_000);
+        const marker = await sessionStarted(before + 1);
+        assert.match(marker, new RegExp(`USER=${LOGIN_USER}$`));
+        assert.equal(
+          authenticator.credentials[0]!.signCount,
+          signCount + 1,
+          'the touched assertion signed in',
+        );
+        assert.match(
+          greeter!.stderr(run),
+          new RegExp(`attempt for ${LOGIN_USER} via lightdm: success`),
+        );
+        assert.deepEqual(pageErrors, []);
+        t.diagnostic(`touch prompt on screen → session script: ${Date.now() - shown} ms`);
+      });
+    }
 
     test('no key plugged in: pam_u2f gives way at once → password prompt → password → session', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;

@@ -4,7 +4,8 @@
 // the real PAM stack of the `npm start` demo (helper TEST build, libpam via pam_wrapper).
 // The written mapping is then accepted by REAL pam_u2f run by OUR helper (service
 // bastion-greeter-u2f) under pam_wrapper, with the shim preloaded. Screenshots of every step
-// (en, fr) in e2e/artifacts/keys-*.png; axe on each step; the main path keyboard-only.
+// (en, fr) in e2e/artifacts/keys-*.png, the failure states too; axe on each step; the main
+// path keyboard-only.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
@@ -140,6 +141,32 @@ async function pamU2fAccepts(t: TestContext, rig: FakeHidrawRig, authfile: strin
   }
   throw new Error('no result');
 }
+
+/** What the failure states say, per locale (renderer/keys/i18n.ts). */
+const TEXT = {
+  en: {
+    deviceNone: /^Insert your security key/,
+    pinEnterRetries: /8 attempts left/,
+    pinWrong: /Wrong PIN: 7 attempts left/,
+    retriesLeft: '7 attempts left',
+    pinBlocked: /PIN is blocked/,
+    keyFull: /no room for another sign-in/,
+    alreadyEnrolled: /already added to your account/,
+    cancelled: /Nothing was saved/,
+    keyRemoved: /The key was removed/,
+  },
+  fr: {
+    deviceNone: /^Insérez votre clé de sécurité/,
+    pinEnterRetries: /Encore 8 essais/,
+    pinWrong: /Code PIN incorrect : encore 7 essais/,
+    retriesLeft: 'Encore 7 essais',
+    pinBlocked: /code PIN de cette clé est bloqué/,
+    keyFull: /plus de place pour une autre connexion/,
+    alreadyEnrolled: /déjà ajoutée à votre compte/,
+    cancelled: /Rien n’a été enregistré/,
+    keyRemoved: /La clé a été retirée/,
+  },
+} as const;
 
 function lines(authfile: string): string[] {
   return readFileSync(authfile, 'utf8').trim().split('\n');
@@ -286,152 +313,174 @@ describe('key manager wizard (Chromium, shim, real PAM, real pam_u2f)', () => {
     assert.match(readFileSync(`${w.authfile}.labels`, 'utf8'), /Ma clé de sécurité/);
   });
 
-  it('no key plugged in: "insert your key", found by the re-check once plugged', async (t) => {
-    if (!ready(t)) return;
-    const w = await openWizard(t, [{}]);
-    w.rig.devices[0]!.unplug();
-    await provePassword(w.page);
-    await w.page.getByTestId('keys-device-none').waitFor();
-    await shot(w.page, 'en-2-device-none');
-    await w.rig.addDevice({});
-    await w.page.locator('[data-testid^="keys-device-key-"]').first().waitFor({ timeout: 5_000 });
-  });
+  for (const locale of ['en', 'fr'] as const) {
+    const text = TEXT[locale];
 
-  it('wrong PIN shows the retries left; a blocked PIN is explained and the key given up', async (t) => {
-    if (!ready(t)) return;
-    const w = await openWizard(t, [{ config: { pin: '1234' } }, { config: { pin: '1234' } }]);
-    w.rig.devices[1]!.authenticator.pinRetries = 0;
-    const { page } = w;
-    await provePassword(page);
-    await page.locator('[data-testid="keys-device-key-1"]').waitFor();
-    await page.getByTestId('keys-device-key-1').click();
-    await waitStep(page, 'pin');
-    await page.getByTestId('keys-pin').fill('0000');
-    await page.keyboard.press('Enter');
-    const wrong = await problem(page);
-    assert.equal(wrong.code, 'PIN_INVALID');
-    assert.match(wrong.text, /Wrong PIN: 7 attempts left/);
-    await page.getByTestId('keys-pin-retries').filter({ hasText: '7 attempts left' }).waitFor();
-    assert.equal(w.rig.devices[0]!.authenticator.pinRetries, 7);
-    await shot(page, 'en-3-pin-wrong');
-    await page.getByTestId('keys-cancel').click();
-    await waitStep(page, 'cancelled');
-    await page.getByTestId('keys-restart').click();
-    await provePassword(page);
-    await page.getByTestId('keys-device-key-2').click();
-    const blocked = await problem(page);
-    assert.equal(blocked.code, 'PIN_BLOCKED');
-    assert.match(blocked.text, /PIN is blocked/);
-    await waitStep(page, 'device');
-    await shot(page, 'en-3-pin-blocked');
-    assert.equal(existsSync(w.authfile), false, 'nothing written');
-  });
-
-  it('key full and already enrolled: explained, the file unchanged', async (t) => {
-    if (!ready(t)) return;
-    const w = await openWizard(t, [
-      { config: { pin: '1234', maxCredentials: 0 } },
-      { config: { pin: '1234' } },
-    ]);
-    const { page } = w;
-    await provePassword(page);
-    await page.getByTestId('keys-device-key-1').click();
-    await waitStep(page, 'pin');
-    await page.getByTestId('keys-pin').fill('1234');
-    await page.keyboard.press('Enter');
-    assert.equal((await problem(page)).code, 'KEY_FULL');
-    await waitStep(page, 'device');
-    await shot(page, 'en-4-key-full');
-    assert.equal(existsSync(w.authfile), false);
-    // Enroll the second key, then try it again: refused before any touch.
-    await page.getByTestId('keys-device-key-2').click();
-    await waitStep(page, 'pin');
-    await page.getByTestId('keys-pin').fill('1234');
-    await page.keyboard.press('Enter');
-    await waitStep(page, 'name');
-    await page.keyboard.press('Enter');
-    await waitStep(page, 'backup');
-    const before = readFileSync(w.authfile);
-    const stored = w.rig.devices[1]!.authenticator.credentials.length;
-    await page.getByTestId('keys-backup-another').click();
-    await waitStep(page, 'password');
-    await page.getByTestId('keys-password').fill(PASSWORD);
-    await page.keyboard.press('Enter');
-    await waitStep(page, 'device');
-    await page.getByTestId('keys-device-key-2').click();
-    await waitStep(page, 'pin');
-    await page.getByTestId('keys-pin').fill('1234');
-    await page.keyboard.press('Enter');
-    const again = await problem(page);
-    assert.equal(again.code, 'ALREADY_ENROLLED');
-    await shot(page, 'en-4-already-enrolled');
-    assert.deepEqual(readFileSync(w.authfile), before);
-    assert.equal(w.rig.devices[1]!.authenticator.credentials.length, stored, 'no new credential');
-  });
-
-  it('cancel at every step leaves the file byte for byte as it was; removal mid-touch is explained', async (t) => {
-    if (!ready(t)) return;
-    const original = `someone-else:*,not-ours,es256,+presence\n${USER}-2:kept as is\n`;
-    const w = await openWizard(t, [{ config: { pin: '1234', touchDelayMs: null } }], {
-      authfileText: original,
+    it(`${locale}: no key plugged in: "insert your key", found by the re-check once plugged`, async (t) => {
+      if (!ready(t)) return;
+      const w = await openWizard(t, [{}], { locale });
+      w.rig.devices[0]!.unplug();
+      await provePassword(w.page);
+      const none = w.page.getByTestId('keys-device-none');
+      await none.waitFor();
+      assert.match(await none.innerText(), text.deviceNone);
+      await shot(w.page, `${locale}-2-device-none`);
+      await w.rig.addDevice({});
+      await w.page.locator('[data-testid^="keys-device-key-"]').first().waitFor({ timeout: 5_000 });
     });
-    const { page } = w;
-    const key = w.rig.devices[0]!;
-    const unchanged = () => assert.equal(readFileSync(w.authfile, 'utf8'), original);
-    const cancelAt = async (step: KeysStep): Promise<void> => {
-      await page.keyboard.press('Escape');
+
+    it(`${locale}: wrong PIN shows the retries left; a blocked PIN is explained and the key given up`, async (t) => {
+      if (!ready(t)) return;
+      const w = await openWizard(t, [{ config: { pin: '1234' } }, { config: { pin: '1234' } }], {
+        locale,
+      });
+      w.rig.devices[1]!.authenticator.pinRetries = 0;
+      const { page } = w;
+      await provePassword(page);
+      await page.locator('[data-testid="keys-device-key-1"]').waitFor();
+      await page.getByTestId('keys-device-key-1').click();
+      await waitStep(page, 'pin');
+      if (locale === 'fr') {
+        // The same screen as en-3-pin-enter (which the keyboard-only run above shoots): a key
+        // with a PIN, 8 tries left; shot here, where French costs no extra enrollment.
+        assert.equal(await page.getByTestId('keys-pin-confirm').count(), 0, 'enter mode');
+        assert.match(await page.getByTestId('keys-pin-retries').innerText(), text.pinEnterRetries);
+        await shot(page, 'fr-3-pin-enter');
+      }
+      await page.getByTestId('keys-pin').fill('0000');
+      await page.keyboard.press('Enter');
+      const wrong = await problem(page);
+      assert.equal(wrong.code, 'PIN_INVALID');
+      assert.match(wrong.text, text.pinWrong);
+      await page.getByTestId('keys-pin-retries').filter({ hasText: text.retriesLeft }).waitFor();
+      assert.equal(w.rig.devices[0]!.authenticator.pinRetries, 7);
+      await shot(page, `${locale}-3-pin-wrong`);
+      await page.getByTestId('keys-cancel').click();
       await waitStep(page, 'cancelled');
-      unchanged();
-      assert.equal(existsSync(`${w.authfile}.labels`), false, `no names file after ${step}`);
       await page.getByTestId('keys-restart').click();
-      await waitStep(page, 'password');
-    };
-    const toPin = async () => {
+      await provePassword(page);
+      await page.getByTestId('keys-device-key-2').click();
+      const blocked = await problem(page);
+      assert.equal(blocked.code, 'PIN_BLOCKED');
+      assert.match(blocked.text, text.pinBlocked);
+      await waitStep(page, 'device');
+      await shot(page, `${locale}-3-pin-blocked`);
+      assert.equal(existsSync(w.authfile), false, 'nothing written');
+    });
+
+    it(`${locale}: key full and already enrolled: explained, the file unchanged`, async (t) => {
+      if (!ready(t)) return;
+      const w = await openWizard(
+        t,
+        [{ config: { pin: '1234', maxCredentials: 0 } }, { config: { pin: '1234' } }],
+        { locale },
+      );
+      const { page } = w;
       await provePassword(page);
       await page.getByTestId('keys-device-key-1').click();
       await waitStep(page, 'pin');
-    };
-    // password
-    await page.getByTestId('keys-password').fill('half typed');
-    await cancelAt('password');
-    // device
-    await provePassword(page);
-    await cancelAt('device');
-    // pin
-    await toPin();
-    await cancelAt('pin');
-    // touch: the key waits for a touch that never comes; Escape sends CTAPHID CANCEL.
-    await toPin();
-    await page.getByTestId('keys-pin').fill('1234');
-    await page.keyboard.press('Enter');
-    await page.locator('[data-testid="keys-touch"][data-touch-now="true"]').waitFor();
-    await cancelAt('touch');
-    // name: the credential exists on the key, not in the file.
-    key.authenticator.config.touchDelayMs = 0;
-    await toPin();
-    await page.getByTestId('keys-pin').fill('1234');
-    await page.keyboard.press('Enter');
-    await waitStep(page, 'name');
-    await cancelAt('name');
-    // test
-    await toPin();
-    await page.getByTestId('keys-pin').fill('1234');
-    await page.keyboard.press('Enter');
-    await waitStep(page, 'name');
-    key.authenticator.config.touchDelayMs = null;
-    await page.keyboard.press('Enter');
-    await page.locator('[data-testid="keys-touch"][data-touch-now="true"]').waitFor();
-    await cancelAt('test');
-    // Removed while the key waits for the touch.
-    await toPin();
-    await page.getByTestId('keys-pin').fill('1234');
-    await page.keyboard.press('Enter');
-    await page.locator('[data-testid="keys-touch"][data-touch-now="true"]').waitFor();
-    key.unplug();
-    const removed = await problem(page);
-    assert.equal(removed.code, 'KEY_REMOVED');
-    await waitStep(page, 'device');
-    await shot(page, 'en-4-key-removed');
-    unchanged();
-  });
+      await page.getByTestId('keys-pin').fill('1234');
+      await page.keyboard.press('Enter');
+      const full = await problem(page);
+      assert.equal(full.code, 'KEY_FULL');
+      assert.match(full.text, text.keyFull);
+      await waitStep(page, 'device');
+      await shot(page, `${locale}-4-key-full`);
+      assert.equal(existsSync(w.authfile), false);
+      // Enroll the second key, then try it again: refused before any touch.
+      await page.getByTestId('keys-device-key-2').click();
+      await waitStep(page, 'pin');
+      await page.getByTestId('keys-pin').fill('1234');
+      await page.keyboard.press('Enter');
+      await waitStep(page, 'name');
+      await page.keyboard.press('Enter');
+      await waitStep(page, 'backup');
+      const before = readFileSync(w.authfile);
+      const stored = w.rig.devices[1]!.authenticator.credentials.length;
+      await page.getByTestId('keys-backup-another').click();
+      await waitStep(page, 'password');
+      await page.getByTestId('keys-password').fill(PASSWORD);
+      await page.keyboard.press('Enter');
+      await waitStep(page, 'device');
+      await page.getByTestId('keys-device-key-2').click();
+      await waitStep(page, 'pin');
+      await page.getByTestId('keys-pin').fill('1234');
+      await page.keyboard.press('Enter');
+      const again = await problem(page);
+      assert.equal(again.code, 'ALREADY_ENROLLED');
+      assert.match(again.text, text.alreadyEnrolled);
+      await shot(page, `${locale}-4-already-enrolled`);
+      assert.deepEqual(readFileSync(w.authfile), before);
+      assert.equal(w.rig.devices[1]!.authenticator.credentials.length, stored, 'no new credential');
+    });
+
+    it(`${locale}: cancel at every step leaves the file byte for byte as it was; removal mid-touch is explained`, async (t) => {
+      if (!ready(t)) return;
+      const original = `someone-else:*,not-ours,es256,+presence\n${USER}-2:kept as is\n`;
+      const w = await openWizard(t, [{ config: { pin: '1234', touchDelayMs: null } }], {
+        locale,
+        authfileText: original,
+      });
+      const { page } = w;
+      const key = w.rig.devices[0]!;
+      const unchanged = () => assert.equal(readFileSync(w.authfile, 'utf8'), original);
+      const cancelAt = async (step: KeysStep): Promise<void> => {
+        await page.keyboard.press('Escape');
+        await waitStep(page, 'cancelled');
+        assert.match(await page.locator('[data-testid="keys-step"]').innerText(), text.cancelled);
+        unchanged();
+        assert.equal(existsSync(`${w.authfile}.labels`), false, `no names file after ${step}`);
+        await page.getByTestId('keys-restart').click();
+        await waitStep(page, 'password');
+      };
+      const toPin = async () => {
+        await provePassword(page);
+        await page.getByTestId('keys-device-key-1').click();
+        await waitStep(page, 'pin');
+      };
+      // password
+      await page.getByTestId('keys-password').fill('half typed');
+      await cancelAt('password');
+      // device
+      await provePassword(page);
+      await cancelAt('device');
+      // pin
+      await toPin();
+      await cancelAt('pin');
+      // touch: the key waits for a touch that never comes; Escape sends CTAPHID CANCEL.
+      await toPin();
+      await page.getByTestId('keys-pin').fill('1234');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid="keys-touch"][data-touch-now="true"]').waitFor();
+      await cancelAt('touch');
+      // name: the credential exists on the key, not in the file.
+      key.authenticator.config.touchDelayMs = 0;
+      await toPin();
+      await page.getByTestId('keys-pin').fill('1234');
+      await page.keyboard.press('Enter');
+      await waitStep(page, 'name');
+      await cancelAt('name');
+      // test
+      await toPin();
+      await page.getByTestId('keys-pin').fill('1234');
+      await page.keyboard.press('Enter');
+      await waitStep(page, 'name');
+      key.authenticator.config.touchDelayMs = null;
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid="keys-touch"][data-touch-now="true"]').waitFor();
+      await cancelAt('test');
+      // Removed while the key waits for the touch.
+      await toPin();
+      await page.getByTestId('keys-pin').fill('1234');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid="keys-touch"][data-touch-now="true"]').waitFor();
+      key.unplug();
+      const removed = await problem(page);
+      assert.equal(removed.code, 'KEY_REMOVED');
+      assert.match(removed.text, text.keyRemoved);
+      await waitStep(page, 'device');
+      await shot(page, `${locale}-4-key-removed`);
+      unchanged();
+    });
+  }
 });

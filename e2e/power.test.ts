@@ -177,10 +177,14 @@ test('policy hide-power-actions and the unlock screen: no power menu', async (t)
   });
   await hidden.page.getByTestId('user').waitFor();
   assert.equal(await hidden.page.getByTestId('power-menu').count(), 0);
-  const unlock = await open(t, { locale: 'en', power, mode: 'unlock' });
-  await unlock.page.getByTestId('password').waitFor();
-  assert.equal(await unlock.page.getByTestId('power-menu').count(), 0);
-  await saveScreenshot(unlock.page, 'power-unlock-none-en');
+  for (const locale of ['en', 'fr'] as const) {
+    const unlock = await open(t, { locale, power, mode: 'unlock' });
+    await unlock.page.getByTestId('password').waitFor();
+    assert.equal(await unlock.page.getByTestId('power-menu').count(), 0);
+    assert.equal(await unlock.page.evaluate(() => document.documentElement.lang), locale);
+    await saveScreenshot(unlock.page, `power-unlock-none-${locale}`);
+    await assertAxeClean(unlock.page);
+  }
 });
 
 test('the npm start demo: power actions go to DemoPowerActionsForPreview, never to logind', async (t) => {

@@ -132,21 +132,27 @@ for (const locale of ['en', 'fr'] as const) {
   });
 }
 
-test('clicking a user fills the name and focuses the password; "Other user…" shows an empty name field', async (t) => {
-  if (!requireE2ePrerequisites(t)) return;
-  const { page, pageErrors } = await open(t, 'en');
-  await page.getByTestId('notice-acknowledge').click();
-  await page.getByTestId('user-entry-offline').click();
-  assert.equal(await page.getByTestId('user').inputValue(), 'offline');
-  assert.equal(await focusedTestId(page), 'password');
-  await page.getByTestId('user-list-show').click();
-  await page.getByTestId('user-entry-other').click();
-  assert.equal(await page.getByTestId('user').inputValue(), '');
-  assert.equal(await focusedTestId(page), 'user');
-  await page.keyboard.type('demo');
-  await page.getByTestId('password').fill('demo-pass');
-  await page.getByTestId('password').press('Enter');
-  await page.getByTestId('auth-success').waitFor();
-  await saveScreenshot(page, 'screens-other-user-en');
-  assert.deepEqual(pageErrors, []);
-});
+const SIGNING_IN = { en: /^Signing in…$/, fr: /^Connexion en cours…$/ } as const;
+
+for (const locale of ['en', 'fr'] as const) {
+  test(`${locale}: clicking a user fills the name and focuses the password; "Other user…" shows an empty name field`, async (t) => {
+    if (!requireE2ePrerequisites(t)) return;
+    const { page, pageErrors } = await open(t, locale);
+    await page.getByTestId('notice-acknowledge').click();
+    await page.getByTestId('user-entry-offline').click();
+    assert.equal(await page.getByTestId('user').inputValue(), 'offline');
+    assert.equal(await focusedTestId(page), 'password');
+    await page.getByTestId('user-list-show').click();
+    await page.getByTestId('user-entry-other').click();
+    assert.equal(await page.getByTestId('user').inputValue(), '');
+    assert.equal(await focusedTestId(page), 'user');
+    await page.keyboard.type('demo');
+    await page.getByTestId('password').fill('demo-pass');
+    await page.getByTestId('password').press('Enter');
+    await page.getByTestId('auth-success').waitFor();
+    assert.match(await page.getByTestId('auth-success').innerText(), SIGNING_IN[locale]);
+    await saveScreenshot(page, `screens-other-user-${locale}`);
+    await assertAxeClean(page);
+    assert.deepEqual(pageErrors, []);
+  });
+}
