@@ -60,12 +60,18 @@ const filter = process.argv.slice(2);
 let files = TEST_ROOTS.flatMap((d) => collect(join(root, d), []));
 if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
 files.sort();
+// A filter that matches nothing must not let `node --test` fall back to its own discovery.
+if (files.length === 0) {
+  console.log(`test: no test file matches ${filter.join(' ')}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 // A hang must end as a named failure, never as a CI run that runs out of time: node's own
 // timeout cancels a test, or a whole file whose process does not end; --test-force-exit ends a
 // file's process once its tests and hooks are done (a handle left open by a test must not hold
 // the run); the watchdog names what runs long and ends the run. The counts are read from the
-// spec reporter's summary on stdout, which force-exit leaves whole (a file destination it cuts).
+// spec reporter's summary on stdout (the last 4 MiB kept), which force-exit leaves whole (a file destination it cuts).
 const TEST_TIMEOUT_MS = 6 * 60_000;
 const runner = spawn(
   process.execPath,
@@ -86,13 +92,15 @@ let tail = '';
 runner.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   // Without colour codes (FORCE_COLOR may be set), for the summary lines below.
-  tail = (tail + chunk.toString('utf8').replace(ANSI_COLOUR, '')).slice(-65_536);
+  tail = (tail + chunk.toString('utf8').replace(ANSI_COLOUR, '')).slice(-4_194_304);
 });
 const watchdog = startWatchdog(runner.pid, files);
 const status = await new Promise((resolve) => runner.on('close', (code) => resolve(code ?? 1)));
 const endedByWatchdog = watchdog.stop();
 
-const count = (key) => Number(tail.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+// The LAST summary line of each kind: a test's own output may print such a line before it.
+const count = (key) =>
+  Number([...tail.matchAll(new RegExp(`^ℹ ${key} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
 const summarised = /^ℹ tests \d+$/m.test(tail);
 const passed = count('pass');
 // A cancelled test (timed out, or its file's process ended early) is a failure; so is a run
