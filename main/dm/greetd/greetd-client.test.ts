@@ -224,6 +224,27 @@ describe('greetd transport: the conversation', () => {
     assert.equal(standin.requests.length, 2);
   });
 
+  it('cancel then begin in the same tick (the method route taking turns): not BUSY, cleaned up first', async () => {
+    const { standin, transport } = await rig(
+      politeGreetd({ prompts: [{ kind: 'secret', text: 'Password: ' }], password: 'pw' }),
+    );
+    let second: AuthConversation | null = null;
+    const first = await run(transport.begin('alice'), [], (c) => {
+      c.cancel();
+      second = transport.begin('alice');
+      return true;
+    });
+    assert.equal(codeOf(first.outcome), 'CANCELLED');
+    assert.equal(codeOf((await run(second!, ['pw'])).outcome), 'ok');
+    // greetd's side of the first was cancelled before the second was created.
+    assert.deepEqual(types(standin), [
+      'create_session',
+      'cancel_session',
+      'create_session',
+      'post_auth_message_response',
+    ]);
+  });
+
   it('one attempt at a time', async () => {
     const { transport } = await rig(
       politeGreetd({ prompts: [{ kind: 'secret', text: 'Password: ' }], password: 'pw' }),

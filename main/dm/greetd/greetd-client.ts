@@ -391,6 +391,11 @@ class GreetdConversation implements AuthConversation {
     return this.stoppedBy;
   }
 
+  /** Its outcome is told (the screen's side is over; greetd's may still be cleaned up). */
+  get ended(): boolean {
+    return this.finished;
+  }
+
   /** Waits for the person's answer, or for a stop. */
   waitAnswer(): Promise<AnswerOrStop> {
     if (this.stoppedBy) return Promise.resolve({ stop: this.stoppedBy });
@@ -490,7 +495,10 @@ export class GreetdTransport implements AuthTransport {
       ? new GreetdClientError('CONNECTION_LOST', 'the greetd transport is closed')
       : this.state === 'started'
         ? new GreetdClientError('SESSION_STARTED', 'a session was started: the greeter must exit')
-        : this.running
+        : // An attempt whose outcome is told is over for the caller, even before the outcome's
+          // listener below clears it: a cancel then an immediate begin (the method route's
+          // turns) is not BUSY, and greetd's side is cleaned up first (the queue below).
+          this.running && !this.running.ended
           ? new GreetdClientError('BUSY', 'an attempt is already running')
           : null;
     if (refuse) {

@@ -209,6 +209,39 @@ describe('LightDM greeter client', () => {
     greeter.close();
   });
 
+  test('cancel then begin at once: a late message of the cancelled one is dropped, not a protocol error', async () => {
+    const { greeter, server } = await connected();
+    const first = greeter.transport.begin('alice');
+    await server.nextSent();
+    server.write(prompt(1, [[1, 'Please enter the PIN: ']]));
+    const events = first.events();
+    await events.next();
+    first.cancel();
+    await server.nextSent(); // CANCEL_AUTHENTICATION
+    const second = greeter.transport.begin('alice');
+    assert.equal((await server.nextSent()).payload.readUInt32BE(0), 2);
+    // Already in the pipe for sequence 1: a prompt and a success. Neither reaches sequence 2.
+    server.write(prompt(1, [[1, 'Password: ']]));
+    server.write(end(1, 0));
+    server.write(prompt(2, [[1, 'Password: ']]));
+    const secondEvents = second.events();
+    const seen = (await secondEvents.next()).value;
+    assert.ok(seen?.type === 'prompt' && seen.text === 'Password: ');
+    second.answer('pw');
+    await server.nextSent();
+    server.write(end(2, 7));
+    const rest = await collect(secondEvents);
+    const result = rest.at(-1);
+    assert.ok(result?.type === 'result' && !result.outcome.ok && result.outcome.kind === 'refused');
+    // A sequence never used is still a protocol violation.
+    const third = greeter.transport.begin('alice');
+    await server.nextSent();
+    server.write(prompt(9, [[1, 'Password: ']]));
+    const end3 = (await collect(third.events())).at(-1);
+    assert.ok(end3?.type === 'result' && !end3.outcome.ok && end3.outcome.kind === 'client-error');
+    greeter.close();
+  });
+
   test('answers: no prompt, NUL, too large, after the end → typed errors, nothing sent', async () => {
     const { greeter, server } = await connected();
     const conversation = greeter.transport.begin('alice');

@@ -463,9 +463,18 @@ export class LightdmGreeter {
           if (problem) this.protocolError('UNEXPECTED_MESSAGE', problem);
           return;
         }
-        // A late message of a conversation we cancelled or timed out (LightDM sends nothing
-        // after CANCEL, but one may already be in the pipe): dropped.
-        if (!active && message.sequence === this.sequence && this.sequence !== 0) return;
+        // A late message of a conversation we cancelled, timed out or replaced (LightDM sends
+        // nothing after CANCEL, but one may already be in the pipe, also once the next
+        // AUTHENTICATE is sent: the method route takes turns at once). Sequences only grow, and
+        // LightDM drops an old PAM session when a new AUTHENTICATE comes: dropped, never taken
+        // for the running conversation's.
+        if (
+          message.sequence !== 0 &&
+          message.sequence <= this.sequence &&
+          message.sequence !== active?.sequence
+        ) {
+          return;
+        }
         this.protocolError(
           'UNEXPECTED_MESSAGE',
           `${message.type} for sequence ${message.sequence}`,
