@@ -1,6 +1,7 @@
 // Routing between the password and the key conversations, with a STAND-IN transport
-// (ScriptedTransportForTest) whose two conversations both ask "Password: " as a masked prompt:
-// answers must go by which conversation asked, never by the prompt's text. The real helper and
+// (ScriptedTransportForTest) whose two conversations both ask a masked prompt: answers must go
+// by which conversation asked, and pam_u2f's PIN prompt is never answered from the password
+// field, whichever conversation carries it. The real helper and
 // real pam_u2f run the same paths in controller.u2f.pam.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,8 +92,9 @@ async function bothPrompting(m: ReturnType<typeof make>) {
   await tick();
   const pw = m.password.runs[0]!;
   const key = m.key.runs[0]!;
-  // The same text on both sides: which conversation asked decides, not the text.
-  pw.push({ type: 'prompt', secret: true, text: PAM_U2F_PIN_PROMPT });
+  // Both masked: which conversation asked decides where an answer goes. (pam_u2f's PIN text on
+  // the password side ends that side unanswered: the last test below.)
+  pw.push({ type: 'prompt', secret: true, text: 'Password: ' });
   key.push({ type: 'prompt', secret: true, text: PAM_U2F_PIN_PROMPT });
   await tick();
   return { pw, key };
@@ -298,5 +300,31 @@ describe('the password and the key conversations (stand-in transport)', () => {
     assert.equal(pw.cancelled, true);
     assert.equal(m.controller.snapshot().phase, 'success');
     await m.controller.close();
+  });
+});
+
+describe("pam_u2f's PIN prompt on the password conversation (stand-in transport)", () => {
+  it('is never answered from the password field: the attempt ends as unavailable', async () => {
+    const lines: string[] = [];
+    const password = new ScriptedTransportForTest();
+    const controller = new AuthController({
+      transport: password,
+      helperPath: '/nonexistent',
+      service: 'bastion-greeter',
+      log: (line) => lines.push(line),
+    });
+    await controller.start('alice');
+    await tick();
+    const pw = password.runs[0]!;
+    pw.push({ type: 'prompt', secret: true, text: PAM_U2F_PIN_PROMPT });
+    await tick();
+    assert.equal(pw.cancelled, true);
+    assert.deepEqual(pw.answers, []);
+    assert.equal(controller.snapshot().phase, 'failure');
+    assert.equal(controller.snapshot().failure?.reason, 'unavailable');
+    assert.throws(() => controller.answer('hunter2'), AuthControllerError);
+    assert.deepEqual(pw.answers, []);
+    assert.match(lines.join('\n'), /PIN prompt on the password conversation, not answered/);
+    await controller.close();
   });
 });

@@ -376,6 +376,12 @@ export class AuthController {
   private async startKey(user: string): Promise<void> {
     const keyTransport = this.options.keyTransport;
     if (!keyTransport || this.closed) return;
+    // The key's success must be the carrier's own: a helper key beside a display manager's
+    // password would "succeed" where the display manager authenticated nobody.
+    if (keyTransport.kind !== this.transport.kind) {
+      this.log(`security key: a ${keyTransport.kind} key side beside ${this.transport.kind}: off`);
+      return;
+    }
     if (this.keyConversation && this.keyUser === user) return;
     if (this.keyDeclinedFor !== null && this.keyDeclinedFor !== user) this.keyDeclinedFor = null;
     if (this.keyDeclinedFor === user) return;
@@ -541,9 +547,22 @@ export class AuthController {
   private async follow(user: string, transaction: AuthConversation): Promise<void> {
     const messages: AuthMessage[] = [];
     let outcome: ConversationOutcome | null = null;
+    let keyPinAsked = false;
     for await (const event of transaction.events()) {
       switch (event.type) {
         case 'prompt': {
+          if (event.secret && event.text === PAM_U2F_PIN_PROMPT) {
+            // pam_u2f runs on the PASSWORD conversation (a stack with pam_u2f +pin where the
+            // password is asked): whatever the password field holds must never reach a key's
+            // PIN prompt (each wrong one spends a try, 8 block the key). Ended unanswered.
+            keyPinAsked = true;
+            this.log(
+              `attempt for ${user}: pam_u2f's PIN prompt on the password conversation, not ` +
+                'answered (its stack runs pam_u2f with a PIN there; README "Touch or type")',
+            );
+            transaction.cancel();
+            break;
+          }
           const prompt = { secret: event.secret, text: event.text };
           this.openPrompts.push(prompt);
           if (this.openPrompts.length === 1) this.dispatch({ type: 'prompted', prompt });
@@ -578,6 +597,17 @@ export class AuthController {
     if (!outcome) return; // unreachable: events() always ends with a result
     // The key won and cancelled us: that cancel is not a failure of the attempt.
     if (this.wonByKey) return;
+    if (keyPinAsked && !outcome.ok) {
+      outcome = {
+        ok: false,
+        kind: 'client-error',
+        error: {
+          code: 'KEY_PIN_ON_PASSWORD_SIDE',
+          message: "pam_u2f's PIN prompt on the password conversation",
+        },
+        result: null,
+      };
+    }
     await this.conclude(user, transaction.transport, outcome, messages);
   }
 

@@ -60,6 +60,10 @@ const REASON_BY_CLIENT_ERROR: Readonly<
   UNEXPECTED_MESSAGE: 'unavailable',
   CONNECT_TIMEOUT: 'unavailable',
   AUTOLOGIN_REFUSED: 'refused',
+  // main/auth: the stack asked the password side for a security key's PIN (never answered).
+  KEY_PIN_ON_PASSWORD_SIDE: 'unavailable',
+  // main/auth/method-route.ts: the resumed conversation asked something else than the screen.
+  STACK_CHANGED: 'unavailable',
   USER_CHANGED: 'refused',
   BUSY: 'throttled',
   RESET: 'cancelled',

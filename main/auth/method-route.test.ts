@@ -210,9 +210,9 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 };
 
-function make(options: StackOptions = {}, keyPlugged = true) {
+function make(options: StackOptions = {}, keyPlugged = true, deadlineMs?: number) {
   const dm = new OneConversationDmForTest(options);
-  const route = methodRoute(dm);
+  const route = methodRoute(dm, deadlineMs === undefined ? {} : { deadlineMs });
   const lines: string[] = [];
   const controller = new AuthController({
     transport: route.password,
@@ -401,6 +401,61 @@ describe('touch or type over one display-manager conversation (simulated display
     await settle();
     assert.equal(controller.snapshot().phase, 'failure');
     assert.deepEqual(dm.answersOf(2), ['password'], 'the typed text was not sent');
+    await controller.close();
+  });
+
+  it('the attempt keeps its deadline while the password side is suspended (review finding 5)', async () => {
+    const { dm, controller } = make({}, true, 300);
+    await controller.start('alice');
+    await settle();
+    await controller.cancelKey(); // the key's turn ends; the password side stays suspended
+    await settle();
+    assert.equal(dm.active, null);
+    await new Promise((r) => setTimeout(r, 400));
+    await settle();
+    assert.equal(controller.snapshot().phase, 'failure');
+    assert.equal(controller.snapshot().failure?.reason, 'timeout');
+    assert.deepEqual(dm.answersOf(0), ['password'], 'nothing typed was sent');
+    await controller.close();
+  });
+
+  it("pam_u2f's PIN prompt on the password side is never answered: the attempt ends (review finding 2)", async () => {
+    // A stack without the question running pam_u2f with a PIN first: its PIN prompt arrives
+    // on the password conversation.
+    const { dm, controller, lines } = make({ method: false, pin: true });
+    await controller.start('alice');
+    await settle();
+    assert.equal(controller.snapshot().phase, 'failure');
+    assert.equal(controller.snapshot().failure?.reason, 'unavailable');
+    assert.deepEqual(dm.answers, [], 'nothing was sent to the PIN prompt');
+    assert.match(lines.join('\n'), /PIN prompt on the password conversation/);
+    await controller.close();
+  });
+
+  it("a key side of another carrier than the password's is never started (review finding 8)", async () => {
+    const dm = new OneConversationDmForTest();
+    const route = methodRoute(dm);
+    let helperBegun = 0;
+    const lines: string[] = [];
+    const controller = new AuthController({
+      transport: route.password,
+      keyTransport: {
+        kind: 'helper',
+        begin: () => {
+          helperBegun += 1;
+          return route.key.begin('alice');
+        },
+      },
+      keyReady: async () => true,
+      helperPath: '/nonexistent',
+      service: 'bastion-greeter',
+      log: (line) => lines.push(line),
+    });
+    await controller.start('alice');
+    await settle();
+    assert.equal(helperBegun, 0);
+    assert.equal(controller.keySnapshot().phase, 'off');
+    assert.match(lines.join('\n'), /a helper key side beside lightdm: off/);
     await controller.close();
   });
 

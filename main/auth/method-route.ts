@@ -1,12 +1,12 @@
 // Touch or type over ONE display-manager conversation (issue #9, "same for the display-manager
 // transports"). The helper runs the key's PAM service beside the password's; LightDM and
 // greetd run one PAM conversation at a time, through their own service. So their stack asks
-// first which way this attempt goes (native-helper/pam_bastion_method.c, METHOD_PROMPT below),
-// and this route gives the AuthController the two transports it expects, taking turns on the
-// display manager:
+// first which way this attempt goes (native-helper/pam_bastion_method.c, which runs pam_u2f
+// only for "key"; METHOD_PROMPT below), and this route gives the AuthController the two
+// transports it expects, taking turns on the display manager:
 //
-// * The password side begins at once and answers the question "password" (pam_u2f is
-//   skipped): its first real prompt (the stack's "Password: ") reaches the screen.
+// * The password side begins at once and answers the question "password" (pam_u2f does not
+//   run): its first real prompt (the stack's "Password: ") reaches the screen.
 // * The key side (begun by the controller when a key is plugged in) waits for that prompt,
 //   then SUSPENDS the password side: its display-manager conversation is cancelled, the prompt
 //   stays open on screen; a new conversation answers "key", and pam_u2f's cue and PIN prompt
@@ -50,7 +50,9 @@ export type MethodRouteErrorCode =
   /** The conversation is over. */
   | 'TRANSACTION_OVER'
   /** cancel() before the display manager was involved. */
-  | 'CANCELLED';
+  | 'CANCELLED'
+  /** The attempt passed its deadline, suspended turns included. */
+  | 'TIMEOUT';
 
 export class MethodRouteError extends Error implements TransportError {
   readonly code: MethodRouteErrorCode;
@@ -86,6 +88,7 @@ class RoutedConversation implements AuthConversation {
     readonly transport: string | null,
     private readonly onAnswer: (text: string) => void,
     private readonly onCancel: () => void,
+    private readonly onFinished: () => void = () => undefined,
   ) {}
 
   async *events(): AsyncGenerator<ConversationEvent> {
@@ -99,7 +102,10 @@ class RoutedConversation implements AuthConversation {
 
   push(event: ConversationEvent): void {
     if (this.finished) return;
-    if (event.type === 'result') this.finished = true;
+    if (event.type === 'result') {
+      this.finished = true;
+      this.onFinished();
+    }
     const waiter = this.waiters.shift();
     if (waiter) waiter(event);
     else this.queue.push(event);
@@ -135,17 +141,35 @@ class PasswordSide {
   private firstPrompt: { secret: boolean; text: string } | null = null;
   private readonly firstPromptSettled: Promise<void>;
   private settleFirstPrompt!: () => void;
+  /**
+   * The whole attempt's bound: a suspended side has no display-manager conversation (hence no
+   * deadline of the display manager's), and each resume would start a new one.
+   */
+  private readonly deadline: NodeJS.Timeout;
 
   constructor(
     private readonly route: Route,
     readonly user: string,
   ) {
     this.firstPromptSettled = new Promise((resolve) => (this.settleFirstPrompt = resolve));
+    this.deadline = setTimeout(() => this.expire(), route.deadlineMs);
+    this.deadline.unref?.();
     this.conversation = new RoutedConversation(
       route.dm.kind,
       (text) => this.answer(text),
       () => this.cancel(),
+      () => clearTimeout(this.deadline),
     );
+  }
+
+  private expire(): void {
+    if (this.conversation.finished) return;
+    const under = this.under;
+    this.under = null;
+    this.phase = 'ended';
+    this.settleFirstPrompt();
+    under?.cancel();
+    this.conversation.end(clientError('TIMEOUT', 'the attempt passed its deadline'));
   }
 
   /** Settles once the first prompt is on screen, or the side ended or runs plain. */
@@ -324,10 +348,15 @@ class KeySide {
 
   /** The password went ahead: ends this side as not a refusal. */
   preempt(): void {
+    this.abort(clientError('KEY_PREEMPTED', 'a password was typed: it goes first'));
+  }
+
+  /** Ends this side with `outcome`, its display-manager conversation first. */
+  abort(outcome: ConversationOutcome): void {
     const under = this.under;
     this.under = null;
     under?.cancel();
-    this.conversation.end(clientError('KEY_PREEMPTED', 'a password was typed: it goes first'));
+    this.conversation.end(outcome);
   }
 
   async start(): Promise<void> {
@@ -393,7 +422,18 @@ class KeySide {
 class Route {
   passwordSide: PasswordSide | null = null;
   keySide: KeySide | null = null;
-  constructor(readonly dm: AuthTransport) {}
+  constructor(
+    readonly dm: AuthTransport,
+    readonly deadlineMs: number,
+  ) {}
+}
+
+/** The password side's bound on a whole attempt (the display managers' own is 120 s each). */
+export const DEFAULT_ATTEMPT_DEADLINE_MS = 120_000;
+
+export interface MethodRouteOptions {
+  /** The password side's bound on a whole attempt, turns included; default 120 s. */
+  deadlineMs?: number;
 }
 
 export interface MethodRoute {
@@ -404,8 +444,8 @@ export interface MethodRoute {
 }
 
 /** The two sides over one display manager's transport `dm` (LightDM or greetd). */
-export function methodRoute(dm: AuthTransport): MethodRoute {
-  const route = new Route(dm);
+export function methodRoute(dm: AuthTransport, options: MethodRouteOptions = {}): MethodRoute {
+  const route = new Route(dm, options.deadlineMs ?? DEFAULT_ATTEMPT_DEADLINE_MS);
   const password: AuthTransport = {
     kind: dm.kind,
     begin(user) {
@@ -425,7 +465,7 @@ export function methodRoute(dm: AuthTransport): MethodRoute {
       const side = new KeySide(route, user);
       route.keySide = side;
       void side.start().catch((error: unknown) => {
-        side.conversation.end({
+        side.abort({
           ok: false,
           kind: 'client-error',
           error: { code: 'ROUTE_FAILED', message: (error as Error).message },

@@ -1,20 +1,21 @@
 // pam_bastion_method.so (the display managers' key-or-password choice) in real libpam: its
-// sanitized build loaded by the sanitized helper under pam_wrapper. pam_deny stands in for
-// pam_u2f (it runs: the attempt fails; it is skipped: the password decides). The module never
-// grants anything, wherever an admin puts its line.
+// sanitized build loaded by the sanitized helper under pam_wrapper, with pam_permit and pam_deny
+// standing in for the pam_u2f it wraps (saying yes, saying no). Nothing is skipped by its line,
+// so no misconfiguration can bypass the password; it only ever returns the key module's verdict.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameType } from '../../main/pam/frames';
 import { METHOD_PROMPT } from '../../main/auth/method-route';
-import { HELPER_TEST_BUILD, HELPER_TEST_ONLY_DIR } from '../../testkit/paths';
+import { HELPER_OUT, HELPER_TEST_BUILD, HELPER_TEST_ONLY_DIR } from '../../testkit/paths';
 import { createPamStack, hasPamWrapper, PAM_MATRIX } from '../../testkit/pam-stack';
 import { fileExists, requireOrSkip } from '../../testkit/require';
 import { runHelper, sanitizerReport, SUCCESS_RESULT, type PromptAction } from './driver';
 
 const MODULE = join(HELPER_TEST_ONLY_DIR, 'test-build-pam_bastion_method-asan.so');
+const RELEASE_MODULE = join(HELPER_OUT, 'pam_bastion_method.so');
 const PASSWORD = 'correct horse';
 const AUTH_ERR = '7:PAM_AUTH_ERR:authenticate';
 
@@ -27,9 +28,15 @@ function ready(t: TestContext): boolean {
 }
 
 /** Runs `auth` lines (then pam_matrix account) for alice, answering as `answers` says. */
-async function attempt(t: TestContext, auth: string, answers: (text: string, type: FrameType) => PromptAction) {
+async function attempt(
+  t: TestContext,
+  auth: string,
+  answers: (text: string, type: FrameType) => PromptAction,
+) {
   const stack = createPamStack({
-    services: { 'bastion-greeter': `${auth}\naccount required ${PAM_MATRIX} passdb={passdb}\n` },
+    services: {
+      'bastion-greeter': `${auth}\naccount required ${PAM_MATRIX} passdb={passdb}\n`,
+    },
     users: [{ user: 'alice', password: PASSWORD, service: 'bastion-greeter' }],
   });
   const scratch = mkdtempSync(join(tmpdir(), 'bastion-method-test-'));
@@ -60,71 +67,111 @@ async function attempt(t: TestContext, auth: string, answers: (text: string, typ
   return { run, prompts };
 }
 
-/** The choice, then the password to pam_matrix's prompt. */
+/** The choice, then `password` to every other prompt. */
 const choose =
-  (choice: string) =>
+  (choice: string, password = PASSWORD) =>
   (text: string): PromptAction =>
-    text === METHOD_PROMPT ? { answer: choice } : { answer: PASSWORD };
+    text === METHOD_PROMPT ? { answer: choice } : { answer: password };
 
-const STACK = (keyStandIn: string) =>
-  [
-    `auth [cred_unavail=1 default=ignore] ${MODULE}`,
-    `auth ${keyStandIn}`,
-    `auth required ${PAM_MATRIX} passdb={passdb}`,
-  ].join('\n');
+const SECURITY = '/lib/x86_64-linux-gnu/security';
+/** Stand-ins for pam_u2f saying yes (it would let anyone in) and no. */
+const PERMIT = `${SECURITY}/pam_permit.so`;
+const DENY = `${SECURITY}/pam_deny.so`;
 
-describe('pam_bastion_method.so in real libpam', () => {
+/** As the display managers' files: the one key line, then the password (pam_matrix). */
+async function dmAttempt(
+  t: TestContext,
+  wrapped: string,
+  answers: (text: string) => PromptAction,
+  module = MODULE,
+) {
+  return attempt(
+    t,
+    `auth sufficient ${module} ${wrapped}\nauth required ${PAM_MATRIX} passdb={passdb}`,
+    answers,
+  );
+}
+
+describe('pam_bastion_method.so in real libpam, wrapping the key module', () => {
   it('asks one visible question, exactly the text the greeter answers', async (t) => {
     if (!ready(t)) return;
-    const { prompts } = await attempt(t, STACK('requisite pam_deny.so'), choose('password'));
+    const { prompts } = await dmAttempt(t, DENY, choose('password'));
     assert.deepEqual(prompts[0], { type: FrameType.PROMPT_ECHO_ON, text: METHOD_PROMPT });
   });
 
-  it('"password": the line after it (pam_u2f) is skipped, the password decides', async (t) => {
+  it('"password": the key module (here pam_permit, which would let anyone in) is not run; the password decides', async (t) => {
     if (!ready(t)) return;
-    const { run, prompts } = await attempt(t, STACK('requisite pam_deny.so'), choose('password'));
-    assert.equal(run.result, SUCCESS_RESULT);
-    assert.equal(prompts.length, 2);
+    const right = await dmAttempt(t, PERMIT, choose('password'));
+    assert.equal(right.run.result, SUCCESS_RESULT);
+    assert.equal(right.prompts.length, 2, 'the password was asked');
+    const wrong = await dmAttempt(t, PERMIT, choose('password', 'wrong'));
+    assert.equal(wrong.run.result, AUTH_ERR);
   });
 
-  it('"key": the line after it runs (here pam_deny: refused before any password prompt)', async (t) => {
+  it('"key": the key module runs; its success signs in without a password', async (t) => {
     if (!ready(t)) return;
-    const { run, prompts } = await attempt(t, STACK('requisite pam_deny.so'), choose('key'));
-    assert.equal(run.result, AUTH_ERR);
-    assert.equal(prompts.length, 1, 'no password was asked');
-  });
-
-  it('"key" with a key module that says yes (sufficient): in without a password', async (t) => {
-    if (!ready(t)) return;
-    const { run, prompts } = await attempt(t, STACK('sufficient pam_permit.so'), choose('key'));
+    const { run, prompts } = await dmAttempt(t, PERMIT, choose('key'));
     assert.equal(run.result, SUCCESS_RESULT);
     assert.equal(prompts.length, 1);
   });
 
-  it('anything else, or an empty answer, reads as "key"', async (t) => {
+  it('"key", the key module refuses: the password is asked after it and decides', async (t) => {
     if (!ready(t)) return;
-    for (const odd of ['', 'Password', 'password ', 'x'.repeat(400)]) {
-      const { run } = await attempt(t, STACK('requisite pam_deny.so'), choose(odd));
-      assert.equal(run.result, AUTH_ERR, JSON.stringify(odd.slice(0, 20)));
-    }
+    const right = await dmAttempt(t, DENY, choose('key'));
+    assert.equal(right.run.result, SUCCESS_RESULT);
+    assert.equal(right.prompts.length, 2);
+    const wrong = await dmAttempt(t, DENY, choose('key', 'wrong'));
+    assert.equal(wrong.run.result, AUTH_ERR);
   });
 
-  it('a cancelled question: not authenticated', async (t) => {
+  it('anything else, an empty answer, or a cancelled question: the key module is not run', async (t) => {
     if (!ready(t)) return;
-    const { run } = await attempt(t, STACK('sufficient pam_permit.so'), () => ({ cancel: true }));
+    for (const odd of ['', 'Password', 'key ', 'x'.repeat(400)]) {
+      const { run, prompts } = await dmAttempt(t, PERMIT, choose(odd, 'wrong'));
+      assert.equal(run.result, AUTH_ERR, JSON.stringify(odd.slice(0, 20)));
+      assert.equal(prompts.length, 2, 'the password was asked');
+    }
+    const { run } = await dmAttempt(t, PERMIT, () => ({ cancel: true }));
     assert.equal(run.success, false);
   });
 
-  it('misplaced as sufficient or required, it never lets anyone in by itself', async (t) => {
+  it('a key module that is not root-owned and read-only, relative, or missing is never loaded', async (t) => {
     if (!ready(t)) return;
-    for (const control of ['sufficient', 'required', 'optional']) {
-      for (const choice of ['password', 'key']) {
-        const { run } = await attempt(t, `auth ${control} ${MODULE}\nauth required pam_deny.so`, choose(choice));
+    const dir = mkdtempSync(join(tmpdir(), 'bastion-method-mod-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const writable = join(dir, 'pam_permit.so');
+    copyFileSync(PERMIT, writable);
+    chmodSync(writable, 0o666);
+    const foreign = join(dir, 'foreign.so');
+    copyFileSync(PERMIT, foreign);
+    chownSync(foreign, 65534, 65534);
+    for (const wrapped of [writable, foreign, 'pam_permit.so', join(dir, 'missing.so'), '']) {
+      const { run, prompts } = await dmAttempt(t, wrapped, choose('key', 'wrong'));
+      assert.equal(run.result, AUTH_ERR, wrapped);
+      assert.equal(prompts.length, 2, `${wrapped}: the password was asked`);
+    }
+  });
+
+  it('the release build loads pam_u2f.so only, by name', async (t) => {
+    if (!ready(t) || !requireOrSkip(t, fileExists(RELEASE_MODULE), 'make -C native-helper')) return;
+    const { run, prompts } = await dmAttempt(t, PERMIT, choose('key', 'wrong'), RELEASE_MODULE);
+    assert.equal(run.result, AUTH_ERR);
+    assert.equal(prompts.length, 2, 'pam_permit was not loaded: the password was asked');
+  });
+
+  it('misplaced (required, optional, alone), it never lets anyone in without the key module saying yes', async (t) => {
+    if (!ready(t)) return;
+    for (const control of ['sufficient', 'required', 'optional', '[default=ok]']) {
+      for (const choice of ['password', 'key', 'other']) {
+        const { run } = await attempt(
+          t,
+          `auth ${control} ${MODULE} ${DENY}\nauth required pam_deny.so`,
+          choose(choice),
+        );
         assert.equal(run.success, false, `${control} / ${choice}: ${run.result}`);
       }
     }
-    // As `required`, "password" refuses even a stack whose next module would accept.
-    const { run } = await attempt(t, `auth required ${MODULE}\nauth required pam_permit.so`, choose('password'));
-    assert.equal(run.success, false, String(run.result));
+    const alone = await attempt(t, `auth sufficient ${MODULE} ${PERMIT}`, choose('password'));
+    assert.equal(alone.run.success, false, 'only PAM_IGNORE: no verdict, no entry');
   });
 });

@@ -16,6 +16,13 @@
 // must append a `{"ev":"start",…,"env":{"GREETD_SOCK":…}}` line to the log once it runs. The
 // rig offers its session script as a desktop session too: `sessions/bastion-test-session.desktop`
 // (Exec=<session script> from-desktop-file).
+//
+// `keyAuthfile` (+ `keyMethodModule`) puts pam_u2f (wrapped by pam_bastion_method, which asks
+// first) before the password, as the LightDM rig does (lightdm-rig.ts), and `fakeHidrawDir` preloads the
+// fake-hidraw shim into greetd: its session worker is greetd's own binary exec'd with
+// greetd's environment (greetd 0.9 session/interface.rs: fork + execv) and runs PAM as root,
+// so pam_u2f's libfido2 there reaches the software keys. The greeter and the session get
+// their environment from PAM (execve with pam_getenvlist), so the shim stays out of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
@@ -26,8 +33,10 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +45,10 @@ import { fileURLToPath } from 'node:url';
 import { PAM_MATRIX } from '../pam-stack';
 import { HELPER_OUT } from '../paths';
 import { fileExists, findExecutable } from '../require';
+import { FAKE_HIDRAW_SO } from '../fido2/fake-hidraw-rig';
+import { KEY_ORIGIN, PAM_U2F } from './lightdm-rig';
+
+export { KEY_ORIGIN, PAM_U2F };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REAP_RUN = join(HERE, 'reap-run.py');
@@ -161,6 +174,23 @@ export interface GreetdRigOptions {
   sessionSeconds?: number;
   /** reap-run's bound on the whole rig. */
   maxSeconds?: number;
+  /**
+   * pam_u2f's mapping file: adds `auth sufficient pam_u2f.so authfile=<it> origin=/appid=
+   * KEY_ORIGIN cue` after pam_nologin, before the password. pam_u2f runs in greetd's session
+   * worker, as root: a root-owned file.
+   */
+  keyAuthfile?: string;
+  /**
+   * With `keyAuthfile`: pam_bastion_method.so (the release build, native-helper/out) wrapping
+   * pam_u2f on its line, asking first: the greeter's method route (main/auth/method-route.ts)
+   * takes turns on greetd's one conversation.
+   */
+  keyMethodModule?: string;
+  /**
+   * A FakeHidrawRig's dir: its shim is preloaded into greetd (hence its session workers), and
+   * the dir is handed to `_greetd`, as whom the greeter opens the devices.
+   */
+  fakeHidrawDir?: string;
 }
 
 export interface GreetdRig {
@@ -215,7 +245,29 @@ export async function startGreetdRig(options: GreetdRigOptions): Promise<GreetdR
   writeFileSync(join(dir, 'passdb-otp'), `${LOGIN_USER}:${OTP}:greetd\n`, { mode: 0o600 });
   // A private copy of the whole /etc/pam.d: only `greetd` and `greetd-greeter` differ.
   cpSync('/etc/pam.d', join(dir, 'pam.d'), { recursive: true, verbatimSymlinks: true });
-  writeFileSync(join(dir, 'pam.d/greetd'), pamStack(options.pam ?? 'matrix', dir));
+  const key =
+    options.keyAuthfile === undefined
+      ? ''
+      : `auth     sufficient ${options.keyMethodModule === undefined ? '' : `${options.keyMethodModule} `}` +
+        `${PAM_U2F} authfile=${options.keyAuthfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue\n`;
+  // After pam_nologin where the stack has it, else first.
+  const stack = pamStack(options.pam ?? 'matrix', dir).replace(
+    /^(auth {5}requisite pam_nologin\.so\n)?/,
+    (nologin) => nologin + key,
+  );
+  writeFileSync(join(dir, 'pam.d/greetd'), stack);
+  if (options.fakeHidrawDir !== undefined) {
+    const gid = idOf('-g', GREETER_USER);
+    const chownAll = (path: string): void => {
+      chownSync(path, greeterUid, gid);
+      if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownAll(join(path, e));
+    };
+    chownAll(options.fakeHidrawDir);
+  }
+  const shim =
+    options.fakeHidrawDir === undefined
+      ? ''
+      : `env LD_PRELOAD='${FAKE_HIDRAW_SO}' BASTION_FAKE_HIDRAW_DIR='${options.fakeHidrawDir}' `;
   writeFileSync(
     join(dir, 'pam.d/greetd-greeter'),
     'auth required pam_permit.so\naccount required pam_permit.so\nsession required pam_permit.so\n',
@@ -280,7 +332,7 @@ export async function startGreetdRig(options: GreetdRigOptions): Promise<GreetdR
       '--',
       'sh',
       '-c',
-      `mount --bind '${join(dir, 'pam.d')}' /etc/pam.d && exec '${GREETD}' -c '${join(dir, 'config.toml')}'`,
+      `mount --bind '${join(dir, 'pam.d')}' /etc/pam.d && exec ${shim}'${GREETD}' -c '${join(dir, 'config.toml')}'`,
     ],
     { stdio: ['ignore', out, out] },
   );

@@ -152,9 +152,10 @@ export interface LightdmRigOptions {
    */
   keyAuthfile?: string;
   /**
-   * With `keyAuthfile`: pam_bastion_method.so (native-helper/out), asked first, whose
-   * "password" skips pam_u2f: the greeter's method route (main/auth/method-route.ts) then takes
-   * turns between the key and the password on LightDM's one conversation, PINs included.
+   * With `keyAuthfile`: pam_bastion_method.so (native-helper/out) wrapping pam_u2f on its line
+   * (it asks first; only "key" runs pam_u2f): the greeter's method route
+   * (main/auth/method-route.ts) then takes turns between the key and the password on
+   * LightDM's one conversation, PINs included.
    */
   keyMethodModule?: string;
   /**
@@ -310,10 +311,8 @@ export function lightdmRigPamStack(
     keyAuthfile === undefined
       ? []
       : [
-          ...(keyMethodModule === undefined
-            ? []
-            : [`auth     [cred_unavail=1 default=ignore] ${keyMethodModule}`]),
-          `auth     sufficient ${PAM_U2F} authfile=${keyAuthfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue`,
+          `auth     sufficient ${keyMethodModule === undefined ? '' : `${keyMethodModule} `}` +
+            `${PAM_U2F} authfile=${keyAuthfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue`,
         ];
   return [
     'auth     requisite pam_nologin.so',
