@@ -218,7 +218,16 @@ function processesRunning(argv: string[]): number[] {
 const records = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => /^\d+-(?:[0-9a-f]+|u[0-9a-f]{2})$/.test(n)).sort() : []);
 /** The record of a user NSS does not know (pam_matrix's alice and bob): one of 64 buckets per
  *  caller, by FNV-1a of the name (PROTOCOL.md). */
+/** The helper's rate-limit key (name_records): the NSS account's name in hex when the machine
+ *  has such an account (a test machine may have an `alice`), else one of 64 hashed buckets. */
 const bucket = (caller: number, user: string): string => {
+  let account = '';
+  try {
+    account = execFileSync('/usr/bin/getent', ['passwd', user], { encoding: 'utf8' }).split(':')[0] ?? '';
+  } catch {
+    // getent exits 2 for an unknown account
+  }
+  if (account !== '') return `${caller}-${Buffer.from(account).subarray(0, 100).toString('hex')}`;
   let h = 2166136261;
   for (const b of Buffer.from(user)) h = Math.imul((h ^ b) >>> 0, 16777619) >>> 0;
   return `${caller}-u${(h % 64).toString(16).padStart(2, '0')}`;
@@ -648,7 +657,7 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       // The password still works, and its success does not clear the key's lock.
       expectRun(await f.run({ onPrompt: right }), SUCCESS_RESULT, 0);
       expectRun(await f.run({ service: key, onPrompt: right }), R.throttled, 2);
-      assert.deepEqual(readdirSync(f.stateDir).filter((n) => /^\d+-u[0-9a-f]{2}-k$/.test(n)), [`${bucket(0, 'alice')}-k`]);
+      assert.deepEqual(readdirSync(f.stateDir).filter((n) => /^\d+-(u[0-9a-f]{2}|[0-9a-f]+)-k$/.test(n)), [`${bucket(0, 'alice')}-k`]);
       // The reverse, for bob: a locked password leaves his key service usable.
       for (let i = 0; i < 5; i++) expectRun(await f.run({ user: 'bob', onPrompt: wrong }), R.authErr, 1);
       expectRun(await f.run({ user: 'bob', onPrompt: answer('bobpass') }), R.throttled, 2);

@@ -4,13 +4,28 @@
 // so no misconfiguration can bypass the password; it only ever returns the key module's verdict.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameType } from '../../main/pam/frames';
 import { METHOD_PROMPT } from '../../main/auth/method-route';
 import { HELPER_OUT, HELPER_TEST_BUILD, HELPER_TEST_ONLY_DIR } from '../../testkit/paths';
-import { createPamStack, hasPamWrapper, PAM_MATRIX } from '../../testkit/pam-stack';
+import {
+  createPamStack,
+  hasPamWrapper,
+  PAM_MATRIX,
+  PAM_WRAPPER_LIB,
+} from '../../testkit/pam-stack';
 import { fileExists, requireOrSkip } from '../../testkit/require';
 import { runHelper, sanitizerReport, SUCCESS_RESULT, type PromptAction } from './driver';
 
@@ -175,3 +190,87 @@ describe('pam_bastion_method.so in real libpam, wrapping the key module', () => 
     assert.equal(alone.run.success, false, 'only PAM_IGNORE: no verdict, no entry');
   });
 });
+
+/** pamtester (a real PAM application) with the release module, answering its question on stdin. */
+function pamtester(dir: string, answer: string, ops: string[]): string {
+  const run = spawnSync('/usr/bin/pamtester', ['bastion-greeter', 'root', ...ops], {
+    input: `${answer}\n`,
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { PATH: '/usr/bin:/bin', ...pamWrapperEnv(dir) },
+  });
+  return `${run.stdout}${run.stderr}`;
+}
+
+const pamWrapperEnv = (dir: string) => ({
+  LD_PRELOAD: PAM_WRAPPER_LIB,
+  PAM_WRAPPER: '1',
+  PAM_WRAPPER_SERVICE_DIR: dir,
+});
+
+describe('pam_bastion_method.so (release build) in pamtester: setcred, and which pam_u2f.so it loads', () => {
+  const available = (t: TestContext): boolean =>
+    requireOrSkip(t, hasPamWrapper(), 'libpam-wrapper') &&
+    requireOrSkip(t, fileExists('/usr/bin/pamtester'), 'pamtester') &&
+    requireOrSkip(t, fileExists(RELEASE_MODULE), 'make -C native-helper') &&
+    requireOrSkip(t, process.getuid?.() === 0, 'root (a root-only directory for the stand-in)');
+
+  /** A root-only directory (not under the world-writable /tmp) holding a stand-in pam_u2f.so. */
+  function rootOnlyStandIn(t: TestContext, standIn: string): { dir: string; module: string } {
+    const dir = mkdtempSync('/run/bastion-method-test-');
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const module = join(dir, 'pam_u2f.so');
+    copyFileSync(standIn, module);
+    chmodSync(module, 0o644);
+    return { dir, module };
+  }
+
+  function service(dir: string, keyLine: string, after: string): void {
+    writeFileSync(join(dir, 'bastion-greeter'), `${keyLine}\n${after}\naccount required pam_permit.so\n`);
+  }
+
+  it("after a key success, setcred ends at its line with pam_u2f's own (the password modules' setcred never runs)", async (t) => {
+    if (!available(t)) return;
+    const { dir, module } = rootOnlyStandIn(t, PERMIT);
+    // pam_deny's setcred fails: reached, it would fail the session start.
+    service(dir, `auth sufficient ${RELEASE_MODULE} ${module}`, 'auth required pam_deny.so');
+    const said = pamtester(dir, 'key', ['authenticate', 'setcred']);
+    assert.match(said, /successfully authenticated/);
+    assert.match(said, /credential info has successfully been set/);
+  });
+
+  it('after the password, setcred goes on to the password modules', async (t) => {
+    if (!available(t)) return;
+    const { dir, module } = rootOnlyStandIn(t, PERMIT);
+    service(dir, `auth sufficient ${RELEASE_MODULE} ${module}`, 'auth required pam_deny.so');
+    const said = pamtester(dir, 'password', ['authenticate']);
+    assert.match(said, /Authentication failure/, 'pam_deny decided, the stand-in never ran');
+    service(dir, `auth sufficient ${RELEASE_MODULE} ${module}`, 'auth required pam_permit.so');
+    assert.match(pamtester(dir, 'password', ['authenticate', 'setcred']), /credential info has successfully been set/);
+  });
+
+  it('only a real file named pam_u2f.so in root-only directories, and never with nouserok/alwaysok', async (t) => {
+    if (!available(t)) return;
+    const { dir, module } = rootOnlyStandIn(t, PERMIT);
+    const scratch = mkdtempSync(join(tmpdir(), 'bastion-method-link-'));
+    t.after(() => rmSync(scratch, { recursive: true, force: true }));
+    const link = join(scratch, 'pam_u2f.so');
+    symlinkSync(PERMIT, link); // named pam_u2f.so, resolves to pam_permit.so
+    const underTmp = join(scratch, 'copy');
+    mkdirSync(underTmp);
+    copyFileSync(PERMIT, join(underTmp, 'pam_u2f.so')); // a copy under the world-writable /tmp
+    for (const keyLine of [
+      `${RELEASE_MODULE} ${link}`,
+      `${RELEASE_MODULE} ${join(underTmp, 'pam_u2f.so')}`,
+      `${RELEASE_MODULE} ${module} nouserok`,
+      `${RELEASE_MODULE} ${module} cue alwaysok`,
+    ]) {
+      service(dir, `auth sufficient ${keyLine}`, 'auth required pam_deny.so');
+      assert.match(pamtester(dir, 'key', ['authenticate']), /Authentication failure/, keyLine);
+    }
+    // The control: the same stand-in, accepted.
+    service(dir, `auth sufficient ${RELEASE_MODULE} ${module} cue`, 'auth required pam_deny.so');
+    assert.match(pamtester(dir, 'key', ['authenticate']), /successfully authenticated/);
+  });
+});
+
