@@ -20,14 +20,11 @@
 // case starts its own greetd through the rig (as e2e/dm-greetd.test.ts does); the key, its
 // authfile and the greeter's bundle are shared by the file.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Locale } from '../preload/api';
-import { openAuthenticator } from '../main/fido2/device-choice';
-import { enrollIntoAuthfile } from '../main/keys';
 import {
   KEY_ORIGIN,
   LOGIN_PASSWORD,
@@ -38,8 +35,6 @@ import {
   type GreetdRig,
 } from '../testkit/dm/greetd-rig';
 import { FAKE_HIDRAW_SO, FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
-import type { SoftAuthenticator } from '../testkit/fido2/soft-ctap2';
-import { SoftHidDevice } from '../testkit/fido2/soft-hid-device';
 import { HELPER_OUT } from '../testkit/paths';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
@@ -52,11 +47,11 @@ import {
   waitForSuccess,
   type DmPage,
 } from './support/dm-screen';
+import { enrolledKey, keyArea, pinTokenRequests, type EnrolledKey } from './support/dm-key';
 import { e2ePrerequisites } from './support/greeter-harness';
 
 const METHOD_MODULE = join(HELPER_OUT, 'pam_bastion_method.so');
 const PIN = '246810';
-const CLIENT_PIN = 0x06;
 /** How long the simulated person takes to touch once the key waits. */
 const TOUCH_DELAY_MS = 2_000;
 /**
@@ -77,16 +72,6 @@ function whatIsMissing(): string | null {
 }
 const missing = whatIsMissing();
 
-const keyArea = (page: Page, phase: string) =>
-  page.locator(`[data-testid="security-key"][data-phase="${phase}"]`);
-
-/** clientPIN requests for a PIN token (getPinToken 5, getPinUvAuthTokenUsingPinWithPermissions 9). */
-function pinTokenRequests(authenticator: SoftAuthenticator, from: number): number {
-  return authenticator.requestLog
-    .slice(from)
-    .filter((e) => e.command === CLIENT_PIN && [5, 9].includes(e.params?.get(2) as number)).length;
-}
-
 describe(
   'greetd + pam_bastion_method + pam_u2f with a PIN: touch or type on one conversation (real greeter)',
   { timeout: 180_000 },
@@ -94,33 +79,19 @@ describe(
     let keys: FakeHidrawRig | null = null;
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
-    let keyDir: string | null = null;
+    let key: EnrolledKey | null = null;
     let authfile = '';
 
     before(async () => {
       if (missing !== null) return;
-      keyDir = mkdtempSync(join(tmpdir(), 'bastion-greetd-key-choice-'));
-      chmodSync(keyDir, 0o755);
-      keys = await FakeHidrawRig.start([{ config: { pin: PIN, touchDelayMs: 0 } }]);
-      const device = keys.devices[0]!;
-      authfile = join(keyDir, 'u2f_keys');
-      const opened = await openAuthenticator(
-        async () => new SoftHidDevice(device.hid),
-        device.path,
-      );
-      try {
-        await enrollIntoAuthfile(opened.client, {
-          user: LOGIN_USER,
-          authfile,
-          origin: KEY_ORIGIN,
-          requirement: 'pin',
-          pin: Buffer.from(PIN),
-        });
-      } finally {
-        await opened.close();
-      }
-      chmodSync(authfile, 0o644);
-      device.authenticator.config.touchDelayMs = TOUCH_DELAY_MS;
+      key = await enrolledKey({
+        user: LOGIN_USER,
+        origin: KEY_ORIGIN,
+        pin: PIN,
+        touchDelayMs: TOUCH_DELAY_MS,
+      });
+      keys = key.keys;
+      authfile = key.authfile;
       greeter = prepareDmGreeter({
         sessionType: 'wayland',
         policy: '[greeter]\nsecurity-keys = true\n',
@@ -130,9 +101,8 @@ describe(
     });
     after(async () => {
       await browser?.close();
-      await keys?.stop();
+      await key?.cleanup();
       greeter?.cleanup();
-      if (keyDir !== null) rmSync(keyDir, { recursive: true, force: true });
     });
 
     interface Started extends DmPage {

@@ -13,13 +13,10 @@
 // One daemon for the file; each case ends with a started session, after which LightDM starts
 // the next greeter.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { openAuthenticator } from '../main/fido2/device-choice';
-import { enrollIntoAuthfile } from '../main/keys';
 import { HELPER_OUT } from '../testkit/paths';
 import {
   KEY_ORIGIN,
@@ -31,18 +28,16 @@ import {
   type LightdmRig,
 } from '../testkit/dm/lightdm-rig';
 import { FAKE_HIDRAW_SO, FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
-import type { SoftAuthenticator } from '../testkit/fido2/soft-ctap2';
-import { SoftHidDevice } from '../testkit/fido2/soft-hid-device';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
 import { lightdmGreeters } from './support/lightdm-greeters';
 import { assertAxeClean, chooseUser, submitPassword, waitForSuccess } from './support/dm-screen';
+import { enrolledKey, keyArea, pinTokenRequests, type EnrolledKey } from './support/dm-key';
 import { e2ePrerequisites } from './support/greeter-harness';
 
 const METHOD_MODULE = join(HELPER_OUT, 'pam_bastion_method.so');
 const PIN = '246810';
-const CLIENT_PIN = 0x06;
 /** How long the simulated person takes to touch once the key waits. */
 const TOUCH_DELAY_MS = 2_000;
 
@@ -58,16 +53,6 @@ function whatIsMissing(): string | null {
 }
 const missing = whatIsMissing();
 
-const keyArea = (page: Page, phase: string) =>
-  page.locator(`[data-testid="security-key"][data-phase="${phase}"]`);
-
-/** clientPIN requests for a PIN token (getPinToken 5, getPinUvAuthTokenUsingPinWithPermissions 9). */
-function pinTokenRequests(authenticator: SoftAuthenticator, from: number): number {
-  return authenticator.requestLog
-    .slice(from)
-    .filter((e) => e.command === CLIENT_PIN && [5, 9].includes(e.params?.get(2) as number)).length;
-}
-
 describe(
   'LightDM + pam_bastion_method + pam_u2f with a PIN: touch or type on one conversation (real greeter)',
   { timeout: 180_000 },
@@ -76,32 +61,18 @@ describe(
     let keys: FakeHidrawRig | null = null;
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
-    let keyDir: string | null = null;
+    let key: EnrolledKey | null = null;
 
     before(async () => {
       if (missing !== null) return;
-      keyDir = mkdtempSync(join(tmpdir(), 'bastion-dm-key-choice-'));
-      chmodSync(keyDir, 0o755);
-      keys = await FakeHidrawRig.start([{ config: { pin: PIN, touchDelayMs: 0 } }]);
-      const device = keys.devices[0]!;
-      const authfile = join(keyDir, 'u2f_keys');
-      const opened = await openAuthenticator(
-        async () => new SoftHidDevice(device.hid),
-        device.path,
-      );
-      try {
-        await enrollIntoAuthfile(opened.client, {
-          user: LOGIN_USER,
-          authfile,
-          origin: KEY_ORIGIN,
-          requirement: 'pin',
-          pin: Buffer.from(PIN),
-        });
-      } finally {
-        await opened.close();
-      }
-      chmodSync(authfile, 0o644);
-      device.authenticator.config.touchDelayMs = TOUCH_DELAY_MS;
+      key = await enrolledKey({
+        user: LOGIN_USER,
+        origin: KEY_ORIGIN,
+        pin: PIN,
+        touchDelayMs: TOUCH_DELAY_MS,
+      });
+      keys = key.keys;
+      const authfile = key.authfile;
       greeter = prepareDmGreeter({
         sessionType: 'x11',
         policy: '[greeter]\nsecurity-keys = true\n',
@@ -117,9 +88,8 @@ describe(
     });
     after(async () => {
       await Promise.allSettled([rig?.stop(), browser?.close()]);
-      await keys?.stop();
+      await key?.cleanup();
       greeter?.cleanup();
-      if (keyDir !== null) rmSync(keyDir, { recursive: true, force: true });
     });
 
     const greeters = lightdmGreeters(() => ({ rig: rig!, greeter: greeter!, browser: browser! }));

@@ -13,13 +13,9 @@
 // the next greeter. The touch cases (en, then fr) need the key plugged in; the last case
 // unplugs it (for good).
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { openAuthenticator } from '../main/fido2/device-choice';
-import { enrollIntoAuthfile } from '../main/keys';
 import {
   KEY_ORIGIN,
   LOGIN_PASS,
@@ -30,7 +26,6 @@ import {
   type LightdmRig,
 } from '../testkit/dm/lightdm-rig';
 import { FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
-import { SoftHidDevice } from '../testkit/fido2/soft-hid-device';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
@@ -42,6 +37,7 @@ import {
   submitPassword,
   waitForSuccess,
 } from './support/dm-screen';
+import { enrolledKey, type EnrolledKey } from './support/dm-key';
 import { e2ePrerequisites } from './support/greeter-harness';
 
 const GET_ASSERTION = 0x02;
@@ -69,32 +65,17 @@ describe(
     let keys: FakeHidrawRig | null = null;
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
-    let keyDir: string | null = null;
+    let key: EnrolledKey | null = null;
 
     before(async () => {
       if (missing !== null) return;
-      keyDir = mkdtempSync(join(tmpdir(), 'bastion-dm-key-'));
-      chmodSync(keyDir, 0o755);
-      keys = await FakeHidrawRig.start([{ config: { touchDelayMs: 0 } }]);
-      const device = keys.devices[0]!;
-      const authfile = join(keyDir, 'u2f_keys');
-      const opened = await openAuthenticator(
-        async () => new SoftHidDevice(device.hid),
-        device.path,
-      );
-      try {
-        await enrollIntoAuthfile(opened.client, {
-          user: LOGIN_USER,
-          authfile,
-          origin: KEY_ORIGIN,
-          requirement: 'presence',
-        });
-      } finally {
-        await opened.close();
-      }
-      // A central mapping as a site keeps it: root's, readable by the PAM stack's process.
-      chmodSync(authfile, 0o644);
-      device.authenticator.config.touchDelayMs = TOUCH_DELAY_MS;
+      key = await enrolledKey({
+        user: LOGIN_USER,
+        origin: KEY_ORIGIN,
+        touchDelayMs: TOUCH_DELAY_MS,
+      });
+      keys = key.keys;
+      const authfile = key.authfile;
       greeter = prepareDmGreeter({ sessionType: 'x11' });
       browser = await launchChromium();
       rig = await startLightdmRig({
@@ -105,9 +86,8 @@ describe(
     });
     after(async () => {
       await Promise.allSettled([rig?.stop(), browser?.close()]);
-      await keys?.stop();
+      await key?.cleanup();
       greeter?.cleanup();
-      if (keyDir !== null) rmSync(keyDir, { recursive: true, force: true });
     });
 
     const greeters = lightdmGreeters(() => ({ rig: rig!, greeter: greeter!, browser: browser! }));

@@ -24,6 +24,7 @@ import { fileExists, requireOrSkip } from '../testkit/require';
 import { axeViolations, seriousOrCritical } from './support/axe';
 import { launchChromium, openPage, saveScreenshot } from './support/browser';
 import { startDevServerProcess } from './support/dev-server-process';
+import { keyArea, pinTokenRequests } from './support/dm-key';
 import { e2ePrerequisites } from './support/greeter-harness';
 
 const PAM_U2F = '/lib/x86_64-linux-gnu/security/pam_u2f.so';
@@ -32,7 +33,6 @@ const PASSWORD = 'correct horse';
 const PIN = '24680';
 // pam_u2f looks the person up (getpwnam): a real account; the helper runs as root here.
 const USER = userInfo().username;
-const CLIENT_PIN = 0x06;
 const GET_ASSERTION = 0x02;
 
 let browser: Browser | null = null;
@@ -121,9 +121,6 @@ async function open(
   return { page, pageErrors, authenticator: device.authenticator };
 }
 
-const keyArea = (page: Page, phase: string) =>
-  page.locator(`[data-testid="security-key"][data-phase="${phase}"]`);
-
 async function noSeriousAxe(page: Page, what: string): Promise<void> {
   const serious = seriousOrCritical(await axeViolations(page));
   assert.deepEqual(
@@ -131,13 +128,6 @@ async function noSeriousAxe(page: Page, what: string): Promise<void> {
     [],
     `${what}: serious or critical accessibility issues`,
   );
-}
-
-/** clientPIN requests for a PIN token (getPinToken 5, getPinUvAuthTokenUsingPinWithPermissions 9). */
-function pinTokenRequests(authenticator: SoftAuthenticator, from: number): number {
-  return authenticator.requestLog
-    .slice(from)
-    .filter((e) => e.command === CLIENT_PIN && [5, 9].includes(e.params?.get(2) as number)).length;
 }
 
 const ready = (t: TestContext) =>
