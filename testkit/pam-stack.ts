@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from './paths';
 import { fileExists } from './require';
 
 export const PAM_WRAPPER_LIB = '/usr/lib/x86_64-linux-gnu/libpam_wrapper.so';
@@ -67,4 +68,40 @@ export function createPamStack(options: PamStackOptions): PamStack {
 /** The usual test stack: pam_matrix for auth and account. */
 export function matrixService(): string {
   return `auth required ${PAM_MATRIX} passdb={passdb}\naccount required ${PAM_MATRIX} passdb={passdb}\n`;
+}
+
+/**
+ * A command prefix that runs the rest in a mount namespace whose /tmp is a fresh directory of
+ * its own (under `scratch`) with the stack's dir, `scratch` and the checkout bound at their
+ * paths when they live under /tmp (a fresh clone in CI), and `env` without pam_wrapper, which
+ * the prefix preloads only once /tmp is private. Why: pam_wrapper (1.1.4) makes its runtime dir
+ * /tmp/pam.<c> in every process it is preloaded into, c starting at getpid() % 70, checked with
+ * lstat and then mkdir'ed ignoring EEXIST, with no setting for another place: two processes
+ * started at once (two test files running side by side) can share one, and one then reads the
+ * OTHER's service files. Each process started through this prefix has its own. Root only.
+ */
+export function privateTmpForPamWrapper(
+  stackEnv: Record<string, string>,
+  scratch: string,
+): { isolate: string[]; env: Record<string, string> } {
+  const { LD_PRELOAD: preload, ...env } = stackEnv;
+  const shared = [stackEnv.PAM_WRAPPER_SERVICE_DIR ?? '', scratch, REPO_ROOT].filter((dir) =>
+    dir.startsWith('/tmp/'),
+  );
+  const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+  const script = [
+    'set -e',
+    `priv=$(/usr/bin/mktemp -d ${quote(join(scratch, 'private-tmp-XXXXXX'))})`,
+    ...shared.flatMap((dir) => [
+      `/usr/bin/mkdir -p "$priv"/${quote(dir.slice('/tmp/'.length))}`,
+      `/usr/bin/mount --bind ${quote(dir)} "$priv"/${quote(dir.slice('/tmp/'.length))}`,
+    ]),
+    '/usr/bin/mount --rbind "$priv" /tmp',
+    `export LD_PRELOAD=${quote(preload ?? PAM_WRAPPER_LIB)}`,
+    'exec "$0" "$@"',
+  ].join('\n');
+  return {
+    isolate: ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', script],
+    env,
+  };
 }

@@ -9,8 +9,8 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { encodeFrame, FrameDecoder, FrameError, FrameType } from '../../main/pam/frames';
-import { HELPER_BENCH_BUILD, HELPER_OUT, HELPER_TEST_BUILD, REPO_ROOT } from '../../testkit/paths';
-import { createPamStack, hasPamWrapper, matrixService, PAM_CHATTY, PAM_MATRIX, PAM_SET_ITEMS } from '../../testkit/pam-stack';
+import { HELPER_BENCH_BUILD, HELPER_OUT, HELPER_TEST_BUILD } from '../../testkit/paths';
+import { createPamStack, hasPamWrapper, matrixService, PAM_CHATTY, PAM_MATRIX, PAM_SET_ITEMS, privateTmpForPamWrapper } from '../../testkit/pam-stack';
 import { fileExists, findExecutable, requireOrSkip } from '../../testkit/require';
 import { SOCKET_ACTIVATE, startSocketActivatedHelper, type SocketActivatedHelper } from '../../testkit/socket-activate';
 import { rawFrame, runHelper, runWithStuckReader, sanitizerReport, startFrame, SUCCESS_RESULT, type HelperRun, type PromptAction, type RunOptions } from './driver';
@@ -175,28 +175,10 @@ function privatePamd(scratch: string, services: string[], ...then: string[]): st
   return ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', `mount --bind '${pamd}' /etc/pam.d && exec "$0" "$@"`, ...rest];
 }
 
-/** For the flood test: a command prefix that runs the rest in a mount namespace whose /tmp is a
- *  fresh directory of its own (under the fixture's scratch) with the fixture's dirs bound at
- *  their paths, and `env` without pam_wrapper, which the prefix preloads only after /tmp is
- *  private. Each process started through it gets its own pam_wrapper runtime dir. */
+/** For the flood test: each helper with a pam_wrapper runtime dir of its own
+ *  (testkit/pam-stack.ts privatePamWrapperTmp). */
 function privatePamWrapperTmp(f: Fixture): { isolate: string[]; env: Record<string, string> } {
-  const { LD_PRELOAD: preload, ...env } = f.env;
-  // The checkout itself too when it lives under /tmp (a fresh clone in CI): the helper binary
-  // and the test modules are there.
-  const shared = [f.env.PAM_WRAPPER_SERVICE_DIR!, f.scratch, REPO_ROOT].filter((dir) => dir.startsWith('/tmp/'));
-  const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
-  const script = [
-    'set -e',
-    `priv=$(/usr/bin/mktemp -d ${quote(join(f.scratch, 'private-tmp-XXXXXX'))})`,
-    ...shared.flatMap((dir) => [
-      `/usr/bin/mkdir -p "$priv"/${quote(dir.slice('/tmp/'.length))}`,
-      `/usr/bin/mount --bind ${quote(dir)} "$priv"/${quote(dir.slice('/tmp/'.length))}`,
-    ]),
-    '/usr/bin/mount --rbind "$priv" /tmp',
-    `export LD_PRELOAD=${quote(preload!)}`,
-    'exec "$0" "$@"',
-  ].join('\n');
-  return { isolate: ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', script], env };
+  return privateTmpForPamWrapper(f.env, f.scratch);
 }
 
 /** Processes whose command line is exactly `argv` (a sleep only one test runs). */

@@ -25,6 +25,7 @@ import {
   hasPamWrapper,
   PAM_MATRIX,
   PAM_WRAPPER_LIB,
+  privateTmpForPamWrapper,
 } from '../../testkit/pam-stack';
 import { fileExists, requireOrSkip } from '../../testkit/require';
 import { runHelper, sanitizerReport, SUCCESS_RESULT, type PromptAction } from './driver';
@@ -60,12 +61,16 @@ async function attempt(
     rmSync(scratch, { recursive: true, force: true });
   });
   const prompts: { type: FrameType; text: string }[] = [];
+  // A pam_wrapper runtime dir of its own: files running beside this one use pam_wrapper too,
+  // and a shared one would have this helper read their service files (seen once in CI).
+  const { isolate, env } = privateTmpForPamWrapper(stack.env, scratch);
   const run = await runHelper({
     binary: HELPER_TEST_BUILD,
+    wrapper: isolate,
     service: 'bastion-greeter',
     user: 'alice',
     env: {
-      ...stack.env,
+      ...env,
       BASTION_TEST_STATE_DIR: join(scratch, 'ratelimit'),
       BASTION_TEST_DEADLINE_MS: '20000',
       ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1',
@@ -193,12 +198,18 @@ describe('pam_bastion_method.so in real libpam, wrapping the key module', () => 
 
 /** pamtester (a real PAM application) with the release module, answering its question on stdin. */
 function pamtester(dir: string, answer: string, ops: string[]): string {
-  const run = spawnSync('/usr/bin/pamtester', ['bastion-greeter', 'root', ...ops], {
-    input: `${answer}\n`,
-    encoding: 'utf8',
-    timeout: 20_000,
-    env: { PATH: '/usr/bin:/bin', ...pamWrapperEnv(dir) },
-  });
+  // With a pam_wrapper runtime dir of its own, as attempt() above.
+  const { isolate, env } = privateTmpForPamWrapper(pamWrapperEnv(dir), dir);
+  const run = spawnSync(
+    isolate[0]!,
+    [...isolate.slice(1), '/usr/bin/pamtester', 'bastion-greeter', 'root', ...ops],
+    {
+      input: `${answer}\n`,
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: '/usr/bin:/bin', ...env },
+    },
+  );
   return `${run.stdout}${run.stderr}`;
 }
 
