@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthController } from './controller';
+import { ConversationEventQueue } from './event-queue';
 import { METHOD_PROMPT, methodRoute } from './method-route';
 import { PAM_U2F_PIN_PROMPT } from './pam-u2f';
 import type {
@@ -37,8 +38,7 @@ class Cancelled extends Error {}
 class SimulatedConversationForTest implements AuthConversation {
   readonly transport = 'lightdm';
   ended = false;
-  private readonly queue: ConversationEvent[] = [];
-  private waiter: ((event: ConversationEvent) => void) | null = null;
+  private readonly queue = new ConversationEventQueue();
   private pending: { resolve: (text: string) => void; reject: (e: Error) => void } | null = null;
   private touchWait: { resolve: (touched: boolean) => void; reject: (e: Error) => void } | null =
     null;
@@ -48,13 +48,8 @@ class SimulatedConversationForTest implements AuthConversation {
     readonly user: string,
   ) {}
 
-  async *events(): AsyncGenerator<ConversationEvent> {
-    for (;;) {
-      const event =
-        this.queue.shift() ?? (await new Promise<ConversationEvent>((r) => (this.waiter = r)));
-      yield event;
-      if (event.type === 'result') return;
-    }
+  events(): AsyncGenerator<ConversationEvent> {
+    return this.queue.events();
   }
 
   emit(event: ConversationEvent): void {
@@ -63,10 +58,7 @@ class SimulatedConversationForTest implements AuthConversation {
       this.ended = true;
       if (this.dm.active === this) this.dm.active = null;
     }
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (waiter) waiter(event);
-    else this.queue.push(event);
+    this.queue.push(event);
   }
 
   ask(secret: boolean, text: string): Promise<string> {

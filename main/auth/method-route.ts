@@ -26,6 +26,7 @@
 // (its session child is killed), greetd only once PAM returns (it holds its session while a
 // module works), so under greetd a password typed while pam_u2f waits for a touch goes in
 // once the key's wait ends (the key's own timeout; "Use password instead" likewise).
+import { ConversationEventQueue } from './event-queue';
 import { PAM_U2F_PIN_PROMPT } from './pam-u2f';
 import type {
   AuthConversation,
@@ -80,8 +81,7 @@ const KEY_NOT_ACCEPTED: ConversationOutcome = {
 
 /** A conversation the route feeds; the controller holds it. */
 class RoutedConversation implements AuthConversation {
-  private readonly queue: ConversationEvent[] = [];
-  private readonly waiters: ((event: ConversationEvent) => void)[] = [];
+  private readonly queue = new ConversationEventQueue();
   finished = false;
 
   constructor(
@@ -91,13 +91,8 @@ class RoutedConversation implements AuthConversation {
     private readonly onFinished: () => void = () => undefined,
   ) {}
 
-  async *events(): AsyncGenerator<ConversationEvent> {
-    for (;;) {
-      const event =
-        this.queue.shift() ?? (await new Promise<ConversationEvent>((r) => this.waiters.push(r)));
-      yield event;
-      if (event.type === 'result') return;
-    }
+  events(): AsyncGenerator<ConversationEvent> {
+    return this.queue.events();
   }
 
   push(event: ConversationEvent): void {
@@ -106,9 +101,7 @@ class RoutedConversation implements AuthConversation {
       this.finished = true;
       this.onFinished();
     }
-    const waiter = this.waiters.shift();
-    if (waiter) waiter(event);
-    else this.queue.push(event);
+    this.queue.push(event);
   }
 
   end(outcome: ConversationOutcome): void {

@@ -22,6 +22,7 @@ import type {
   SessionStartOutcome,
   TransportError,
 } from '../../auth/transport';
+import { ConversationEventQueue } from '../../auth/event-queue';
 import {
   encodeRequest,
   GreetdCodecError,
@@ -342,8 +343,7 @@ class GreetdConversation implements AuthConversation {
   /** Resolves once, with the final outcome (also the last event). */
   readonly outcome: Promise<ConversationOutcome>;
   private resolveOutcome!: (outcome: ConversationOutcome) => void;
-  private readonly queue: ConversationEvent[] = [];
-  private readonly waiters: ((event: ConversationEvent) => void)[] = [];
+  private readonly queue = new ConversationEventQueue();
   private answerWaiter: ((value: AnswerOrStop) => void) | null = null;
   private stoppedBy: GreetdClientError | null = null;
   private finished = false;
@@ -357,12 +357,8 @@ class GreetdConversation implements AuthConversation {
     );
   }
 
-  async *events(): AsyncGenerator<ConversationEvent> {
-    for (;;) {
-      const event = await this.nextEvent();
-      yield event;
-      if (event.type === 'result') return;
-    }
+  events(): AsyncGenerator<ConversationEvent> {
+    return this.queue.events();
   }
 
   answer(text: string): void {
@@ -432,15 +428,7 @@ class GreetdConversation implements AuthConversation {
   }
 
   private push(event: ConversationEvent): void {
-    const waiter = this.waiters.shift();
-    if (waiter) waiter(event);
-    else this.queue.push(event);
-  }
-
-  private nextEvent(): Promise<ConversationEvent> {
-    const event = this.queue.shift();
-    if (event) return Promise.resolve(event);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    this.queue.push(event);
   }
 }
 

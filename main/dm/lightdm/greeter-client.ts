@@ -17,6 +17,7 @@ import type {
   SessionRequest,
   SessionStartOutcome,
 } from '../../auth/transport';
+import { ConversationEventQueue } from '../../auth/event-queue';
 import {
   encodeAuthenticate,
   encodeCancel,
@@ -589,8 +590,7 @@ class LightdmConversation implements AuthConversation {
   /** The account END_AUTHENTICATION named on success (useful when begun with ''). */
   authenticatedUser: string | null = null;
 
-  private readonly queue: ConversationEvent[] = [];
-  private readonly waiters: ((event: ConversationEvent) => void)[] = [];
+  private readonly queue = new ConversationEventQueue();
   private batch: { expected: number; answers: Buffer[] } | null = null;
   private finished = false;
   private resolveOutcome!: (outcome: ConversationOutcome) => void;
@@ -617,13 +617,8 @@ class LightdmConversation implements AuthConversation {
     return conversation;
   }
 
-  async *events(): AsyncGenerator<ConversationEvent> {
-    for (;;) {
-      const event =
-        this.queue.shift() ?? (await new Promise<ConversationEvent>((r) => this.waiters.push(r)));
-      yield event;
-      if (event.type === 'result') return;
-    }
+  events(): AsyncGenerator<ConversationEvent> {
+    return this.queue.events();
   }
 
   answer(text: string): void {
@@ -717,9 +712,7 @@ class LightdmConversation implements AuthConversation {
   }
 
   private emit(event: ConversationEvent): void {
-    const waiter = this.waiters.shift();
-    if (waiter) waiter(event);
-    else this.queue.push(event);
+    this.queue.push(event);
   }
 
   private finish(outcome: ConversationOutcome, succeededAs: string | null): void {
