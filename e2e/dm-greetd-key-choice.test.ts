@@ -20,8 +20,6 @@
 // case starts its own greetd through the rig (as e2e/dm-greetd.test.ts does); the key, its
 // authfile and the greeter's bundle are shared by the file.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Locale } from '../preload/api';
@@ -29,13 +27,11 @@ import {
   KEY_ORIGIN,
   LOGIN_PASSWORD,
   LOGIN_USER,
-  PAM_U2F,
   greetdRigMissing,
   startGreetdRig,
   type GreetdRig,
 } from '../testkit/dm/greetd-rig';
-import { FAKE_HIDRAW_SO, FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
-import { HELPER_OUT } from '../testkit/paths';
+import { FAKE_HIDRAW_SO } from '../testkit/fido2/fake-hidraw-rig';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
@@ -47,10 +43,15 @@ import {
   waitForSuccess,
   type DmPage,
 } from './support/dm-screen';
-import { enrolledKey, keyArea, pinTokenRequests, type EnrolledKey } from './support/dm-key';
-import { e2ePrerequisites } from './support/greeter-harness';
+import {
+  dmKeyMissing,
+  enrolledKey,
+  keyArea,
+  METHOD_MODULE,
+  pinTokenRequests,
+  type EnrolledKey,
+} from './support/dm-key';
 
-const METHOD_MODULE = join(HELPER_OUT, 'pam_bastion_method.so');
 const PIN = '246810';
 /** How long the simulated person takes to touch once the key waits. */
 const TOUCH_DELAY_MS = 2_000;
@@ -61,26 +62,15 @@ const TOUCH_DELAY_MS = 2_000;
  */
 const AT_PROMPT_BOUND_MS = 5_000;
 
-function whatIsMissing(): string | null {
-  const missing = [greetdRigMissing()];
-  for (const p of e2ePrerequisites()) if (!p.available) missing.push(p.what);
-  if (!hasFakeHidraw()) missing.push('native-helper/out/fake_hidraw.so (make -C native-helper)');
-  if (!existsSync(METHOD_MODULE)) missing.push('pam_bastion_method.so (make -C native-helper)');
-  if (!existsSync(PAM_U2F)) missing.push('libpam-u2f');
-  const list = missing.filter((m): m is string => m !== null);
-  return list.length === 0 ? null : list.join(', ');
-}
-const missing = whatIsMissing();
+const missing = dmKeyMissing(greetdRigMissing(), { methodModule: true });
 
 describe(
   'greetd + pam_bastion_method + pam_u2f with a PIN: touch or type on one conversation (real greeter)',
   { timeout: 180_000 },
   () => {
-    let keys: FakeHidrawRig | null = null;
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
     let key: EnrolledKey | null = null;
-    let authfile = '';
 
     before(async () => {
       if (missing !== null) return;
@@ -90,12 +80,10 @@ describe(
         pin: PIN,
         touchDelayMs: TOUCH_DELAY_MS,
       });
-      keys = key.keys;
-      authfile = key.authfile;
       greeter = prepareDmGreeter({
         sessionType: 'wayland',
         policy: '[greeter]\nsecurity-keys = true\n',
-        fakeHidraw: { library: FAKE_HIDRAW_SO, dir: keys.dir },
+        fakeHidraw: { library: FAKE_HIDRAW_SO, dir: key.keys.dir },
       });
       browser = await launchChromium();
     });
@@ -119,9 +107,9 @@ describe(
         scenario: { runs: [] },
         sessionSeconds: 1,
         maxSeconds: 90,
-        keyAuthfile: authfile,
+        keyAuthfile: key!.authfile,
         keyMethodModule: METHOD_MODULE,
-        fakeHidrawDir: keys!.dir,
+        fakeHidrawDir: key!.keys.dir,
       });
       t.after(() => rig.stop());
       let url: string;
@@ -157,7 +145,7 @@ describe(
 
     test('PIN in the key’s own field, then a touch → session, no password', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-      const authenticator = keys!.devices[0]!.authenticator;
+      const authenticator = key!.keys.devices[0]!.authenticator;
       const { page, pageErrors, rig, run } = await startGreetd(t);
       await keyAsksPin(page, rig, run);
       assert.match(
@@ -186,7 +174,7 @@ describe(
 
     test('a password typed while the key waits for its PIN → session; the key never saw it', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-      const authenticator = keys!.devices[0]!.authenticator;
+      const authenticator = key!.keys.devices[0]!.authenticator;
       const { page, pageErrors, rig, run } = await startGreetd(t);
       await keyAsksPin(page, rig, run);
       const retries = authenticator.pinRetries;
@@ -214,7 +202,7 @@ describe(
 
     test('« Utiliser le mot de passe » (fr): the key side ends, the password signs in', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-      const authenticator = keys!.devices[0]!.authenticator;
+      const authenticator = key!.keys.devices[0]!.authenticator;
       const { page, pageErrors, rig, run } = await startGreetd(t, 'fr');
       await keyAsksPin(page, rig, run);
       const retries = authenticator.pinRetries;

@@ -13,52 +13,42 @@
 // One daemon for the file; each case ends with a started session, after which LightDM starts
 // the next greeter.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { HELPER_OUT } from '../testkit/paths';
 import {
   KEY_ORIGIN,
   LOGIN_PASS,
   LOGIN_USER,
-  PAM_U2F,
   lightdmRigMissing,
   startLightdmRig,
   type LightdmRig,
 } from '../testkit/dm/lightdm-rig';
-import { FAKE_HIDRAW_SO, FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
+import { FAKE_HIDRAW_SO } from '../testkit/fido2/fake-hidraw-rig';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
 import { lightdmGreeters } from './support/lightdm-greeters';
 import { assertAxeClean, chooseUser, submitPassword, waitForSuccess } from './support/dm-screen';
-import { enrolledKey, keyArea, pinTokenRequests, type EnrolledKey } from './support/dm-key';
-import { e2ePrerequisites } from './support/greeter-harness';
+import {
+  dmKeyMissing,
+  enrolledKey,
+  keyArea,
+  METHOD_MODULE,
+  pinTokenRequests,
+  type EnrolledKey,
+} from './support/dm-key';
 
-const METHOD_MODULE = join(HELPER_OUT, 'pam_bastion_method.so');
 const PIN = '246810';
 /** How long the simulated person takes to touch once the key waits. */
 const TOUCH_DELAY_MS = 2_000;
 
-function whatIsMissing(): string | null {
-  const missing = [lightdmRigMissing()];
-  for (const p of e2ePrerequisites()) if (!p.available) missing.push(p.what);
-  if (!hasFakeHidraw()) missing.push('native-helper/out/fake_hidraw.so (make -C native-helper)');
-  if (!existsSync(METHOD_MODULE)) missing.push('pam_bastion_method.so (make -C native-helper)');
-  if (!existsSync(PAM_U2F)) missing.push('libpam-u2f');
-  if (process.getuid?.() !== 0) missing.push('root (a root-owned pam_u2f authfile)');
-  const list = missing.filter((m): m is string => m !== null);
-  return list.length === 0 ? null : list.join(', ');
-}
-const missing = whatIsMissing();
+const missing = dmKeyMissing(lightdmRigMissing(), { methodModule: true });
 
 describe(
   'LightDM + pam_bastion_method + pam_u2f with a PIN: touch or type on one conversation (real greeter)',
   { timeout: 180_000 },
   () => {
     let rig: LightdmRig | null = null;
-    let keys: FakeHidrawRig | null = null;
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
     let key: EnrolledKey | null = null;
@@ -71,19 +61,17 @@ describe(
         pin: PIN,
         touchDelayMs: TOUCH_DELAY_MS,
       });
-      keys = key.keys;
-      const authfile = key.authfile;
       greeter = prepareDmGreeter({
         sessionType: 'x11',
         policy: '[greeter]\nsecurity-keys = true\n',
-        fakeHidraw: { library: FAKE_HIDRAW_SO, dir: keys.dir },
+        fakeHidraw: { library: FAKE_HIDRAW_SO, dir: key.keys.dir },
       });
       browser = await launchChromium();
       rig = await startLightdmRig({
         greeterCommand: greeter.command,
-        keyAuthfile: authfile,
+        keyAuthfile: key.authfile,
         keyMethodModule: METHOD_MODULE,
-        fakeHidrawDir: keys.dir,
+        fakeHidrawDir: key.keys.dir,
       });
     });
     after(async () => {
@@ -112,7 +100,7 @@ describe(
 
     test('PIN in the key’s own field, then a touch → session, no password', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-      const authenticator = keys!.devices[0]!.authenticator;
+      const authenticator = key!.keys.devices[0]!.authenticator;
       const { page, pageErrors, run } = await nextGreeter(t);
       const before = rig!.sessionStarts().length;
       await keyAsksPin(page, run);
@@ -142,7 +130,7 @@ describe(
 
     test('a password typed while the key waits for its PIN → session; the key never saw it', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-      const authenticator = keys!.devices[0]!.authenticator;
+      const authenticator = key!.keys.devices[0]!.authenticator;
       const { page, pageErrors, run } = await nextGreeter(t);
       const before = rig!.sessionStarts().length;
       await keyAsksPin(page, run);
@@ -167,7 +155,7 @@ describe(
     test('« Utiliser le mot de passe » (fr): the key side ends, the password signs in', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;
       greeter!.setLocale('fr');
-      const authenticator = keys!.devices[0]!.authenticator;
+      const authenticator = key!.keys.devices[0]!.authenticator;
       const { page, pageErrors, run } = await nextGreeter(t);
       const before = rig!.sessionStarts().length;
       await keyAsksPin(page, run);

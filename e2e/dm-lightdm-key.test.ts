@@ -13,19 +13,16 @@
 // the next greeter. The touch cases (en, then fr) need the key plugged in; the last case
 // unplugs it (for good).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 import {
   KEY_ORIGIN,
   LOGIN_PASS,
   LOGIN_USER,
-  PAM_U2F,
   lightdmRigMissing,
   startLightdmRig,
   type LightdmRig,
 } from '../testkit/dm/lightdm-rig';
-import { FakeHidrawRig, hasFakeHidraw } from '../testkit/fido2/fake-hidraw-rig';
 import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
@@ -37,32 +34,20 @@ import {
   submitPassword,
   waitForSuccess,
 } from './support/dm-screen';
-import { enrolledKey, type EnrolledKey } from './support/dm-key';
-import { e2ePrerequisites } from './support/greeter-harness';
+import { dmKeyMissing, enrolledKey, type EnrolledKey } from './support/dm-key';
 
 const GET_ASSERTION = 0x02;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** How long the simulated person takes to touch once the key waits (the screenshot's window). */
 const TOUCH_DELAY_MS = 4_000;
 
-function whatIsMissing(): string | null {
-  const missing = [lightdmRigMissing()];
-  for (const p of e2ePrerequisites()) if (!p.available) missing.push(p.what);
-  if (!hasFakeHidraw()) missing.push('native-helper/out/fake_hidraw.so (make -C native-helper)');
-  if (!existsSync(PAM_U2F)) missing.push('libpam-u2f');
-  // pam_u2f takes an authfile owned by the person or root only; the rig's LightDM reads it.
-  if (process.getuid?.() !== 0) missing.push('root (a root-owned pam_u2f authfile)');
-  const list = missing.filter((m): m is string => m !== null);
-  return list.length === 0 ? null : list.join(', ');
-}
-const missing = whatIsMissing();
+const missing = dmKeyMissing(lightdmRigMissing(), { methodModule: false });
 
 describe(
   'LightDM + presence-only pam_u2f: touch to log in (real greeter)',
   { timeout: 150_000 },
   () => {
     let rig: LightdmRig | null = null;
-    let keys: FakeHidrawRig | null = null;
     let greeter: DmGreeter | null = null;
     let browser: Browser | null = null;
     let key: EnrolledKey | null = null;
@@ -74,14 +59,12 @@ describe(
         origin: KEY_ORIGIN,
         touchDelayMs: TOUCH_DELAY_MS,
       });
-      keys = key.keys;
-      const authfile = key.authfile;
       greeter = prepareDmGreeter({ sessionType: 'x11' });
       browser = await launchChromium();
       rig = await startLightdmRig({
         greeterCommand: greeter.command,
-        keyAuthfile: authfile,
-        fakeHidrawDir: keys.dir,
+        keyAuthfile: key.authfile,
+        fakeHidrawDir: key.keys.dir,
       });
     });
     after(async () => {
@@ -104,7 +87,7 @@ describe(
     for (const { locale, next, title } of touchCases) {
       test(`${locale}, key plugged in: Enter on the chosen account → pam_u2f’s cue as the touch prompt → touch → session, no password`, async (t) => {
         if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-        const authenticator = keys!.devices[0]!.authenticator;
+        const authenticator = key!.keys.devices[0]!.authenticator;
         const logged = authenticator.requestLog.length;
         const { page, pageErrors, run } = await nextGreeter(t);
         greeter!.setLocale(next); // this greeter has read its own already
@@ -156,7 +139,7 @@ describe(
 
     test('no key plugged in: pam_u2f gives way at once → password prompt → password → session', async (t) => {
       if (!requireOrSkip(t, missing === null, missing ?? '')) return;
-      keys!.devices[0]!.unplug();
+      key!.keys.devices[0]!.unplug();
       const { page, pageErrors, run } = await nextGreeter(t);
       await chooseUser(page, LOGIN_USER);
       const before = rig!.sessionStarts().length;

@@ -175,11 +175,6 @@ function privatePamd(scratch: string, services: string[], ...then: string[]): st
   return ['/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', `mount --bind '${pamd}' /etc/pam.d && exec "$0" "$@"`, ...rest];
 }
 
-/** For the flood test: each helper with a pam_wrapper runtime dir of its own
- *  (testkit/pam-stack.ts privatePamWrapperTmp). */
-function privatePamWrapperTmp(f: Fixture): { isolate: string[]; env: Record<string, string> } {
-  return privateTmpForPamWrapper(f.env, f.scratch);
-}
 
 /** Processes whose command line is exactly `argv` (a sleep only one test runs). */
 function processesRunning(argv: string[]): number[] {
@@ -885,7 +880,7 @@ describe(`bastion-pam-helper on real libpam (pam_wrapper + pam_matrix), ${mode} 
       // each helper gets a /tmp of its own (a mount namespace, as privatePamd does for
       // /etc/pam.d) with the fixture's dirs bound at their paths, and pam_wrapper is preloaded
       // only once /tmp is private, so no wrapper process races in the shared /tmp either.
-      const { isolate, env } = privatePamWrapperTmp(f);
+      const { isolate, env } = privateTmpForPamWrapper(f.env, f.scratch);
       let socket: SocketActivatedHelper | null = null;
       if (mode === 'socket') {
         const helper = await startSocketActivatedHelper({ binary: isolate[0]!, args: [...isolate.slice(1), TEST_BIN, '--socket'], env });

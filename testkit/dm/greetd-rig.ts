@@ -33,10 +33,8 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +44,7 @@ import { PAM_MATRIX } from '../pam-stack';
 import { HELPER_OUT } from '../paths';
 import { fileExists, findExecutable } from '../require';
 import { FAKE_HIDRAW_SO } from '../fido2/fake-hidraw-rig';
-import { KEY_ORIGIN, PAM_U2F } from './lightdm-rig';
+import { chownTree, KEY_ORIGIN, keyAuthLine, PAM_U2F } from './lightdm-rig';
 
 export { KEY_ORIGIN, PAM_U2F };
 
@@ -248,8 +246,7 @@ export async function startGreetdRig(options: GreetdRigOptions): Promise<GreetdR
   const key =
     options.keyAuthfile === undefined
       ? ''
-      : `auth     sufficient ${options.keyMethodModule === undefined ? '' : `${options.keyMethodModule} `}` +
-        `${PAM_U2F} authfile=${options.keyAuthfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue\n`;
+      : `${keyAuthLine(options.keyAuthfile, options.keyMethodModule)}\n`;
   // After pam_nologin where the stack has it, else first.
   const stack = pamStack(options.pam ?? 'matrix', dir).replace(
     /^(auth {5}requisite pam_nologin\.so\n)?/,
@@ -257,12 +254,7 @@ export async function startGreetdRig(options: GreetdRigOptions): Promise<GreetdR
   );
   writeFileSync(join(dir, 'pam.d/greetd'), stack);
   if (options.fakeHidrawDir !== undefined) {
-    const gid = idOf('-g', GREETER_USER);
-    const chownAll = (path: string): void => {
-      chownSync(path, greeterUid, gid);
-      if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownAll(join(path, e));
-    };
-    chownAll(options.fakeHidrawDir);
+    chownTree(options.fakeHidrawDir, greeterUid, idOf('-g', GREETER_USER));
   }
   const shim =
     options.fakeHidrawDir === undefined

@@ -307,13 +307,7 @@ export function lightdmRigPamStack(
       ]
     : [];
   // First after nologin, so the skip counts of the lines below stay as they are.
-  const key =
-    keyAuthfile === undefined
-      ? []
-      : [
-          `auth     sufficient ${keyMethodModule === undefined ? '' : `${keyMethodModule} `}` +
-            `${PAM_U2F} authfile=${keyAuthfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue`,
-        ];
+  const key = keyAuthfile === undefined ? [] : [keyAuthLine(keyAuthfile, keyMethodModule)];
   return [
     'auth     requisite pam_nologin.so',
     ...key,
@@ -332,6 +326,22 @@ export function lightdmRigPamStack(
     'session  required  pam_permit.so',
     '',
   ].join('\n');
+}
+
+/**
+ * The rigs' security-key line (LightDM's and greetd's): presence-only pam_u2f with `authfile`,
+ * KEY_ORIGIN and `cue`, wrapped by pam_bastion_method when `methodModule` is given.
+ */
+export function keyAuthLine(authfile: string, methodModule?: string): string {
+  const wrapper = methodModule === undefined ? '' : `${methodModule} `;
+  return `auth     sufficient ${wrapper}${PAM_U2F} authfile=${authfile} origin=${KEY_ORIGIN} appid=${KEY_ORIGIN} cue`;
+}
+
+/** chown -R: `path` and everything below it, for a rig's account. */
+export function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  if (statSync(path).isDirectory())
+    for (const e of readdirSync(path)) chownTree(join(path, e), uid, gid);
 }
 
 export async function startLightdmRig(options: LightdmRigOptions = {}): Promise<LightdmRig> {
@@ -424,12 +434,8 @@ greeter-hide-users=false
 `,
   );
   if (root) {
-    const chownAll = (path: string): void => {
-      chownSync(path, dm.uid, dm.gid);
-      if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownAll(join(path, e));
-    };
-    chownAll(r);
-    if (options.fakeHidrawDir !== undefined) chownAll(options.fakeHidrawDir);
+    chownTree(r, dm.uid, dm.gid);
+    if (options.fakeHidrawDir !== undefined) chownTree(options.fakeHidrawDir, dm.uid, dm.gid);
   }
 
   const children: ChildProcess[] = [];
