@@ -28,7 +28,6 @@ import {
   LOGIN_PASSWORD,
   LOGIN_USER,
   greetdRigMissing,
-  startGreetdRig,
   type GreetdRig,
 } from '../testkit/dm/greetd-rig';
 import { FAKE_HIDRAW_SO } from '../testkit/fido2/fake-hidraw-rig';
@@ -36,13 +35,11 @@ import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
 import {
-  assertAxeClean,
-  chooseUser,
-  openDmPage,
-  submitPassword,
-  waitForSuccess,
-  type DmPage,
-} from './support/dm-screen';
+  greetdDiagnostics,
+  startGreetdGreeter,
+  type GreetdGreeterPage,
+} from './support/greetd-greeters';
+import { assertAxeClean, chooseUser, submitPassword, waitForSuccess } from './support/dm-screen';
 import {
   dmKeyMissing,
   enrolledKey,
@@ -93,37 +90,23 @@ describe(
       greeter?.cleanup();
     });
 
-    interface Started extends DmPage {
-      rig: GreetdRig;
-      run: number;
-    }
-
     /** A greetd of its own for this case (stopped with it) and the page of its greeter. */
-    async function startGreetd(t: TestContext, locale: Locale = 'en'): Promise<Started> {
-      const run = greeter!.started();
-      greeter!.setLocale(locale);
-      const rig = await startGreetdRig({
-        greeterCommand: greeter!.command,
-        scenario: { runs: [] },
-        sessionSeconds: 1,
-        maxSeconds: 90,
-        keyAuthfile: key!.authfile,
-        keyMethodModule: METHOD_MODULE,
-        fakeHidrawDir: key!.keys.dir,
-      });
-      t.after(() => rig.stop());
-      let url: string;
-      try {
-        url = await greeter!.waitForUrl(run);
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\n--- greetd ---\n${rig.daemonLog()}`);
-      }
-      return { ...(await openDmPage(t, browser!, url)), rig, run };
-    }
+    const startGreetd = (t: TestContext, locale: Locale = 'en'): Promise<GreetdGreeterPage> =>
+      startGreetdGreeter(
+        t,
+        { greeter: greeter!, browser: browser! },
+        {
+          sessionSeconds: 1,
+          maxSeconds: 90,
+          keyAuthfile: key!.authfile,
+          keyMethodModule: METHOD_MODULE,
+          fakeHidrawDir: key!.keys.dir,
+        },
+        locale,
+      );
 
-    function diagnostics(rig: GreetdRig, run: number): string {
-      return `${greeter!.stderr(run)}\n--- greetd ---\n${rig.daemonLog()}`;
-    }
+    const diagnostics = (rig: GreetdRig, run: number): string =>
+      greetdDiagnostics(greeter!, rig, run);
 
     /** The session's marker line (`uid=… user=… args=…`): greetd ran the session as the user. */
     async function sessionStarted(rig: GreetdRig): Promise<string> {

@@ -24,7 +24,6 @@ import {
   TEST_SESSION,
   ensureLoginUser,
   greetdRigMissing,
-  startGreetdRig,
   type GreetdRig,
   type PamStackName,
 } from '../testkit/dm/greetd-rig';
@@ -33,14 +32,17 @@ import { requireOrSkip } from '../testkit/require';
 import { launchChromium, saveScreenshot } from './support/browser';
 import { prepareDmGreeter, type DmGreeter } from './support/dm-greeter';
 import {
+  greetdDiagnostics,
+  startGreetdGreeter,
+  type GreetdGreeterPage,
+} from './support/greetd-greeters';
+import {
   answerPrompt,
   assertAxeClean,
   chooseUser,
   focusedTestId,
-  openDmPage,
   submitPassword,
   waitForSuccess,
-  type DmPage,
 } from './support/dm-screen';
 import { e2ePrerequisites } from './support/greeter-harness';
 
@@ -69,40 +71,21 @@ describe('greetd launches the real greeter (Chromium fallback)', { timeout: 150_
     greeter?.cleanup();
   });
 
-  interface Started extends DmPage {
-    rig: GreetdRig;
-    run: number;
-  }
-
   /** A greetd of its own for this case (stopped with it) and the page of its greeter. */
-  async function startGreetd(
+  const startGreetd = (
     t: TestContext,
     pam: PamStackName = 'matrix',
     locale: Locale = 'en',
-  ): Promise<Started> {
-    const run = greeter!.started();
-    greeter!.setLocale(locale);
-    const rig = await startGreetdRig({
-      greeterCommand: greeter!.command,
-      scenario: { runs: [] },
-      pam,
-      sessionSeconds: 1,
-      maxSeconds: 60,
-    });
-    t.after(() => rig.stop());
-    let url: string;
-    try {
-      url = await greeter!.waitForUrl(run);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- greetd ---\n${rig.daemonLog()}`);
-    }
-    return { ...(await openDmPage(t, browser!, url)), rig, run };
-  }
+  ): Promise<GreetdGreeterPage> =>
+    startGreetdGreeter(
+      t,
+      { greeter: greeter!, browser: browser! },
+      { pam, sessionSeconds: 1, maxSeconds: 60 },
+      locale,
+    );
 
-  /** What the greeter run logged (never an answer) and greetd's own output. */
-  function diagnostics(rig: GreetdRig, run: number): string {
-    return `${greeter!.stderr(run)}\n--- greetd ---\n${rig.daemonLog()}`;
-  }
+  const diagnostics = (rig: GreetdRig, run: number): string =>
+    greetdDiagnostics(greeter!, rig, run);
 
   /** The session's marker: `uid=… user=… args=…`, then its environment. */
   async function marker(rig: GreetdRig): Promise<string[]> {
